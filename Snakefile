@@ -1,0 +1,25 @@
+# agecascade: cascaded fine-tuning of face CNNs for age estimation (see README.md, DESIGN in docs).
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config.yaml"
+
+
+include: "rules/common.smk"
+include: "rules/synthetic.smk"
+include: "rules/download.smk"
+include: "rules/prepare.smk"
+include: "rules/splits.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        get_data_targets(),
+
+
+rule data:
+    input:
+        get_data_targets(),

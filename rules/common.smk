@@ -1,0 +1,99 @@
+import os
+import sys
+from pathlib import Path
+
+# The package lives in src/; every job (local, conda env or SLURM job) inherits this path.
+SRC = str(Path(workflow.basedir) / "src")
+sys.path.insert(0, SRC)
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    p for p in (SRC, os.environ.get("PYTHONPATH")) if p
+)
+
+from agecascade import config as agecascade_config  # noqa: E402
+
+agecascade_config.validate(config)
+
+DATASETS = ["imdb", "agedb", "fgnet", "adience"]
+BACKBONES = ["vgg16", "resnet50", "senet50"]
+TRAINING_SETS = ["imdb", "agedb"]
+BENCHMARKS = list(config["benchmarks"])
+SPLITS = TRAINING_SETS + BENCHMARKS
+
+
+wildcard_constraints:
+    dataset="|".join(DATASETS),
+    backbone="|".join(BACKBONES),
+    split="|".join(SPLITS),
+
+
+def get_data_targets():
+    """Face stores of every dataset and the split table of every benchmark and training set."""
+    return expand("resources/faces/{dataset}.h5", dataset=DATASETS) + expand(
+        "results/splits/{split}.csv", split=SPLITS
+    )
+
+
+def get_synthetic_spec(wildcards):
+    return config["synthetic"][wildcards.dataset]
+
+
+def get_download_inputs(wildcards):
+    """The synthetic archive (demo) is an input of the download, so the DAG generates it."""
+    if wildcards.dataset in config["synthetic"]:
+        return {
+            "archive": f"resources/synthetic/{wildcards.dataset}.tar.gz",
+            "checksum": f"resources/synthetic/{wildcards.dataset}.tar.gz.sha256",
+        }
+    return {}
+
+
+def get_dataset_spec(wildcards):
+    return config["datasets"][wildcards.dataset]
+
+
+def get_weights_spec(wildcards):
+    return config["weights"][wildcards.backbone]
+
+
+def get_prepare_options(wildcards):
+    """Face location and crop settings of a dataset (agecascade.data.prepare.PrepareOptions)."""
+    spec = config["datasets"][wildcards.dataset]
+    return {
+        "image_size": config["image_size"],
+        "margin": config["margin"],
+        "detector": spec["detector"],
+        "no_face": spec["no_face"],
+        "min_confidence": spec["min_confidence"],
+    }
+
+
+def get_parse_options(wildcards):
+    """Dataset-specific parsing settings (Adience label policy, IMDB cleaning thresholds)."""
+    spec = config["datasets"][wildcards.dataset]
+    return {"label_policy": spec["label_policy"], "cleaning": spec.get("cleaning")}
+
+
+def get_prepare_mem_mb(wildcards, threads):
+    # MTCNN workers hold TensorFlow (~700 MB each); PIL-only workers need little.
+    per_worker = 1000 if config["datasets"][wildcards.dataset]["detector"] == "mtcnn" else 300
+    return 2000 + per_worker * threads
+
+
+def get_split_dataset(wildcards):
+    if wildcards.split in TRAINING_SETS:
+        return wildcards.split
+    return config["benchmarks"][wildcards.split]["dataset"]
+
+
+def get_split_manifest(wildcards):
+    return f"resources/faces/{get_split_dataset(wildcards)}.csv"
+
+
+def get_split_spec(wildcards):
+    if wildcards.split in TRAINING_SETS:
+        spec = config["datasets"][wildcards.split]
+        return {
+            "protocol": "train_val",
+            "validation_fraction": spec["validation_fraction"],
+        }
+    return config["benchmarks"][wildcards.split]

@@ -1,0 +1,36 @@
+# Downloads run where the network is (the submit host on most clusters): local rules.
+localrules:
+    download,
+    download_weights,
+
+
+rule download:
+    input:
+        unpack(get_download_inputs),
+    output:
+        marker="resources/raw/{dataset}/dataset.json",
+    params:
+        spec=get_dataset_spec,
+        downloads="resources/downloads",
+    log:
+        "logs/download/{dataset}.log",
+    benchmark:
+        "results/benchmarks/download/{dataset}.tsv"
+    conda:
+        "../envs/main.yaml"
+    script:
+        "../workflow_scripts/download.py"
+
+
+rule download_weights:
+    output:
+        "resources/weights/{backbone}.h5",
+    params:
+        spec=get_weights_spec,
+        downloads="resources/downloads",
+    log:
+        "logs/download_weights/{backbone}.log",
+    conda:
+        "../envs/main.yaml"
+    script:
+        "../workflow_scripts/download_weights.py"

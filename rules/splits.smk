@@ -1,0 +1,18 @@
+localrules:
+    splits,
+
+
+rule splits:
+    input:
+        manifest=get_split_manifest,
+    output:
+        "results/splits/{split}.csv",
+    params:
+        spec=get_split_spec,
+        seed=config["seed"],
+    log:
+        "logs/splits/{split}.log",
+    conda:
+        "../envs/main.yaml"
+    script:
+        "../workflow_scripts/splits.py"

@@ -1,0 +1,43 @@
+"""AgeDB: pictures named `<id>_<Name>_<age>_<m|f>.jpg`."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+NAME = re.compile(r"^(?P<id>\d+)_(?P<name>.+)_(?P<age>\d+)_(?P<gender>[mfMF])\.jpe?g$", re.IGNORECASE)
+
+
+def parse_name(filename: str) -> dict | None:
+    """Fields of an AgeDB file name, or None if it is not one."""
+    match = NAME.match(filename)
+    if not match:
+        return None
+    return {
+        "subject": match["name"],
+        "age": int(match["age"]),
+        "gender": match["gender"].lower(),
+    }
+
+
+def read_agedb(root: Path):
+    """Parse AgeDB's file names under `root` (the folder holding the pictures).
+
+    Returns:
+        (records, dropped): one row per picture (source, path, subject, age, gender) and the
+        count of files whose name is not an AgeDB name.
+    """
+    rows, unparsable = [], 0
+    for path in sorted(p for p in root.iterdir() if p.is_file()):
+        fields = parse_name(path.name)
+        if fields is None:
+            unparsable += 1
+            continue
+        rows.append({"source": path.name, "path": str(path), **fields})
+    return pd.DataFrame(rows), {"unparsable_name": unparsable}
+
+
+def looks_like_root(path: Path) -> bool:
+    return path.is_dir() and any(parse_name(p.name) for p in path.iterdir() if p.is_file())

@@ -1,0 +1,44 @@
+"""FG-NET: `images/<NNN>A<yy>[a|b].JPG` (subject, age; a/b = two photos at the same age)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+NAME = re.compile(r"^(?P<subject>\d{3})A(?P<age>\d{2})(?P<copy>[ab])?\.jpe?g$", re.IGNORECASE)
+
+
+def parse_name(filename: str) -> dict | None:
+    """Subject and age of an FG-NET file name (`001A43a.JPG`, `010a07.jpg`), or None."""
+    match = NAME.match(filename)
+    if not match:
+        return None
+    return {"subject": str(int(match["subject"])), "age": int(match["age"])}
+
+
+def read_fgnet(root: Path):
+    """Parse FG-NET's `images/` folder.
+
+    Returns:
+        (records, dropped): one row per picture (source, path, subject, age) and the count of
+        files whose name is not an FG-NET name.
+    """
+    rows, unparsable = [], 0
+    for path in sorted(p for p in root.iterdir() if p.is_file()):
+        fields = parse_name(path.name)
+        if fields is None:
+            unparsable += 1
+            continue
+        rows.append({"source": f"images/{path.name}", "path": str(path), "gender": "", **fields})
+    return pd.DataFrame(rows), {"unparsable_name": unparsable}
+
+
+def label_space(filenames) -> list[int]:
+    """Sorted distinct ages of FG-NET file names: the output neurons of an FG-NET head."""
+    return sorted({f["age"] for f in map(parse_name, filenames) if f})
+
+
+def looks_like_root(path: Path) -> bool:
+    return path.is_dir() and any(parse_name(p.name) for p in path.iterdir() if p.is_file())

@@ -1,0 +1,191 @@
+"""Raw dataset -> face store + manifest + report (the `prepare_<dataset>` rules).
+
+Pictures are decoded, made RGB, the face is located (from the metadata for IMDB, by MTCNN for
+AgeDB and FG-NET, already aligned for Adience), cropped with the margin and resized, in as many
+worker processes as the rule has threads. The parent process writes faces to the HDF5 store and
+rows to the manifest as they arrive, in input order, so memory does not grow with the dataset.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import multiprocessing
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from agecascade.data import adience, agedb, fgnet, imdb
+from agecascade.data.store import FaceStoreWriter
+from agecascade.download import find_in_roots, read_marker
+from agecascade.images import ImageSkip, crop_face, load_rgb
+
+log = logging.getLogger(__name__)
+
+MANIFEST_COLUMNS = ("source", "subject", "age", "age_group", "fold", "gender", "detector",
+                    "face_found", "confidence")
+
+
+@dataclass(frozen=True)
+class PrepareOptions:
+    """How faces are located and cropped.
+
+    Attributes:
+        image_size: side of the stored faces in pixels.
+        margin: margin around the face box, as a fraction of its side (study: 0.4).
+        detector: "metadata" (box from the dataset), "mtcnn", or "none" (whole picture).
+        no_face: with MTCNN, what happens when no face is found: "drop" (count and skip; for
+            training sets) or "keep" (keep the whole picture with face_found = false; for
+            benchmarks, which must never shrink silently).
+        min_confidence: MTCNN detections below this count as no face.
+    """
+
+    image_size: int = 224
+    margin: float = 0.4
+    detector: str = "none"
+    no_face: str = "drop"
+    min_confidence: float = 0.9
+
+
+DETECTORS = ("metadata", "mtcnn", "none")
+
+# Per worker process: set by _init_worker.
+_state: dict = {}
+
+
+def _init_worker(options: PrepareOptions) -> None:
+    _state["options"] = options
+    if options.detector == "mtcnn":
+        from agecascade.data.faces import FaceDetector
+
+        _state["detector"] = FaceDetector(min_confidence=options.min_confidence)
+
+
+def process_picture(task: tuple[str, tuple | None]) -> tuple[str, np.ndarray | None, dict]:
+    """Load, locate, crop and resize one picture (runs in a worker process).
+
+    Returns:
+        ("ok", face, fields) or (skip reason, None, {}).
+    """
+    path, box = task
+    options: PrepareOptions = _state["options"]
+    try:
+        image = load_rgb(path)
+    except ImageSkip as skip:
+        return skip.reason, None, {}
+    fields = {"detector": options.detector, "face_found": True, "confidence": ""}
+    if options.detector == "mtcnn":
+        found = _state["detector"].detect(np.asarray(image))
+        if found is None:
+            if options.no_face == "drop":
+                return "no_face_detected", None, {}
+            box, fields["face_found"] = None, False
+        else:
+            box, confidence = found
+            fields["confidence"] = round(confidence, 4)
+    elif options.detector == "none":
+        box = None
+    return "ok", crop_face(image, box, options.margin, options.image_size), fields
+
+
+def _pool(options: PrepareOptions, threads: int):
+    """Worker processes, or None to work in this process.
+
+    Workers are forked (cheap, and a Snakemake script cannot be re-imported by "spawn"), unless
+    this process already runs TensorFlow, which does not survive a fork: then they are spawned.
+    """
+    if threads <= 1:
+        _init_worker(options)
+        return None
+    method = "spawn" if "tensorflow" in sys.modules else "fork"
+    context = multiprocessing.get_context(method)
+    return context.Pool(threads, initializer=_init_worker, initargs=(options,))
+
+
+def read_records(dataset: str, roots: list[Path], label_policy: str = "strict", cleaning: dict | None = None):
+    """Find the dataset's layout under `roots` and parse it: (records, dropped)."""
+    if dataset == "imdb":
+        root = find_in_roots(roots, lambda p: (p / "imdb.mat").is_file())
+        return imdb.read_imdb(root, **(cleaning or {}))
+    if dataset == "agedb":
+        return agedb.read_agedb(find_in_roots(roots, agedb.looks_like_root))
+    if dataset == "fgnet":
+        return fgnet.read_fgnet(find_in_roots(roots, fgnet.looks_like_root))
+    if dataset == "adience":
+        return adience.read_adience(find_in_roots(roots, adience.looks_like_root), label_policy)
+    raise ValueError(f"Unknown dataset. Received: dataset={dataset!r}")
+
+
+def write_faces(records, options: PrepareOptions, store_path: Path, manifest_path: Path,
+                threads: int = 1, attrs: dict | None = None) -> dict:
+    """Process `records` into the face store and manifest; returns skip counts per reason."""
+    if options.detector not in DETECTORS:
+        raise ValueError(f"detector must be one of {DETECTORS}. Received: {options.detector!r}")
+    boxes = records["box"] if "box" in records else [None] * len(records)
+    tasks = list(zip(records["path"], boxes))
+    skipped: dict[str, int] = {}
+    manifest_path.parent.mkdir(parents=True, exist_ok=True)
+    pool = _pool(options, threads)  # before any file is open, so workers inherit none
+    results = map(process_picture, tasks) if pool is None else pool.imap(process_picture, tasks, chunksize=16)
+    try:
+        with FaceStoreWriter(store_path, options.image_size, attrs) as store, open(
+            manifest_path, "w", newline=""
+        ) as handle:
+            writer = csv.DictWriter(handle, fieldnames=MANIFEST_COLUMNS, extrasaction="ignore")
+            writer.writeheader()
+            for row, (status, face, fields) in zip(records.to_dict("records"), results):
+                if status != "ok":
+                    skipped[status] = skipped.get(status, 0) + 1
+                    continue
+                store.append(face)
+                writer.writerow({**{k: row.get(k, "") for k in MANIFEST_COLUMNS}, **fields})
+    finally:
+        if pool is not None:
+            pool.terminate()
+    return skipped
+
+
+def prepare_dataset(dataset: str, marker: str | Path, store_path: str | Path,
+                    manifest_path: str | Path, report_path: str | Path,
+                    options: PrepareOptions, threads: int = 1, label_policy: str = "strict",
+                    cleaning: dict | None = None) -> dict:
+    """Prepare one dataset: parse, clean, crop faces, write store, manifest and report.
+
+    Args:
+        dataset: imdb, agedb, fgnet or adience.
+        marker: the download rule's `dataset.json` (where the raw files are).
+        store_path, manifest_path, report_path: outputs (see DESIGN.md).
+        options: face location and crop settings.
+        threads: worker processes.
+        label_policy: Adience age-label policy (`strict` or `nearest`).
+        cleaning: IMDB cleaning thresholds (min_face_score, min_age, max_age).
+
+    Returns:
+        The report: input rows, kept faces, and counts per drop reason.
+    """
+    started = time.perf_counter()
+    records, dropped = read_records(dataset, read_marker(marker), label_policy, cleaning)
+    n_parsed = len(records)
+    skipped = write_faces(records, options, Path(store_path), Path(manifest_path), threads,
+                          attrs={"dataset": dataset, "margin": options.margin,
+                                 "detector": options.detector})
+    kept = n_parsed - sum(skipped.values())
+    report = {
+        "dataset": dataset,
+        "input_rows": n_parsed + sum(dropped.values()),
+        "kept": kept,
+        "dropped": {**{k: v for k, v in dropped.items() if v}, **skipped},
+        "options": options.__dict__,
+        "threads": threads,
+        "seconds": round(time.perf_counter() - started, 2),
+        "images_per_second": round(kept / max(time.perf_counter() - started, 1e-9), 2),
+    }
+    if kept == 0:
+        raise RuntimeError(f"{dataset}: no picture could be prepared; see the counts {report['dropped']}.")
+    Path(report_path).write_text(json.dumps(report, indent=2) + "\n")
+    log.info("%s: kept %d of %d rows; dropped %s", dataset, kept, report["input_rows"], report["dropped"])
+    return report

@@ -1,0 +1,128 @@
+"""Reading pictures as RGB arrays and cropping faces with a margin.
+
+Every picture of every dataset goes through `load_rgb` (one place that knows about grayscale
+scans, CMYK, palette and alpha images, 16-bit PNGs and EXIF orientation) and `crop_face`
+(one place that knows about margins and picture borders).
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps
+
+# Errors PIL raises for files that are not pictures, are truncated or corrupt.
+IMAGE_ERRORS = (OSError, SyntaxError, ValueError, Image.DecompressionBombError, EOFError)
+
+
+class ImageSkip(Exception):
+    """A picture that cannot be used; `reason` is the key counted in the preparation report."""
+
+    def __init__(self, reason: str, detail: str = ""):
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+
+
+def load_rgb(path: str | Path) -> Image.Image:
+    """Open a picture as an 8-bit RGB PIL image, upright according to its EXIF orientation.
+
+    Args:
+        path: picture file.
+
+    Returns:
+        A fully decoded RGB image.
+
+    Raises:
+        ImageSkip: `missing_file` when the file does not exist, `corrupt_image` when it cannot be
+            decoded completely (truncated, not a picture).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ImageSkip("missing_file", str(path))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                image.load()  # force the full decode now, so truncation is detected here
+                image = ImageOps.exif_transpose(image)
+                return to_rgb(image)
+    except (*IMAGE_ERRORS, Image.DecompressionBombWarning) as error:
+        raise ImageSkip("corrupt_image", f"{path}: {error}") from error
+
+
+def to_rgb(image: Image.Image) -> Image.Image:
+    """Convert any PIL mode to 8-bit RGB; transparent pixels become white."""
+    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
+        # 16/32-bit grayscale (scanned photographs): scale to 8 bit instead of clipping.
+        array = np.asarray(image, dtype=np.float64)
+        top = array.max() or 1.0
+        image = Image.fromarray(np.round(array * (255.0 / top)).astype(np.uint8), mode="L")
+    if image.mode == "P" and "transparency" in image.info:
+        image = image.convert("RGBA")
+    if image.mode in ("RGBA", "LA", "PA"):
+        image = image.convert("RGBA")
+        background = Image.new("RGBA", image.size, (255, 255, 255, 255))
+        image = Image.alpha_composite(background, image)
+    return image.convert("RGB")
+
+
+def margin_box(
+    box: tuple[float, float, float, float], margin: float
+) -> tuple[int, int, int, int]:
+    """Square crop box around a face box, widened by `margin` of the face size on every side.
+
+    The study crops "around the face location with a 40% margin". The face box is first made
+    square around its centre (side = its longer edge) so that resizing to a square input does not
+    distort the face; then `margin * side` is added on each side.
+
+    Args:
+        box: face box (x1, y1, x2, y2) in pixels, x2/y2 exclusive.
+        margin: fraction of the face side added on each side (0.4 in the study).
+
+    Returns:
+        Integer (x1, y1, x2, y2); may extend beyond the picture.
+    """
+    x1, y1, x2, y2 = box
+    if x2 <= x1 or y2 <= y1:
+        raise ValueError(f"Empty face box. Received: box={box}")
+    if margin < 0:
+        raise ValueError(f"margin must be >= 0. Received: margin={margin}")
+    side = max(x2 - x1, y2 - y1)
+    cx, cy = (x1 + x2) / 2.0, (y1 + y2) / 2.0
+    half = side * (0.5 + margin)
+    return (
+        int(np.floor(cx - half)),
+        int(np.floor(cy - half)),
+        int(np.ceil(cx + half)),
+        int(np.ceil(cy + half)),
+    )
+
+
+def crop_face(
+    image: Image.Image,
+    box: tuple[float, float, float, float] | None,
+    margin: float,
+    size: int,
+) -> np.ndarray:
+    """Crop a face with a margin and resize it to `size` x `size`.
+
+    Where the margin reaches beyond the picture, the missing area is padded with black (PIL's
+    crop does this), so the face keeps its position and scale in the crop.
+
+    Args:
+        image: RGB image.
+        box: face box (x1, y1, x2, y2), or None to use the whole picture (squashed to a square).
+        margin: fraction of the face side added on each side.
+        size: output side in pixels.
+
+    Returns:
+        uint8 array of shape (size, size, 3).
+    """
+    if box is None:
+        crop = image
+    else:
+        crop = image.crop(margin_box(box, margin))
+    crop = crop.resize((size, size), Image.Resampling.BILINEAR, reducing_gap=3.0)
+    return np.asarray(crop, dtype=np.uint8)

@@ -1,0 +1,20 @@
+"""Sending a rule's stderr and Python logging to the rule's log file."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+
+def log_to(path: str | Path, level: int = logging.INFO) -> None:
+    """Redirect stderr and the root logger to `path` (called first by every workflow script)."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    handle = open(path, "a", buffering=1)
+    sys.stderr = handle
+    logging.basicConfig(
+        stream=handle,
+        level=level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        force=True,
+    )

@@ -1,0 +1,14 @@
+from pathlib import Path
+
+from agecascade.logs import log_to
+
+log_to(snakemake.log[0])
+
+from agecascade.download import download_dataset  # noqa: E402
+
+download_dataset(
+    snakemake.wildcards.dataset,
+    snakemake.params.spec,
+    raw_dir=Path(snakemake.output.marker).parent,
+    downloads_dir=Path(snakemake.params.downloads),
+)

@@ -1,0 +1,14 @@
+from pathlib import Path
+
+from agecascade.logs import log_to
+
+log_to(snakemake.log[0])
+
+from agecascade.download import download_file  # noqa: E402
+
+download_file(
+    snakemake.wildcards.backbone,
+    snakemake.params.spec,
+    snakemake.output[0],
+    downloads_dir=Path(snakemake.params.downloads),
+)
