@@ -1,13 +1,9 @@
-import os
 import sys
 from pathlib import Path
 
-# The package lives in src/; every job (local, conda env or SLURM job) inherits this path.
-SRC = str(Path(workflow.basedir) / "src")
-sys.path.insert(0, SRC)
-os.environ["PYTHONPATH"] = os.pathsep.join(
-    p for p in (SRC, os.environ.get("PYTHONPATH")) if p
-)
+# The package lives in src/. Jobs find it through the link workflow_scripts/agecascade (Snakemake
+# puts a script's folder on sys.path), so it needs no installation in conda envs or on nodes.
+sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
 from agecascade import config as agecascade_config  # noqa: E402
 
@@ -75,7 +71,9 @@ def get_parse_options(wildcards):
 
 def get_prepare_mem_mb(wildcards, threads):
     # MTCNN workers hold TensorFlow (~700 MB each); PIL-only workers need little.
-    per_worker = 1000 if config["datasets"][wildcards.dataset]["detector"] == "mtcnn" else 300
+    per_worker = (
+        1000 if config["datasets"][wildcards.dataset]["detector"] == "mtcnn" else 300
+    )
     return 2000 + per_worker * threads
 
 

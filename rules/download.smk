@@ -9,15 +9,15 @@ rule download:
         unpack(get_download_inputs),
     output:
         marker="resources/raw/{dataset}/dataset.json",
-    params:
-        spec=get_dataset_spec,
-        downloads="resources/downloads",
     log:
         "logs/download/{dataset}.log",
     benchmark:
         "results/benchmarks/download/{dataset}.tsv"
     conda:
         "../envs/main.yaml"
+    params:
+        spec=get_dataset_spec,
+        downloads="resources/downloads",
     script:
         "../workflow_scripts/download.py"
 
@@ -25,12 +25,12 @@ rule download:
 rule download_weights:
     output:
         "resources/weights/{backbone}.h5",
-    params:
-        spec=get_weights_spec,
-        downloads="resources/downloads",
     log:
         "logs/download_weights/{backbone}.log",
     conda:
         "../envs/main.yaml"
+    params:
+        spec=get_weights_spec,
+        downloads="resources/downloads",
     script:
         "../workflow_scripts/download_weights.py"

@@ -5,18 +5,18 @@ rule prepare:
         store="resources/faces/{dataset}.h5",
         manifest="resources/faces/{dataset}.csv",
         report="resources/faces/{dataset}.report.json",
-    params:
-        options=get_prepare_options,
-        parsing=get_parse_options,
-    threads: config["prepare"]["threads"]
-    resources:
-        mem_mb=get_prepare_mem_mb,
-        runtime=720,
     log:
         "logs/prepare/{dataset}.log",
     benchmark:
         "results/benchmarks/prepare/{dataset}.tsv"
     conda:
         "../envs/main.yaml"
+    threads: config["prepare"]["threads"]
+    resources:
+        mem_mb=get_prepare_mem_mb,
+        runtime=720,
+    params:
+        options=get_prepare_options,
+        parsing=get_parse_options,
     script:
         "../workflow_scripts/prepare.py"

@@ -7,12 +7,12 @@ rule splits:
         manifest=get_split_manifest,
     output:
         "results/splits/{split}.csv",
-    params:
-        spec=get_split_spec,
-        seed=config["seed"],
     log:
         "logs/splits/{split}.log",
     conda:
         "../envs/main.yaml"
+    params:
+        spec=get_split_spec,
+        seed=config["seed"],
     script:
         "../workflow_scripts/splits.py"

@@ -2,9 +2,6 @@ rule synthetic_dataset:
     output:
         archive="resources/synthetic/{dataset}.tar.gz",
         checksum="resources/synthetic/{dataset}.tar.gz.sha256",
-    params:
-        spec=get_synthetic_spec,
-        seed=config["seed"],
     log:
         "logs/synthetic_dataset/{dataset}.log",
     benchmark:
@@ -14,5 +11,8 @@ rule synthetic_dataset:
     resources:
         mem_mb=2000,
         runtime=30,
+    params:
+        spec=get_synthetic_spec,
+        seed=config["seed"],
     script:
         "../workflow_scripts/synthetic_dataset.py"

@@ -196,6 +196,8 @@ def extract(archive: Path, target: Path) -> None:
             members = tar.getmembers()
             for member in members:
                 try:
+                    if member.name.startswith(("/", "\\")):
+                        raise tarfile.AbsolutePathError(member)
                     tarfile.data_filter(member, str(target))
                 except tarfile.FilterError as error:
                     raise SourceError(

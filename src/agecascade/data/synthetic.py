@@ -331,7 +331,7 @@ def write_adience(root: Path, n_users_per_fold: int, faces_per_user: int, seed: 
         lines = [ADIENCE_HEADER]
         for u in range(n_users_per_fold):
             user = f"{fold}{u:03d}{seed % 1000:03d}@N0{fold}"
-            group = CANONICAL_GROUPS[int(rng.integers(0, len(CANONICAL_GROUPS)))]
+            group = CANONICAL_GROUPS[(fold * n_users_per_fold + u) % len(CANONICAL_GROUPS)]
             for k in range(faces_per_user):
                 face_id += 1
                 label = f"({group[0]}, {group[1]})"

@@ -1,0 +1,71 @@
+import copy
+
+import pytest
+import yaml
+
+from agecascade import config
+
+
+def test_paper_config_is_valid_and_carries_the_study_values(repo):
+    cfg = config.load(repo / "config.yaml")
+    assert cfg["image_size"] == 224 and cfg["margin"] == 0.4
+    assert cfg["datasets"]["imdb"]["md5"] == "44b7548f288c14397cb7a7bab35ebe14"
+    assert cfg["datasets"]["imdb"]["cleaning"] == {"min_face_score": 1.0, "min_age": 0, "max_age": 100}
+    assert cfg["benchmarks"]["fgnet"]["subjects"] == 82
+    assert cfg["benchmarks"]["fgnet_top4"]["test_subjects"] == [2, 3, 4, 5]
+    assert cfg["datasets"]["fgnet"]["no_face"] == "keep" and cfg["datasets"]["agedb"]["no_face"] == "drop"
+    for name in ("agedb", "fgnet"):
+        assert cfg["datasets"][name]["source"] is None and "request" in cfg["datasets"][name]
+
+
+def test_demo_config_overrides_only_what_it_must(repo):
+    demo = yaml.safe_load((repo / "config.demo.yaml").read_text())
+    assert set(demo) <= {"image_size", "synthetic", "datasets", "benchmarks", "prepare"}
+    cfg = config.load(repo / "config.yaml", repo / "config.demo.yaml")
+    assert cfg["datasets"]["imdb"]["detector"] == "metadata"  # kept from config.yaml
+    assert cfg["datasets"]["imdb"]["source"].startswith("file:")
+
+
+def test_every_demo_override_has_a_reason(repo):
+    """Each value set by config.demo.yaml has a comment on its line or above it in its block."""
+    block_commented = previous_was_comment = False
+    for line in (repo / "config.demo.yaml").read_text().splitlines():
+        if not line.strip():
+            continue
+        if line.lstrip().startswith("#"):
+            previous_was_comment = True
+            continue
+        if not line.startswith(" "):  # a new top-level block: its reason is the comment above it
+            block_commented = previous_was_comment
+        elif previous_was_comment:
+            block_commented = True
+        previous_was_comment = False
+        sets_value = not line.rstrip().endswith(":")
+        assert not sets_value or block_commented or "#" in line, f"no reason given for: {line.strip()}"
+
+
+@pytest.mark.parametrize(
+    "path,value,message",
+    [(("margin",), -1, "margin: -1 is less than the minimum of 0"),
+     (("datasets", "imdb", "detectr"), "x", "datasets.imdb: unknown key"),
+     (("datasets", "adience", "label_policy"), "lenient", "datasets.adience.label_policy: 'lenient' is not one of"),
+     (("benchmarks", "fgnet", "subjects"), "82", "benchmarks.fgnet.subjects: '82' is not of type 'integer'"),
+     (("datasets", "fgnet", "md5"), "xyz", "datasets.fgnet.md5: 'xyz' does not match")],
+)
+def test_bad_keys_are_named(repo, path, value, message):
+    cfg = config.load(repo / "config.yaml")
+    bad = copy.deepcopy(cfg)
+    node = bad
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    with pytest.raises(config.ConfigError) as error:
+        config.validate(bad)
+    assert message in str(error.value)
+
+
+def test_defaults_are_filled():
+    cfg = {"datasets": {d: {"source": None} for d in ("imdb", "agedb", "fgnet", "adience")}, "benchmarks": {}}
+    config.validate(cfg)
+    assert cfg["image_size"] == 224 and cfg["seed"] == 42 and cfg["prepare"]["threads"] == 4
+    assert cfg["datasets"]["fgnet"]["min_confidence"] == 0.9

@@ -1,0 +1,153 @@
+import hashlib
+import io
+import json
+import tarfile
+import zipfile
+
+import pytest
+
+from agecascade.download import (
+    Source,
+    SourceError,
+    download_dataset,
+    download_file,
+    fetch,
+    sources_from_config,
+)
+
+
+def _tar(path, members: dict[str, bytes]):
+    with tarfile.open(path, "w:gz") as tar:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return path
+
+
+def _sha256(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _md5(path):
+    return hashlib.md5(path.read_bytes()).hexdigest()
+
+
+def test_file_url_with_checksum_is_downloaded_verified_and_extracted(tmp_path):
+    archive = _tar(tmp_path / "FGNET.tar.gz", {"FGNET/images/001A02.JPG": b"x", "FGNET/README": b"r"})
+    spec = {"source": f"file:{archive}", "sha256": _sha256(archive)}
+    marker = download_dataset("fgnet", spec, tmp_path / "raw", tmp_path / "downloads")
+    assert (tmp_path / "raw" / "FGNET" / "images" / "001A02.JPG").read_bytes() == b"x"
+    assert (tmp_path / "downloads" / "FGNET.tar.gz").is_file()  # the download is kept
+    assert marker["roots"] == [str((tmp_path / "raw").resolve())]
+    assert json.loads((tmp_path / "raw" / "dataset.json").read_text()) == marker
+
+
+def test_md5_and_checksum_files(tmp_path):
+    archive = _tar(tmp_path / "a.tar.gz", {"a/b.txt": b"b"})
+    (tmp_path / "a.tar.gz.sha256").write_text(f"{_sha256(archive)}  a.tar.gz\n")
+    for spec in ({"md5": _md5(archive)}, {"sha256": f"file:{tmp_path / 'a.tar.gz.sha256'}"}):
+        (source,) = sources_from_config("x", {"source": f"file://{archive}", **spec})
+        assert fetch(source, tmp_path / "dl").is_file()
+
+
+def test_checksum_mismatch_is_an_error_and_leaves_no_partial_file(tmp_path):
+    archive = _tar(tmp_path / "imdb_crop.tar", {"imdb_crop/imdb.mat": b"m"})
+    before = archive.read_bytes()
+    spec = {"source": f"file:{archive}", "md5": "44b7548f288c14397cb7a7bab35ebe14"}
+    with pytest.raises(SourceError, match="hash"):
+        download_dataset("imdb", spec, tmp_path / "raw", tmp_path / "downloads")
+    assert list((tmp_path / "downloads").iterdir()) == []  # partial download removed
+    assert not (tmp_path / "raw" / "imdb_crop").exists()  # nothing extracted
+    assert archive.read_bytes() == before  # the source is untouched
+
+
+def test_local_archive_mismatch_names_both_checksums(tmp_path):
+    archive = _tar(tmp_path / "a.tar", {"x": b"1"})
+    with pytest.raises(SourceError, match=f"{_md5(archive)}.*0123456789abcdef0123456789abcdef"):
+        fetch(Source(str(archive), "md5:0123456789abcdef0123456789abcdef"), tmp_path / "dl")
+
+
+@pytest.mark.parametrize("member", ["../evil.txt", "/tmp/evil.txt", "ok/../../evil.txt"])
+def test_tar_members_outside_the_target_are_refused_before_anything_is_written(tmp_path, member):
+    archive = _tar(tmp_path / "bad.tar.gz", {"good.txt": b"g", member: b"evil"})
+    with pytest.raises(SourceError, match="refused"):
+        download_dataset("agedb", {"source": str(archive)}, tmp_path / "raw", tmp_path / "dl")
+    assert not (tmp_path / "raw" / "good.txt").exists()
+    assert not (tmp_path / "evil.txt").exists()
+
+
+def test_tar_symlink_out_of_the_target_is_refused(tmp_path):
+    archive = tmp_path / "link.tar"
+    with tarfile.open(archive, "w") as tar:
+        info = tarfile.TarInfo("data/link")
+        info.type, info.linkname = tarfile.SYMTYPE, "/etc/passwd"
+        tar.addfile(info)
+    with pytest.raises(SourceError, match="refused"):
+        download_dataset("agedb", {"source": str(archive)}, tmp_path / "raw", tmp_path / "dl")
+
+
+def test_zip_traversal_is_refused(tmp_path):
+    archive = tmp_path / "AgeDB.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("AgeDB/0_A_1_m.jpg", b"j")
+        zipped.writestr("../../evil.txt", b"evil")
+    with pytest.raises(SourceError, match="refused"):
+        download_dataset("agedb", {"source": str(archive)}, tmp_path / "raw", tmp_path / "dl")
+    assert not (tmp_path / "raw" / "AgeDB").exists()
+
+
+def test_zip_archive_is_extracted(tmp_path):
+    archive = tmp_path / "AgeDB.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("AgeDB/0_A_1_m.jpg", b"j")
+    download_dataset("agedb", {"source": str(archive)}, tmp_path / "raw", tmp_path / "dl")
+    assert (tmp_path / "raw" / "AgeDB" / "0_A_1_m.jpg").read_bytes() == b"j"
+
+
+def test_local_directory_is_used_in_place_never_copied(tmp_path):
+    dataset = tmp_path / "my_fgnet"
+    (dataset / "images").mkdir(parents=True)
+    (dataset / "images" / "001A02.JPG").write_bytes(b"x")
+    marker = download_dataset("fgnet", {"source": str(dataset)}, tmp_path / "raw", tmp_path / "dl")
+    assert marker["roots"] == [str(dataset.resolve())]
+    assert sorted(p.name for p in (tmp_path / "raw").iterdir()) == ["dataset.json"]
+
+
+def test_missing_source_says_where_to_request_the_dataset():
+    spec = {"source": None, "request": "AgeDB is licensed: request it at https://example.org/agedb."}
+    with pytest.raises(SourceError, match=r"No source configured for 'agedb'\. AgeDB is licensed.*config.yaml"):
+        sources_from_config("agedb", spec)
+
+
+def test_nonexistent_local_source_is_an_error(tmp_path):
+    with pytest.raises(SourceError, match="does not exist"):
+        fetch(Source(str(tmp_path / "nope.tar")), tmp_path / "dl")
+
+
+def test_credentials_come_only_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.delenv("ADIENCE_USER", raising=False)
+    monkeypatch.delenv("ADIENCE_PASSWORD", raising=False)
+    spec = {"source": "https://example.invalid/aligned.tar.gz",
+            "auth_env": {"user": "ADIENCE_USER", "password": "ADIENCE_PASSWORD"}}
+    (source,) = sources_from_config("adience", spec)
+    with pytest.raises(SourceError, match="ADIENCE_USER and ADIENCE_PASSWORD"):
+        fetch(source, tmp_path / "dl")
+
+
+def test_multiple_sources_plain_files_are_copied(tmp_path):
+    archive = _tar(tmp_path / "aligned.tar.gz", {"aligned/u/f.jpg": b"f"})
+    folds = tmp_path / "fold_0_data.txt"
+    folds.write_text("user_id\n")
+    spec = {"source": [{"url": f"file:{archive}", "sha256": _sha256(archive)}, {"url": f"file:{folds}"}]}
+    download_dataset("adience", spec, tmp_path / "raw", tmp_path / "dl")
+    assert (tmp_path / "raw" / "fold_0_data.txt").read_text() == "user_id\n"
+    assert (tmp_path / "raw" / "aligned" / "u" / "f.jpg").is_file()
+
+
+def test_weight_file_download(tmp_path):
+    weights = tmp_path / "rcmalli_vggface_tf_notop_vgg16.h5"
+    weights.write_bytes(b"\x89HDF\r\n")
+    out = download_file("vgg16", {"source": f"file:{weights}", "md5": _md5(weights)},
+                        tmp_path / "weights" / "vgg16.h5", tmp_path / "dl")
+    assert out.read_bytes() == weights.read_bytes()

@@ -1,0 +1,79 @@
+import numpy as np
+import pytest
+from PIL import Image
+
+from agecascade.images import ImageSkip, crop_face, load_rgb, margin_box
+
+
+def test_margin_box_is_square_and_adds_margin_on_every_side():
+    # face 100 wide, 50 high, centred at (150, 125): square side 100, plus 40 on each side
+    assert margin_box((100, 100, 200, 150), 0.4) == (60, 35, 240, 215)
+    assert margin_box((10, 10, 20, 20), 0.0) == (10, 10, 20, 20)
+
+
+@pytest.mark.parametrize("box", [(5, 5, 5, 9), (9, 9, 3, 3)])
+def test_margin_box_rejects_empty_boxes(box):
+    with pytest.raises(ValueError, match="Empty face box"):
+        margin_box(box, 0.4)
+
+
+def test_crop_at_the_picture_border_pads_and_keeps_the_face_in_place():
+    # a white 20x20 "face" in the top-left corner of a gray picture
+    array = np.full((100, 100, 3), 128, np.uint8)
+    array[:20, :20] = 255
+    face = crop_face(Image.fromarray(array), (0, 0, 20, 20), margin=0.5, size=40)
+    # crop box (-10, -10, 30, 30): the face sits in the middle quarter, the margin beyond the
+    # picture is black, the margin inside it is the gray background
+    assert face.shape == (40, 40, 3)
+    assert (face[12:28, 12:28] > 240).all()
+    assert (face[:8, :8] < 5).all()
+    assert (abs(face[34:, 34:].astype(int) - 128) < 3).all()
+
+
+def test_crop_without_box_resizes_the_whole_picture():
+    face = crop_face(Image.new("RGB", (30, 60), (10, 20, 30)), None, 0.4, 16)
+    assert face.shape == (16, 16, 3) and tuple(face[8, 8]) == (10, 20, 30)
+
+
+def _save(tmp_path, name, image, **kwargs):
+    path = tmp_path / name
+    image.save(path, **kwargs)
+    return path
+
+
+@pytest.mark.parametrize(
+    "mode,fmt", [("L", "JPEG"), ("CMYK", "JPEG"), ("RGBA", "PNG"), ("P", "PNG"), ("I;16", "PNG")]
+)
+def test_every_mode_becomes_8_bit_rgb(tmp_path, mode, fmt):
+    image = Image.new("RGB", (24, 16), (200, 100, 50)).convert(mode)
+    loaded = load_rgb(_save(tmp_path, f"x.{fmt.lower()}", image, format=fmt))
+    assert loaded.mode == "RGB" and loaded.size == (24, 16)
+
+
+def test_transparent_pixels_become_white(tmp_path):
+    image = Image.new("RGBA", (4, 4), (0, 0, 0, 0))
+    assert load_rgb(_save(tmp_path, "a.png", image, format="PNG")).getpixel((1, 1)) == (255, 255, 255)
+
+
+def test_exif_orientation_is_applied(tmp_path):
+    upright = Image.new("RGB", (40, 20), (0, 0, 0))
+    upright.paste((255, 255, 255), (0, 0, 10, 20))  # white band on the left
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored rotated: viewer must rotate 90 degrees clockwise
+    stored = upright.transpose(Image.Transpose.ROTATE_90)
+    loaded = load_rgb(_save(tmp_path, "r.jpg", stored, format="JPEG", exif=exif.tobytes()))
+    assert loaded.size == (40, 20)
+    assert np.asarray(loaded)[:, :8].mean() > 200 and np.asarray(loaded)[:, 12:].mean() < 50
+
+
+def test_truncated_and_non_pictures_are_skips_with_a_reason(tmp_path):
+    path = _save(tmp_path, "t.jpg", Image.effect_noise((64, 64), 50).convert("RGB"), format="JPEG")
+    path.write_bytes(path.read_bytes()[:300])
+    with pytest.raises(ImageSkip) as skip:
+        load_rgb(path)
+    assert skip.value.reason == "corrupt_image"
+    (tmp_path / "n.jpg").write_text("not a picture")
+    with pytest.raises(ImageSkip, match="corrupt_image"):
+        load_rgb(tmp_path / "n.jpg")
+    with pytest.raises(ImageSkip, match="missing_file"):
+        load_rgb(tmp_path / "absent.jpg")

@@ -1,0 +1,135 @@
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from agecascade.data import adience, agedb, fgnet, imdb
+from agecascade.data.synthetic import ADIENCE_MESSY_LABELS, matlab_datenum
+
+
+# ---------------------------------------------------------------- IMDB
+
+
+def test_imdb_age_counts_the_photo_as_taken_on_1_july():
+    dob = np.array([matlab_datenum(dt.date(1980, 3, 5)), matlab_datenum(dt.date(1980, 8, 1)), 12.0])
+    age, valid = imdb.ages({"dob": dob, "photo_taken": np.array([2005.0, 2005.0, 2005.0])})
+    assert list(age[:2]) == [25, 24]
+    assert list(valid) == [True, True, False]  # datenum 12 is before year 1
+
+
+def test_imdb_mat_roundtrip_and_every_cleaning_rule(synthetic):
+    root, kinds = synthetic
+    records, dropped = imdb.read_imdb(root / "imdb" / "imdb_crop")
+    for reason in ("no_face", "low_face_score", "second_face", "gender_unknown", "age_out_of_range"):
+        assert dropped[reason] == kinds["imdb"].get(reason, 0) > 0, reason
+    # corrupt and missing pictures pass the metadata rules; preparation counts them
+    assert len(records) == kinds["imdb"]["clean"] + kinds["imdb"]["corrupt_image"] + kinds["imdb"]["missing_file"]
+    assert records["age"].between(0, 100).all()
+    assert set(records["gender"]) <= {"m", "f"}
+    x1, y1, x2, y2 = records["box"].iloc[0]
+    assert 0 <= x1 < x2 and 0 <= y1 < y2
+    assert records["source"].str.match(r"^\d\d/nm\d+_rm\d+_\d{4}-\d+-\d+_\d{4}\.jpg$").all()
+
+
+def test_imdb_cleaning_thresholds_are_configurable(synthetic):
+    root, _ = synthetic
+    strict, _ = imdb.read_imdb(root / "imdb" / "imdb_crop", min_face_score=4.0)
+    loose, _ = imdb.read_imdb(root / "imdb" / "imdb_crop")
+    assert 0 < len(strict) < len(loose)
+
+
+# ---------------------------------------------------------------- AgeDB
+
+
+def test_agedb_names():
+    assert agedb.parse_name("0_MariaCallas_35_f.jpg") == {"subject": "MariaCallas", "age": 35, "gender": "f"}
+    assert agedb.parse_name("16487_Jean_Luc_Godard_101_m.JPG")["subject"] == "Jean_Luc_Godard"
+    assert agedb.parse_name("readme.txt") is None
+    assert agedb.parse_name("12_Name_x_m.jpg") is None
+
+
+def test_agedb_folder(synthetic, tmp_path):
+    root, kinds = synthetic
+    folder = root / "agedb" / "AgeDB"
+    records, dropped = agedb.read_agedb(folder)
+    assert len(records) == sum(kinds["agedb"].values()) and dropped == {"unparsable_name": 0}
+    assert records["age"].between(1, 101).all()
+
+
+# ---------------------------------------------------------------- FG-NET
+
+
+@pytest.mark.parametrize(
+    "name,subject,age",
+    [("001A02.JPG", "1", 2), ("001A43a.JPG", "1", 43), ("001A43b.JPG", "1", 43),
+     ("010A07.jpg", "10", 7), ("082a18.JPG", "82", 18)],
+)
+def test_fgnet_names(name, subject, age):
+    assert fgnet.parse_name(name) == {"subject": subject, "age": age}
+
+
+@pytest.mark.parametrize("name", ["Thumbs.db", "001A2.JPG", "001B02.JPG", "001A02c.JPG"])
+def test_fgnet_rejects_other_names(name):
+    assert fgnet.parse_name(name) is None
+
+
+def test_fgnet_label_space_is_the_sorted_distinct_ages():
+    # A list shaped like the real one: 82 subjects, 1,002 names, ages 0-69 of which 63 occur,
+    # a/b pairs at the same age and some lower-case extensions.
+    rng = np.random.default_rng(0)
+    ages_used = sorted(rng.choice(70, size=63, replace=False))
+    ages_used[0], ages_used[-1] = 0, 69
+    names = []
+    for i in range(1002):
+        subject, age = i % 82 + 1, ages_used[i % 63]
+        names.append(f"{subject:03d}A{age:02d}{'ab'[i % 2] if i % 50 == 0 else ''}.{'jpg' if i % 7 else 'JPG'}")
+    space = fgnet.label_space(names)
+    assert len(space) == 63 and space[0] == 0 and space[-1] == 69
+    assert len({fgnet.parse_name(n)["subject"] for n in names}) == 82
+
+
+def test_fgnet_folder_with_quirks(synthetic):
+    root, kinds = synthetic
+    folder = root / "fgnet" / "FGNET" / "images"
+    records, dropped = fgnet.read_fgnet(folder)
+    assert len(records) == 6 * 8 and dropped == {"unparsable_name": 0}
+    names = {p.name for p in folder.iterdir()}
+    assert any(n.endswith(".jpg") for n in names) and any(n.endswith(".JPG") for n in names)
+    pair = sorted(n for n in names if n[6:7] in ("a", "b"))
+    assert len(pair) == 2 and pair[0][:6] == pair[1][:6]
+
+
+# ---------------------------------------------------------------- Adience
+
+
+@pytest.mark.parametrize(
+    "label,strict,nearest",
+    [("(0, 2)", 0, 0), ("(60, 100)", 7, 7), ("(25, 32)", 4, 4), ("(8, 23)", None, 3),
+     ("(27, 32)", None, 4), ("(38, 42)", None, 5), ("(38, 48)", None, 5), ("None", None, None),
+     ("35", None, 4), ("13", None, 2), ("22", None, 3), ("3", None, 0), ("", None, None)],
+)
+def test_adience_age_labels(label, strict, nearest):
+    assert adience.parse_age(label, "strict") == strict
+    assert adience.parse_age(label, "nearest") == nearest
+
+
+def test_adience_unknown_policy_is_an_error():
+    with pytest.raises(ValueError, match="policy"):
+        adience.parse_age("(0, 2)", "lenient")
+
+
+def test_adience_fold_files(synthetic):
+    root, kinds = synthetic
+    base = root / "adience" / "adience"
+    header = (base / "fold_0_data.txt").read_text().splitlines()[0].split("\t")
+    assert header[:5] == ["user_id", "original_image", "face_id", "age", "gender"] and len(header) == 12
+    records, dropped = adience.read_adience(base, "strict")
+    messy = sum(kinds["adience"].get(label, 0) for label in ADIENCE_MESSY_LABELS)
+    assert messy > 0 and dropped["age_label_dropped"] == messy
+    assert len(records) == sum(kinds["adience"].values()) - messy
+    assert sorted(records["fold"].unique()) == [0, 1, 2, 3, 4]
+    assert set(records["gender"]) <= {"f", "m", ""}
+    # every user is in exactly one fold (the official protocol)
+    assert (records.groupby("subject")["fold"].nunique() == 1).all()
+    nearest, _ = adience.read_adience(base, "nearest")
+    assert len(nearest) > len(records)

@@ -1,0 +1,84 @@
+import json
+
+import h5py
+import numpy as np
+import pandas as pd
+import pytest
+
+from agecascade.data.prepare import PrepareOptions, prepare_dataset
+from agecascade.download import download_dataset
+
+
+def _marker(tmp_path, root):
+    download_dataset("x", {"source": str(root)}, tmp_path / "raw", tmp_path / "dl")
+    return tmp_path / "raw" / "dataset.json"
+
+
+def _prepare(tmp_path, dataset, root, options, **kwargs):
+    out = tmp_path / "faces"
+    report = prepare_dataset(dataset, _marker(tmp_path, root), out / f"{dataset}.h5", out / f"{dataset}.csv",
+                             out / f"{dataset}.report.json", options, **kwargs)
+    manifest = pd.read_csv(out / f"{dataset}.csv", dtype={"subject": str})
+    with h5py.File(out / f"{dataset}.h5") as store:
+        images = store["images"][:]
+    assert json.loads((out / f"{dataset}.report.json").read_text()) == report
+    return report, manifest, images
+
+
+def test_imdb_store_manifest_and_report_agree(synthetic, tmp_path):
+    root, kinds = synthetic
+    report, manifest, images = _prepare(
+        tmp_path, "imdb", root / "imdb", PrepareOptions(image_size=32, detector="metadata"), threads=2
+    )
+    assert len(manifest) == len(images) == report["kept"] == kinds["imdb"]["clean"]
+    assert report["input_rows"] == sum(kinds["imdb"].values())
+    assert report["dropped"]["corrupt_image"] == kinds["imdb"]["corrupt_image"]
+    assert report["dropped"]["missing_file"] == kinds["imdb"]["missing_file"]
+    assert report["kept"] + sum(report["dropped"].values()) == report["input_rows"]
+    assert images.shape[1:] == (32, 32, 3) and images.dtype == np.uint8
+    assert set(manifest["detector"]) == {"metadata"}
+    # the crop is centred on the face: the picture's background is noise around a flat colour,
+    # the face patch is not; the middle of every crop must be face, so far from uniform
+    assert images[:, 12:20, 12:20].std(axis=(1, 2, 3)).min() > 5
+
+
+def test_serial_and_parallel_preparation_give_the_same_store(synthetic, tmp_path):
+    root, _ = synthetic
+    options = PrepareOptions(image_size=24, detector="none")
+    _, m1, i1 = _prepare(tmp_path / "a", "adience", root / "adience", options, threads=1)
+    _, m2, i2 = _prepare(tmp_path / "b", "adience", root / "adience", options, threads=2)
+    assert m1.equals(m2) and np.array_equal(i1, i2)
+    assert m1["age_group"].between(0, 7).all() and set(m1["fold"]) == {0, 1, 2, 3, 4}
+
+
+@pytest.mark.slow
+def test_mtcnn_finds_the_astronauts_face_where_it_is():
+    from skimage import data
+
+    from agecascade.data.faces import FaceDetector
+
+    box, confidence = FaceDetector().detect(data.astronaut())
+    # the face of the astronaut photo spans about x 180-265, y 65-170
+    assert confidence > 0.99
+    assert abs(box[0] - 182) < 10 and abs(box[1] - 64) < 10 and abs(box[2] - 265) < 10 and abs(box[3] - 171) < 10
+
+
+@pytest.mark.slow
+def test_fgnet_keeps_faceless_pictures_and_agedb_drops_them(synthetic, tmp_path):
+    root, kinds = synthetic
+    fg_report, fg, fg_images = _prepare(
+        tmp_path / "fg", "fgnet", root / "fgnet", PrepareOptions(image_size=32, detector="mtcnn", no_face="keep"),
+        threads=2,
+    )
+    assert len(fg) == len(fg_images) == sum(kinds["fgnet"].values())  # a benchmark never shrinks
+    assert (~fg["face_found"]).sum() >= kinds["fgnet"]["no_face"]
+    assert fg["face_found"].mean() >= 0.9  # the crop path runs, not only the fallback
+    assert fg.loc[fg["face_found"], "confidence"].min() >= 0.9
+
+    ag_report, ag, _ = _prepare(
+        tmp_path / "ag", "agedb", root / "agedb", PrepareOptions(image_size=32, detector="mtcnn", no_face="drop"),
+        threads=1,
+    )
+    assert ag_report["dropped"]["no_face_detected"] >= kinds["agedb"]["no_face"]
+    assert ag["face_found"].all()
+    assert len(ag) >= 0.9 * kinds["agedb"]["clean"]
