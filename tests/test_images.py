@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from agecascade.images import ImageSkip, crop_face, load_rgb, margin_box
+from agecascade.images import ImageSkip, crop_face, load_rgb, margin_box, read_face
 
 
 def test_margin_box_is_square_and_adds_margin_on_every_side():
@@ -77,3 +77,38 @@ def test_truncated_and_non_pictures_are_skips_with_a_reason(tmp_path):
         load_rgb(tmp_path / "n.jpg")
     with pytest.raises(ImageSkip, match="missing_file"):
         load_rgb(tmp_path / "absent.jpg")
+
+
+def _face_picture(width=400, height=300):
+    """A gray picture with a white square 'face' at (200, 100)-(260, 160) and a red dot at its top-left."""
+    array = np.full((height, width, 3), 90, np.uint8)
+    array[100:160, 200:260] = 255
+    array[100:110, 200:210] = (255, 0, 0)
+    return Image.fromarray(array)
+
+
+def test_read_face_matches_crop_face_and_uses_reduced_jpeg_decoding(tmp_path):
+    path = _save(tmp_path, "big.jpg", _face_picture(1600, 1200).resize((1600, 1200)), format="JPEG", quality=95)
+    box = (800, 400, 1040, 640)  # the face scaled by 4
+    fast = read_face(path, box, 0.4, 32).astype(int)
+    slow = crop_face(load_rgb(path), box, 0.4, 32).astype(int)
+    assert np.abs(fast - slow).mean() < 4  # reduced-scale decoding gives the same face
+
+
+def test_read_face_applies_exif_orientation_after_cropping_in_stored_coordinates(tmp_path):
+    # stored sideways, as a camera does; the box refers to the stored pixels (as for IMDB)
+    upright = _face_picture()
+    stored = upright.transpose(Image.Transpose.ROTATE_90)  # EXIF 6 rotates it back
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    path = _save(tmp_path, "r.jpg", stored, format="JPEG", exif=exif.tobytes(), quality=95)
+    # white square in stored coordinates: x 100-160, y 140-200 (rotated 90 degrees ccw)
+    face = read_face(path, (100, 140, 160, 200), 0.0, 60)
+    expected = crop_face(upright, (200, 100, 260, 160), 0.0, 60)
+    assert np.abs(face.astype(int) - expected.astype(int)).mean() < 6
+    assert face[2, 2, 0] > 200 and face[2, 2, 1] < 80  # red dot back at the top-left
+
+
+def test_read_face_skips_like_load_rgb(tmp_path):
+    with pytest.raises(ImageSkip, match="missing_file"):
+        read_face(tmp_path / "absent.jpg", None, 0.4, 8)

@@ -17,12 +17,44 @@ from PIL import Image, ImageOps
 IMAGE_ERRORS = (OSError, SyntaxError, ValueError, Image.DecompressionBombError, EOFError)
 
 
+EXIF_ORIENTATION = 0x0112
+# EXIF orientation -> the transpose that makes the picture upright (as ImageOps.exif_transpose)
+ORIENTATION_TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
 class ImageSkip(Exception):
     """A picture that cannot be used; `reason` is the key counted in the preparation report."""
 
     def __init__(self, reason: str, detail: str = ""):
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
+
+
+def _open(path: str | Path) -> Image.Image:
+    try:
+        return Image.open(path)
+    except (FileNotFoundError, IsADirectoryError) as error:
+        raise ImageSkip("missing_file", str(path)) from error
+    except IMAGE_ERRORS as error:
+        raise ImageSkip("corrupt_image", f"{path}: {error}") from error
+
+
+def _decode(image: Image.Image, path) -> None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image.load()  # the full decode happens here, so truncation is detected here
+    except (*IMAGE_ERRORS, Image.DecompressionBombWarning) as error:
+        image.close()
+        raise ImageSkip("corrupt_image", f"{path}: {error}") from error
 
 
 def load_rgb(path: str | Path) -> Image.Image:
@@ -38,18 +70,42 @@ def load_rgb(path: str | Path) -> Image.Image:
         ImageSkip: `missing_file` when the file does not exist, `corrupt_image` when it cannot be
             decoded completely (truncated, not a picture).
     """
-    path = Path(path)
-    if not path.is_file():
-        raise ImageSkip("missing_file", str(path))
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as image:
-                image.load()  # force the full decode now, so truncation is detected here
-                image = ImageOps.exif_transpose(image)
-                return to_rgb(image)
-    except (*IMAGE_ERRORS, Image.DecompressionBombWarning) as error:
-        raise ImageSkip("corrupt_image", f"{path}: {error}") from error
+    image = _open(path)
+    _decode(image, path)
+    ImageOps.exif_transpose(image, in_place=True)
+    return to_rgb(image)
+
+
+def read_face(path: str | Path, box: tuple[float, float, float, float] | None, margin: float,
+              size: int) -> np.ndarray:
+    """Decode a picture and crop a face whose box is known in advance (metadata, or None = all).
+
+    The box is in the stored pixels' coordinates (as MATLAB's `imread`, which made IMDB's
+    `face_location`, sees them); the EXIF orientation is applied to the crop. JPEGs are decoded
+    at a reduced DCT scale when the crop is at least twice the output size (`Image.draft`), which
+    is several times faster on large pictures and loses nothing at the output size.
+
+    Returns:
+        uint8 array (size, size, 3).
+
+    Raises:
+        ImageSkip: as `load_rgb`.
+    """
+    image = _open(path)
+    width, height = image.size
+    side = size if box is None else margin_box(box, margin)[2] - margin_box(box, margin)[0]
+    reduction = side / size if box is not None else min(width, height) / size
+    if reduction >= 2 and image.format == "JPEG":
+        image.draft("RGB", (int(np.ceil(width / reduction)), int(np.ceil(height / reduction))))
+    _decode(image, path)
+    if box is not None and image.size != (width, height):
+        factor = image.size[0] / width
+        box = tuple(v * factor for v in box)
+    orientation = image.getexif().get(EXIF_ORIENTATION, 1)
+    face = crop_face(to_rgb(image), box, margin, size)
+    if orientation in ORIENTATION_TRANSPOSE:
+        face = np.asarray(Image.fromarray(face).transpose(ORIENTATION_TRANSPOSE[orientation]))
+    return face
 
 
 def to_rgb(image: Image.Image) -> Image.Image:
@@ -65,7 +121,7 @@ def to_rgb(image: Image.Image) -> Image.Image:
         image = image.convert("RGBA")
         background = Image.new("RGBA", image.size, (255, 255, 255, 255))
         image = Image.alpha_composite(background, image)
-    return image.convert("RGB")
+    return image if image.mode == "RGB" else image.convert("RGB")
 
 
 def margin_box(
@@ -124,5 +180,5 @@ def crop_face(
         crop = image
     else:
         crop = image.crop(margin_box(box, margin))
-    crop = crop.resize((size, size), Image.Resampling.BILINEAR, reducing_gap=3.0)
+    crop = crop.resize((size, size), Image.Resampling.BILINEAR)
     return np.asarray(crop, dtype=np.uint8)

@@ -22,7 +22,7 @@ import numpy as np
 from agecascade.data import adience, agedb, fgnet, imdb
 from agecascade.data.store import FaceStoreWriter
 from agecascade.download import find_in_roots, read_marker
-from agecascade.images import ImageSkip, crop_face, load_rgb
+from agecascade.images import ImageSkip, crop_face, load_rgb, read_face
 
 log = logging.getLogger(__name__)
 
@@ -73,22 +73,22 @@ def process_picture(task: tuple[str, tuple | None]) -> tuple[str, np.ndarray | N
     """
     path, box = task
     options: PrepareOptions = _state["options"]
+    fields = {"detector": options.detector, "face_found": True, "confidence": ""}
     try:
+        if options.detector != "mtcnn":  # the box is known before decoding (or is the picture)
+            box = box if options.detector == "metadata" else None
+            return "ok", read_face(path, box, options.margin, options.image_size), fields
         image = load_rgb(path)
     except ImageSkip as skip:
         return skip.reason, None, {}
-    fields = {"detector": options.detector, "face_found": True, "confidence": ""}
-    if options.detector == "mtcnn":
-        found = _state["detector"].detect(np.asarray(image))
-        if found is None:
-            if options.no_face == "drop":
-                return "no_face_detected", None, {}
-            box, fields["face_found"] = None, False
-        else:
-            box, confidence = found
-            fields["confidence"] = round(confidence, 4)
-    elif options.detector == "none":
-        box = None
+    found = _state["detector"].detect(np.asarray(image))
+    if found is None:
+        if options.no_face == "drop":
+            return "no_face_detected", None, {}
+        box, fields["face_found"] = None, False
+    else:
+        box, confidence = found
+        fields["confidence"] = round(confidence, 4)
     return "ok", crop_face(image, box, options.margin, options.image_size), fields
 
 
