@@ -12,14 +12,21 @@ include: "rules/synthetic.smk"
 include: "rules/download.smk"
 include: "rules/prepare.smk"
 include: "rules/splits.smk"
+include: "rules/train.smk"
 
 
 rule all:
     default_target: True
     input:
         get_data_targets(),
+        get_stage_models(),
 
 
 rule data:
     input:
         get_data_targets(),
+
+
+rule models:
+    input:
+        get_stage_models(),

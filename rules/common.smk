@@ -16,8 +16,12 @@ BENCHMARKS = list(config["benchmarks"])
 SPLITS = TRAINING_SETS + BENCHMARKS
 
 
+CHAINS = ["imdb", "imdb-agedb"]
+
+
 wildcard_constraints:
     dataset="|".join(DATASETS),
+    chain="|".join(CHAINS),
     backbone="|".join(BACKBONES),
     split="|".join(SPLITS),
 
@@ -27,6 +31,15 @@ def get_data_targets():
     return expand("resources/faces/{dataset}.h5", dataset=DATASETS) + expand(
         "results/splits/{split}.csv", split=SPLITS
     )
+
+
+def get_stage_models():
+    """Every cascade stage model of `training.chains`."""
+    return [
+        f"results/models/{backbone}/{chain}.keras"
+        for backbone, chains in config["training"]["chains"].items()
+        for chain in chains
+    ]
 
 
 def get_synthetic_spec(wildcards):
@@ -95,3 +108,63 @@ def get_split_spec(wildcards):
             "validation_fraction": spec["validation_fraction"],
         }
     return config["benchmarks"][wildcards.split]
+
+
+def stage_dataset(chain):
+    """The dataset a cascade stage trains on: the last link of its chain."""
+    return chain.split("-")[-1]
+
+
+def get_stage_inputs(wildcards):
+    """Face store and split of the stage's dataset, and what the stage starts from: the parent
+    chain's model, the keras-vggface weights, or nothing (random initialisation)."""
+    dataset = stage_dataset(wildcards.chain)
+    inputs = {
+        "store": f"resources/faces/{dataset}.h5",
+        "split": f"results/splits/{dataset}.csv",
+    }
+    if "-" in wildcards.chain:
+        parent = wildcards.chain.rsplit("-", 1)[0]
+        inputs["parent"] = f"results/models/{wildcards.backbone}/{parent}.keras"
+    elif config["training"]["init"] == "vggface":
+        inputs["parent"] = f"resources/weights/{wildcards.backbone}.h5"
+    return inputs
+
+
+def get_gridsearch_choice(wildcards):
+    if not config["gridsearch"]["enabled"]:
+        return {}
+    return {
+        "gridsearch": f"results/gridsearch/{wildcards.backbone}/{wildcards.chain}.csv"
+    }
+
+
+def per_backbone(value, backbone):
+    return value[backbone] if isinstance(value, dict) else value
+
+
+def get_stage_settings(wildcards):
+    """agecascade.training.FitSettings of a cascade stage (modes b and c: all layers trained)."""
+    stage = config["training"]["stages"][stage_dataset(wildcards.chain)]
+    return {
+        "learning_rate": per_backbone(stage["learning_rate"], wildcards.backbone),
+        "batch_size": stage["batch_size"],
+        "epochs": stage["epochs"],
+        "patience": stage.get("patience"),
+        "frozen": False,
+        "augment": config["training"]["augment"],
+        "seed": config["seed"],
+    }
+
+
+def get_stage_runtime(wildcards):
+    # thesis, GTX 1080 Ti: IMDB about 2 days per backbone, AgeDB about 4 hours (plus margin)
+    return {"imdb": 3 * 24 * 60, "agedb": 6 * 60}[stage_dataset(wildcards.chain)]
+
+
+def get_gridsearch_runtime(wildcards):
+    # 16 one-epoch runs; one IMDB epoch takes about 50 minutes on the thesis' GPU
+    epochs = len(config["gridsearch"]["learning_rates"]) * len(
+        config["gridsearch"]["batch_sizes"]
+    )
+    return epochs * {"imdb": 60, "agedb": 10}[stage_dataset(wildcards.chain)]

@@ -8,10 +8,11 @@ from pathlib import Path
 
 
 def log_to(path: str | Path, level: int = logging.INFO) -> None:
-    """Redirect stderr and the root logger to `path` (called first by every workflow script)."""
+    """Redirect stdout, stderr and the root logger to `path` (called first by every workflow script)."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     handle = open(path, "a", buffering=1)
     sys.stderr = handle
+    sys.stdout = handle  # Keras prints its progress to stdout
     logging.basicConfig(
         stream=handle,
         level=level,

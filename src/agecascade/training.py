@@ -1,0 +1,358 @@
+"""Training: the streaming input pipeline, augmentation, fit with resume, and cascade stages.
+
+* Input: faces are read from the HDF5 face store batch by batch (never the whole set in memory),
+  shuffled per epoch with a seed, augmented on the fly (random rotation, shift, crop, flip).
+* Fit: Adam, cross-entropy over the label space (sparse labels: the same loss as categorical
+  cross-entropy on one-hot targets, without building them), ReduceLROnPlateau (factor 0.5,
+  patience per stage), a per-epoch history CSV.
+* Resume: the model, the optimizer (including the learning rate the schedule set) and the
+  schedule's own counters are backed up after every epoch in a folder that is not an output of the
+  rule, so Snakemake's cleanup of incomplete outputs never deletes it. A job killed at any moment
+  and started again continues after its last finished epoch.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import shutil
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pandas as pd
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class FitSettings:
+    """Hyper-parameters of one training run (one cascade stage or one fold).
+
+    Attributes:
+        learning_rate: Adam's initial learning rate.
+        batch_size: faces per batch.
+        epochs: epochs to train.
+        patience: epochs without validation-loss improvement before the learning rate is halved;
+            None for no schedule.
+        frozen: mode a: train only the head; the backbone stays as it is.
+        augment: random rotation (degrees), shift and crop (fractions) and horizontal flip.
+        seed: seed of initialisation, shuffling and augmentation.
+    """
+
+    learning_rate: float
+    batch_size: int
+    epochs: int
+    patience: int | None = None
+    frozen: bool = False
+    augment: dict = field(default_factory=lambda: {"rotation": 10.0, "shift": 0.1, "crop": 0.15, "flip": True})
+    seed: int = 42
+
+
+# ---------------------------------------------------------------------------------------- input
+
+
+class FaceBatches:
+    """Batches of (faces, class index) read from a face store, in a seeded per-epoch order.
+
+    Args:
+        store: the HDF5 face store.
+        indices: rows of the store to use.
+        classes: the class index of each of those rows.
+        batch_size: faces per batch.
+        shuffle: reshuffle every epoch (training) or keep the order (evaluation).
+        seed: base seed of the shuffling.
+    """
+
+    def __init__(self, store, indices, classes, batch_size: int, shuffle: bool, seed: int = 0):
+        self.store = str(store)
+        self.indices = np.asarray(indices, dtype=np.int64)
+        self.classes = np.asarray(classes, dtype=np.int32)
+        if len(self.indices) != len(self.classes):
+            raise ValueError("indices and classes differ in length")
+        if len(self.indices) == 0:
+            raise ValueError(f"No faces selected from {self.store}.")
+        if len(np.unique(self.indices)) != len(self.indices):
+            raise ValueError(f"A face of {self.store} is selected twice.")
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.seed = seed
+        self.epoch = 0
+        with h5py.File(self.store, "r") as handle:
+            self.image_shape = tuple(handle["images"].shape[1:])
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.indices) / self.batch_size)
+
+    def __call__(self):
+        """One epoch of batches (a generator, for tf.data)."""
+        order = np.arange(len(self.indices))
+        if self.shuffle:
+            np.random.default_rng(self.seed + self.epoch).shuffle(order)
+        self.epoch += 1
+        with h5py.File(self.store, "r") as handle:
+            images = handle["images"]
+            for start in range(0, len(order), self.batch_size):
+                chosen = order[start : start + self.batch_size]
+                rows = self.indices[chosen]
+                sort = np.argsort(rows)  # h5py reads increasing indices; restore the order after
+                batch = np.empty((len(rows), *self.image_shape), dtype=np.uint8)
+                batch[sort] = images[rows[sort]]
+                yield batch, self.classes[chosen]
+
+
+def augmenter(settings: dict, seed: int):
+    """The study's augmentation as Keras preprocessing layers (identity at inference)."""
+    import keras
+
+    steps = []
+    if settings.get("rotation"):
+        steps.append(keras.layers.RandomRotation(settings["rotation"] / 360.0, fill_mode="reflect", seed=seed))
+    if settings.get("shift"):
+        steps.append(keras.layers.RandomTranslation(settings["shift"], settings["shift"], fill_mode="reflect", seed=seed + 1))
+    if settings.get("crop"):
+        # a random crop of up to `crop` of the side, scaled back to the input size
+        steps.append(keras.layers.RandomZoom((-settings["crop"], 0.0), fill_mode="reflect", seed=seed + 2))
+    if settings.get("flip"):
+        steps.append(keras.layers.RandomFlip("horizontal", seed=seed + 3))
+    return keras.Sequential(steps, name="augment")
+
+
+def dataset(batches: FaceBatches, augment: dict | None = None, seed: int = 0):
+    """A tf.data pipeline over `batches`, augmented when `augment` is given, prefetching."""
+    import tensorflow as tf
+
+    signature = (
+        tf.TensorSpec(shape=(None, *batches.image_shape), dtype=tf.uint8),
+        tf.TensorSpec(shape=(None,), dtype=tf.int32),
+    )
+    data = tf.data.Dataset.from_generator(batches, output_signature=signature)
+    data = data.apply(tf.data.experimental.assert_cardinality(len(batches)))
+    if augment:
+        layer = augmenter(augment, seed)
+        data = data.map(
+            lambda x, y: (layer(tf.cast(x, tf.float32), training=True), y),
+            num_parallel_calls=tf.data.AUTOTUNE,
+        )
+    else:
+        data = data.map(lambda x, y: (tf.cast(x, tf.float32), y))
+    return data.prefetch(tf.data.AUTOTUNE)
+
+
+# ---------------------------------------------------------------------------------------- labels
+
+
+def label_space(labels) -> np.ndarray:
+    """Sorted distinct labels of the training data: one output neuron each."""
+    return np.unique(np.asarray(labels))
+
+
+def to_classes(labels, values) -> np.ndarray:
+    """Class index of each label: its position in `values`, or the nearest value's."""
+    labels = np.asarray(labels, dtype=np.float64)
+    values = np.asarray(values, dtype=np.float64)
+    return np.abs(labels[:, None] - values[None, :]).argmin(axis=1).astype(np.int32)
+
+
+# ---------------------------------------------------------------------------------------- fit
+
+
+def _plateau_callback(patience: int, backup_dir: Path):
+    import keras
+
+    class ResumableReduceLROnPlateau(keras.callbacks.ReduceLROnPlateau):
+        """ReduceLROnPlateau whose counters survive a restart (kept beside the backup)."""
+
+        state_path = backup_dir / "plateau.json"
+
+        def on_train_begin(self, logs=None):
+            super().on_train_begin(logs)
+            if self.state_path.is_file():
+                state = json.loads(self.state_path.read_text())
+                self.best, self.wait, self.cooldown_counter = state["best"], state["wait"], state["cooldown"]
+
+        def on_epoch_end(self, epoch, logs=None):
+            super().on_epoch_end(epoch, logs)
+            self.state_path.parent.mkdir(parents=True, exist_ok=True)
+            best = float(self.best) if np.isfinite(self.best) else None
+            self.state_path.write_text(json.dumps(
+                {"best": best if best is not None else float("inf"), "wait": self.wait,
+                 "cooldown": self.cooldown_counter}))
+
+    return ResumableReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=patience, verbose=1)
+
+
+def fit(model, train: FaceBatches, val: FaceBatches | None, settings: FitSettings, backup_dir: Path,
+        history_path: Path, extra_callbacks=()):
+    """Compile and train `model`, resuming from `backup_dir` if an earlier run was interrupted.
+
+    Returns:
+        The history as a DataFrame (one row per epoch, all epochs of all runs).
+    """
+    import keras
+
+    backup_dir = Path(backup_dir)
+    resuming = (backup_dir / "checkpoint" / "training_metadata.json").is_file()
+    if not resuming and backup_dir.exists():
+        shutil.rmtree(backup_dir)  # leftovers of a run that never finished an epoch
+    backup_dir.mkdir(parents=True, exist_ok=True)
+    running_history = backup_dir / "history.csv"
+    model.compile(
+        optimizer=keras.optimizers.Adam(settings.learning_rate),
+        loss=keras.losses.SparseCategoricalCrossentropy(),
+        metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+    )
+    callbacks = [
+        keras.callbacks.BackupAndRestore(str(backup_dir / "checkpoint"), delete_checkpoint=False),
+        keras.callbacks.CSVLogger(str(running_history), append=resuming),
+        *extra_callbacks,
+    ]
+    if settings.patience and val is not None:
+        callbacks.insert(1, _plateau_callback(settings.patience, backup_dir))
+    if resuming:
+        log.info("Resuming from %s", backup_dir)
+    model.fit(
+        dataset(train, settings.augment, settings.seed),
+        validation_data=dataset(val) if val is not None else None,
+        epochs=settings.epochs,
+        callbacks=callbacks,
+        verbose=2,
+    )
+    history = pd.read_csv(running_history).drop_duplicates("epoch", keep="last")
+    history_path = Path(history_path)
+    history_path.parent.mkdir(parents=True, exist_ok=True)
+    history.to_csv(history_path, index=False)
+    return history
+
+
+def finish(backup_dir: Path) -> None:
+    """Remove the resume backup once the outputs are written."""
+    shutil.rmtree(backup_dir, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------------------- stages
+
+
+def load_age_model(path):
+    """Load a saved age model (registers agecascade's layers first)."""
+    import keras
+
+    import agecascade.models  # noqa: F401  (registers FacePreprocess and LabelSpace)
+
+    return keras.saving.load_model(path)
+
+
+def initial_model(backbone: str, parent: str | Path | None, values, names=None, kind="age", info=None,
+                  frozen=False, image_size=224, seed=42):
+    """The model a training run starts from, with a fresh head for `values`.
+
+    Args:
+        backbone: vgg16, resnet50 or senet50.
+        parent: a `.keras` age model of the previous cascade stage (its backbone is kept), a
+            keras-vggface weight file (`.h5`), or None for random initialisation (demo).
+    """
+    import keras
+
+    from agecascade.models import build_age_model, build_backbone, load_vggface_weights, replace_head
+
+    keras.utils.set_random_seed(seed)
+    if parent is not None and str(parent).endswith(".keras"):
+        return replace_head(load_age_model(parent), values, names, kind, info, frozen, seed=seed)
+    base = build_backbone(backbone, (image_size, image_size, 3))
+    if parent is not None:
+        load_vggface_weights(base, parent)
+    return build_age_model(base, values, names, kind, info, frozen, seed=seed)
+
+
+def with_grid_choice(settings: FitSettings, gridsearch_csv=None) -> FitSettings:
+    """The settings with the learning rate and batch size the grid search chose (its best row)."""
+    if gridsearch_csv is None:
+        return settings
+    best = pd.read_csv(gridsearch_csv).dropna(subset=["val_loss"]).iloc[0]
+    log.info("Grid search chose learning rate %s, batch size %s", best["learning_rate"], best["batch_size"])
+    return FitSettings(**{**asdict(settings), "learning_rate": float(best["learning_rate"]),
+                          "batch_size": int(best["batch_size"])})
+
+
+def train_stage(backbone: str, chain: str, store, split_csv, parent, settings: FitSettings | dict,
+                model_path, history_path, backup_dir, image_size: int, gridsearch=None) -> dict:
+    """Train one cascade stage (chain `imdb` or `imdb-agedb`) on its dataset's 80/20 split.
+
+    Args:
+        backbone: vgg16, resnet50 or senet50.
+        chain: the stage's chain; its last link is the dataset trained on.
+        store, split_csv: the dataset's face store and train/val split.
+        parent: the previous stage's model, the face weights, or None (see `initial_model`).
+        settings: hyper-parameters (`FitSettings` or its fields).
+        model_path, history_path: outputs.
+        backup_dir: resume state (not an output: it must survive Snakemake's cleanup).
+        image_size: input side in pixels.
+        gridsearch: optional grid-search table whose best row overrides learning rate and batch.
+
+    Returns:
+        A summary: epochs trained, final validation loss, label space size.
+    """
+    if isinstance(settings, dict):
+        settings = FitSettings(**settings)
+    settings = with_grid_choice(settings, gridsearch)
+    split = pd.read_csv(split_csv)
+    train_rows, val_rows = split[split["split"] == "train"], split[split["split"] == "val"]
+    values = label_space(train_rows["label"])
+    dataset_name = chain.split("-")[-1]
+    info = {"backbone": backbone, "chain": chain, "dataset": dataset_name, "image_size": image_size,
+            "parent": str(parent) if parent else "random initialisation",
+            "settings": asdict(settings)}
+    model = initial_model(backbone, parent, values, info=info, frozen=settings.frozen,
+                          image_size=image_size, seed=settings.seed)
+    train = FaceBatches(store, train_rows["index"], to_classes(train_rows["label"], values),
+                        settings.batch_size, shuffle=True, seed=settings.seed)
+    val = FaceBatches(store, val_rows["index"], to_classes(val_rows["label"], values),
+                      settings.batch_size, shuffle=False)
+    history = fit(model, train, val, settings, Path(backup_dir), Path(history_path))
+    Path(model_path).parent.mkdir(parents=True, exist_ok=True)
+    model.save(model_path)
+    finish(Path(backup_dir))
+    return {"epochs": int(len(history)), "val_loss": float(history["val_loss"].iloc[-1]),
+            "classes": int(len(values))}
+
+
+def grid_search(backbone: str, parent, store, train_rows: pd.DataFrame, val_rows: pd.DataFrame,
+                learning_rates, batch_sizes, epochs: int, frozen: bool, image_size: int, seed: int,
+                workdir: Path) -> pd.DataFrame:
+    """The study's grid search: every (learning rate, batch size) trained for `epochs` epoch(s)
+    from the same starting point; returns one row per combination with its validation loss,
+    sorted best first."""
+    values = label_space(train_rows["label"])
+    rows = []
+    for lr in learning_rates:
+        for batch_size in batch_sizes:
+            settings = FitSettings(learning_rate=lr, batch_size=batch_size, epochs=epochs,
+                                   patience=None, frozen=frozen, seed=seed)
+            model = initial_model(backbone, parent, values, frozen=frozen, image_size=image_size, seed=seed)
+            train = FaceBatches(store, train_rows["index"], to_classes(train_rows["label"], values),
+                                batch_size, shuffle=True, seed=seed)
+            val = FaceBatches(store, val_rows["index"], to_classes(val_rows["label"], values),
+                              batch_size, shuffle=False)
+            run = Path(workdir) / f"lr{lr}_bs{batch_size}"
+            history = fit(model, train, val, settings, run / "backup", run / "history.csv")
+            finish(run / "backup")
+            rows.append({"learning_rate": lr, "batch_size": batch_size,
+                         "val_loss": float(history["val_loss"].iloc[-1])})
+    table = pd.DataFrame(rows)
+    # a diverged run has a NaN loss: it can never be the choice
+    return table.sort_values("val_loss", na_position="last").reset_index(drop=True)
+
+
+def stage_grid_search(backbone: str, store, split_csv, parent, settings: dict, grid: dict,
+                      image_size: int, output, workdir) -> pd.DataFrame:
+    """Grid search for a cascade stage on its dataset's train/val split; writes the table."""
+    split = pd.read_csv(split_csv)
+    table = grid_search(backbone, parent, store, split[split["split"] == "train"],
+                        split[split["split"] == "val"], grid["learning_rates"], grid["batch_sizes"],
+                        grid["epochs"], settings.get("frozen", False), image_size,
+                        settings.get("seed", 42), Path(workdir))
+    table.to_csv(output, index=False)
+    shutil.rmtree(workdir, ignore_errors=True)
+    return table
