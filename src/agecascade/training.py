@@ -218,6 +218,7 @@ def fit(model, train: FaceBatches, val: FaceBatches | None, settings: FitSetting
         validation_data=dataset(val) if val is not None else None,
         epochs=settings.epochs,
         callbacks=callbacks,
+        shuffle=False,  # FaceBatches shuffles, seeded, per epoch
         verbose=2,
     )
     history = pd.read_csv(running_history).drop_duplicates("epoch", keep="last")

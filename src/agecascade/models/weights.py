@@ -114,9 +114,10 @@ def write_weight_file(model: keras.Model, path: str | Path, to_file_name=None) -
             names.append(name.encode("utf8"))
             group = handle.require_group(name)
             weight_names = [f"{name}/{v.name.split('/')[-1]}:0" for v in layer.weights]
-            group.attrs["weight_names"] = [n.encode("utf8") for n in weight_names]
+            # fixed-length byte strings, as Keras 2 wrote them
+            group.attrs["weight_names"] = np.array([n.encode("utf8") for n in weight_names], dtype="S")
             for weight_name, variable in zip(weight_names, layer.weights):
                 group.create_dataset(weight_name, data=keras.ops.convert_to_numpy(variable))
-        handle.attrs["layer_names"] = names
+        handle.attrs["layer_names"] = np.array(names, dtype="S")
         handle.attrs["backend"] = b"tensorflow"
         handle.attrs["keras_version"] = b"2.2.4"

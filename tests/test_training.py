@@ -1,0 +1,123 @@
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from agecascade.data.store import FaceStoreWriter
+from agecascade.training import FaceBatches, FitSettings, fit, initial_model, label_space, to_classes
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    """A face store of 96 synthetic 32-px faces (ages 5-90) and its train/val split."""
+    from PIL import Image
+
+    from agecascade.data.synthetic import aligned_face
+
+    root = tmp_path_factory.mktemp("store")
+    rng = np.random.default_rng(0)
+    ages = rng.integers(5, 91, size=96)
+    with FaceStoreWriter(root / "faces.h5", 32) as writer:
+        for age in ages:
+            writer.append(np.asarray(aligned_face(float(age), rng, 32).resize((32, 32), Image.BILINEAR)))
+    split = pd.DataFrame({"index": np.arange(96), "subject": [f"s{i % 24}" for i in range(96)],
+                          "label": ages, "split": ["val" if i % 24 < 5 else "train" for i in range(96)]})
+    split.to_csv(root / "split.csv", index=False)
+    return root
+
+
+def test_label_space_and_classes():
+    values = label_space([30, 5, 30, 69])
+    assert list(values) == [5, 30, 69]
+    assert list(to_classes([5, 69, 31, 4, 100], values)) == [0, 2, 1, 0, 2]
+
+
+def test_batches_read_the_right_faces_in_a_seeded_order(store):
+    import h5py
+
+    indices = np.array([40, 3, 17, 90, 8, 55, 21])
+    batches = FaceBatches(store / "faces.h5", indices, np.arange(7), batch_size=3, shuffle=True, seed=5)
+    assert len(batches) == 3
+    with h5py.File(store / "faces.h5") as handle:
+        images = handle["images"][:]
+    first = list(batches())
+    seen = np.concatenate([y for _, y in first])
+    assert sorted(seen) == list(range(7))  # every face once per epoch
+    for x, y in first:
+        np.testing.assert_array_equal(x, images[indices[y]])  # faces match their labels
+    second = np.concatenate([y for _, y in batches()])
+    assert not np.array_equal(seen, second)  # reshuffled each epoch
+    again = FaceBatches(store / "faces.h5", indices, np.arange(7), batch_size=3, shuffle=True, seed=5)
+    np.testing.assert_array_equal(np.concatenate([y for _, y in again()]), seen)  # seeded
+    with pytest.raises(ValueError, match="twice"):
+        FaceBatches(store / "faces.h5", [1, 1], [0, 0], 2, False)
+
+
+def _data(store, values, batch_size=16):
+    split = pd.read_csv(store / "split.csv")
+    train, val = split[split.split == "train"], split[split.split == "val"]
+    return (FaceBatches(store / "faces.h5", train["index"], to_classes(train["label"], values), batch_size, True),
+            FaceBatches(store / "faces.h5", val["index"], to_classes(val["label"], values), batch_size, False))
+
+
+@pytest.mark.parametrize("frozen", [True, False])
+def test_mode_a_trains_only_the_head_modes_b_c_everything(store, tmp_path, frozen):
+    values = label_space(pd.read_csv(store / "split.csv")["label"])
+    model = initial_model("vgg16", None, values, frozen=frozen, image_size=32, seed=1)
+    backbone_before = [np.array(w) for w in model.get_layer("backbone").weights]
+    head_before = np.array(model.get_layer("fc1").kernel)
+    settings = FitSettings(learning_rate=1e-3, batch_size=16, epochs=1, patience=None, frozen=frozen)
+    history = fit(model, *_data(store, values), settings, tmp_path / "b", tmp_path / "h.csv")
+    backbone_after = [np.array(w) for w in model.get_layer("backbone").weights]
+    changed = any(not np.array_equal(a, b) for a, b in zip(backbone_before, backbone_after))
+    assert changed is (not frozen)
+    assert not np.array_equal(head_before, np.array(model.get_layer("fc1").kernel))
+    assert list(history.columns[:1]) == ["epoch"] and len(history) == 1 and "val_loss" in history
+
+
+TRAIN = """
+import sys
+from agecascade.training import train_stage
+root = sys.argv[1]
+train_stage("vgg16", "imdb", f"{root}/faces.h5", f"{root}/split.csv", None,
+            {"learning_rate": 1e-3, "batch_size": 8, "epochs": 4, "patience": 1, "seed": 3},
+            f"{root}/out/model.keras", f"{root}/out/history.csv", f"{root}/backup", 32)
+"""
+
+
+@pytest.mark.slow
+def test_a_killed_training_resumes_after_its_last_finished_epoch(store, tmp_path):
+    for name in ("faces.h5", "split.csv"):
+        os.symlink(store / name, tmp_path / name)
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    first = subprocess.Popen([sys.executable, "-c", TRAIN, str(tmp_path)], stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True, env=env, start_new_session=True)
+    metadata = tmp_path / "backup" / "checkpoint" / "training_metadata.json"
+    deadline = time.time() + 300
+    while time.time() < deadline and first.poll() is None:
+        if metadata.is_file() and json.loads(metadata.read_text() or "{}").get("epoch", 0) >= 1:
+            break
+        time.sleep(0.2)
+    assert first.poll() is None, "training finished before it could be killed:\n" + first.stdout.read()
+    os.killpg(first.pid, signal.SIGKILL)  # as a scheduler's time limit or a preemption would
+    first.wait()
+    assert not (tmp_path / "out" / "model.keras").exists()
+    epochs_done = json.loads(metadata.read_text())["epoch"]
+
+    second = subprocess.run([sys.executable, "-c", TRAIN, str(tmp_path)], capture_output=True, text=True, env=env)
+    assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
+    output = second.stdout + second.stderr
+    epochs_run = [int(m[1]) for m in re.finditer(r"^Epoch (\d+)/4$", output, re.MULTILINE)]
+    assert epochs_run[0] == epochs_done + 1  # starts after the last finished epoch (1-based)
+    assert epochs_run[-1] == 4
+    history = pd.read_csv(tmp_path / "out" / "history.csv")
+    assert list(history["epoch"]) == [0, 1, 2, 3]  # the whole history, each epoch once
+    assert (tmp_path / "out" / "model.keras").is_file()
+    assert not (tmp_path / "backup").exists()  # cleaned up after success
