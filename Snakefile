@@ -13,6 +13,7 @@ include: "rules/download.smk"
 include: "rules/prepare.smk"
 include: "rules/splits.smk"
 include: "rules/train.smk"
+include: "rules/benchmark.smk"
 
 
 rule all:
@@ -20,6 +21,8 @@ rule all:
     input:
         get_data_targets(),
         get_stage_models(),
+        "results/tables/table4_fgnet.csv",
+        "results/summary.txt",
 
 
 rule data:
@@ -30,3 +33,9 @@ rule data:
 rule models:
     input:
         get_stage_models(),
+
+
+rule benchmarks:
+    input:
+        benchmark_metrics(),
+        "results/tables/table4_fgnet.csv",

@@ -6,6 +6,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
 from agecascade import config as agecascade_config  # noqa: E402
+from agecascade.data.folds import class_names  # noqa: E402
 
 agecascade_config.validate(config)
 
@@ -17,6 +18,33 @@ SPLITS = TRAINING_SETS + BENCHMARKS
 
 
 CHAINS = ["imdb", "imdb-agedb"]
+VARIANTS = sorted(
+    {v for spec in config["benchmarks"].values() for v in spec["variants"]}
+)
+
+
+def benchmark_folds(benchmark):
+    """The folds of a benchmark that run (static, from the config: the DAG needs no data)."""
+    spec = config["benchmarks"][benchmark]
+    if spec["protocol"] == "leave_one_subject_out":
+        folds = list(range(1, spec["subjects"] + 1))
+    elif spec["protocol"] == "holdout_subjects":
+        folds = [0]
+    else:
+        folds = list(range(spec["folds"]))
+    if spec["run_folds"] is not None:
+        folds = [k for k in folds if k in spec["run_folds"]]
+    return folds
+
+
+# "<benchmark>/<variant>/fold<k>" of every fold whose model is kept
+KEPT = [
+    f"{benchmark}/{variant}/fold{fold}"
+    for benchmark, spec in config["benchmarks"].items()
+    for variant in spec["variants"]
+    for fold in benchmark_folds(benchmark)
+    if fold in spec["keep_models"]
+]
 
 
 wildcard_constraints:
@@ -24,6 +52,10 @@ wildcard_constraints:
     chain="|".join(CHAINS),
     backbone="|".join(BACKBONES),
     split="|".join(SPLITS),
+    benchmark="|".join(BENCHMARKS),
+    variant="|".join(VARIANTS) or "none",
+    fold=r"\d+",
+    kept="|".join(KEPT) or "none",
 
 
 def get_data_targets():
@@ -168,3 +200,126 @@ def get_gridsearch_runtime(wildcards):
         config["gridsearch"]["batch_sizes"]
     )
     return epochs * {"imdb": 60, "agedb": 10}[stage_dataset(wildcards.chain)]
+
+
+# ---------------------------------------------------------------- benchmark folds
+
+
+def get_fold_job(wildcards):
+    """(benchmark, variant, fold) of a train_fold or train_fold_kept job."""
+    if hasattr(wildcards, "kept"):
+        benchmark, variant, fold = wildcards.kept.split("/")
+        return {"benchmark": benchmark, "variant": variant, "fold": int(fold[4:])}
+    return {
+        "benchmark": wildcards.benchmark,
+        "variant": wildcards.variant,
+        "fold": int(wildcards.fold),
+    }
+
+
+def get_fold_inputs(wildcards):
+    """Face store and split of the benchmark, and the model or weights the variant starts from."""
+    job = get_fold_job(wildcards)
+    dataset = config["benchmarks"][job["benchmark"]]["dataset"]
+    backbone, pretraining = job["variant"].split("-", 1)
+    inputs = {
+        "store": f"resources/faces/{dataset}.h5",
+        "split": f"results/splits/{job['benchmark']}.csv",
+    }
+    if pretraining != "faces2":
+        inputs["start"] = f"results/models/{backbone}/{pretraining}.keras"
+    elif config["training"]["init"] == "vggface":
+        inputs["start"] = f"resources/weights/{backbone}.h5"
+    return inputs
+
+
+def get_fold_settings(wildcards):
+    """FitSettings of a fold: mode a (frozen) for -faces2 variants, else the dataset's values."""
+    job = get_fold_job(wildcards)
+    backbone, pretraining = job["variant"].split("-", 1)
+    frozen = pretraining == "faces2"
+    dataset = config["benchmarks"][job["benchmark"]]["dataset"]
+    spec = config["fold_training"]["frozen" if frozen else dataset]
+    return {
+        "learning_rate": per_backbone(spec["learning_rate"], backbone),
+        "batch_size": spec["batch_size"],
+        "epochs": spec["epochs"],
+        "patience": spec.get("patience"),
+        "frozen": frozen,
+        "augment": config["training"]["augment"],
+        "seed": config["seed"],
+    }
+
+
+def get_fold_class_names(wildcards):
+    names = class_names(config["benchmarks"][get_fold_job(wildcards)["benchmark"]])
+    return list(names) if names else None
+
+
+def get_benchmark_class_names(wildcards):
+    names = class_names(config["benchmarks"][wildcards.benchmark])
+    return list(names) if names else None
+
+
+def get_fold_backup(wildcards):
+    job = get_fold_job(wildcards)
+    return f"results/.resume/{job['benchmark']}/{job['variant']}/fold{job['fold']}"
+
+
+def get_fold_runtime(wildcards):
+    # thesis GPU: an FG-NET fold (20 epochs of ~990 faces) takes minutes, an Adience fold
+    # (20 epochs of ~14,000 faces) about half an hour; plus margin
+    dataset = config["benchmarks"][get_fold_job(wildcards)["benchmark"]]["dataset"]
+    return {"fgnet": 120, "adience": 240}[dataset]
+
+
+def fold_predictions(benchmark, variant):
+    return {
+        f"fold{fold}": f"results/{benchmark}/{variant}/fold{fold}/predictions.csv"
+        for fold in benchmark_folds(benchmark)
+    }
+
+
+def get_evaluate_inputs(wildcards):
+    return {
+        "split": f"results/splits/{wildcards.benchmark}.csv",
+        **fold_predictions(wildcards.benchmark, wildcards.variant),
+    }
+
+
+def benchmark_metrics():
+    return [
+        f"results/{benchmark}/{variant}/metrics.csv"
+        for benchmark, spec in config["benchmarks"].items()
+        for variant in spec["variants"]
+        if benchmark_folds(benchmark)
+    ]
+
+
+def get_table_inputs(wildcards):
+    """Metrics (and confusion matrices) the tables are made of."""
+    return {
+        f"{benchmark}__{variant}__{kind}": f"results/{benchmark}/{variant}/{kind}.csv"
+        for benchmark, spec in config["benchmarks"].items()
+        for variant in spec["variants"]
+        for kind in ("metrics", "confusion")
+        if benchmark_folds(benchmark)
+    }
+
+
+def table_outputs():
+    """The tables this config produces (parse time: they depend only on the config)."""
+    outputs = {"table4": "results/tables/table4_fgnet.csv"}
+    for name, (benchmark, stem) in {
+        "adience": ("adience", "adience"),
+        "table6": ("adience3", "table6_adience3"),
+        "top4": ("fgnet_top4", "fgnet_top4_confusion"),
+    }.items():
+        spec = config["benchmarks"].get(benchmark)
+        if (
+            spec
+            and "vgg16-imdb-agedb" in spec["variants"]
+            and benchmark_folds(benchmark)
+        ):
+            outputs[name] = f"results/tables/{stem}.csv"
+    return outputs

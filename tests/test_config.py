@@ -20,7 +20,7 @@ def test_paper_config_is_valid_and_carries_the_study_values(repo):
 
 def test_demo_config_overrides_only_what_it_must(repo):
     demo = yaml.safe_load((repo / "config.demo.yaml").read_text())
-    assert set(demo) <= {"image_size", "synthetic", "datasets", "benchmarks", "prepare"}
+    assert set(demo) <= {"image_size", "synthetic", "datasets", "benchmarks", "prepare", "training", "fold_training"}
     cfg = config.load(repo / "config.yaml", repo / "config.demo.yaml")
     assert cfg["datasets"]["imdb"]["detector"] == "metadata"  # kept from config.yaml
     assert cfg["datasets"]["imdb"]["source"].startswith("file:")
@@ -65,7 +65,10 @@ def test_bad_keys_are_named(repo, path, value, message):
 
 
 def test_defaults_are_filled():
-    cfg = {"datasets": {d: {"source": None} for d in ("imdb", "agedb", "fgnet", "adience")}, "benchmarks": {}}
+    fit = {"epochs": 1, "batch_size": 1, "learning_rate": 0.1}
+    cfg = {"datasets": {d: {"source": None} for d in ("imdb", "agedb", "fgnet", "adience")}, "benchmarks": {},
+           "training": {"chains": {}, "stages": {}}, "fold_training": {"frozen": fit, "fgnet": fit, "adience": fit}}
     config.validate(cfg)
+    assert cfg["training"]["init"] == "vggface" and cfg["gridsearch"]["enabled"] is False
     assert cfg["image_size"] == 224 and cfg["seed"] == 42 and cfg["prepare"]["threads"] == 4
     assert cfg["datasets"]["fgnet"]["min_confidence"] == 0.9

@@ -121,3 +121,18 @@ def test_a_killed_training_resumes_after_its_last_finished_epoch(store, tmp_path
     assert list(history["epoch"]) == [0, 1, 2, 3]  # the whole history, each epoch once
     assert (tmp_path / "out" / "model.keras").is_file()
     assert not (tmp_path / "backup").exists()  # cleaned up after success
+
+
+def test_grid_search_tries_every_combination_and_training_takes_the_best(store, tmp_path):
+    from agecascade.training import grid_search, with_grid_choice
+
+    split = pd.read_csv(store / "split.csv")
+    table = grid_search("vgg16", None, store / "faces.h5", split[split.split == "train"],
+                        split[split.split == "val"], [0.5, 1e-4], [16, 32], epochs=1, frozen=True,
+                        image_size=32, seed=0, workdir=tmp_path)
+    assert len(table) == 4 and set(table["learning_rate"]) == {0.5, 1e-4} and set(table["batch_size"]) == {16, 32}
+    assert table["val_loss"].is_monotonic_increasing or table["val_loss"].isna().any()
+    table.to_csv(tmp_path / "grid.csv", index=False)
+    chosen = with_grid_choice(FitSettings(learning_rate=9.0, batch_size=1, epochs=3), tmp_path / "grid.csv")
+    best = table.dropna().iloc[0]
+    assert (chosen.learning_rate, chosen.batch_size, chosen.epochs) == (best["learning_rate"], best["batch_size"], 3)

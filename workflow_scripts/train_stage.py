@@ -15,5 +15,6 @@ train_stage(
     history_path=snakemake.output.history,
     backup_dir=snakemake.params.backup,
     image_size=snakemake.params.image_size,
+    threads=snakemake.threads,
     gridsearch=snakemake.input.get("gridsearch"),
 )

@@ -159,7 +159,7 @@ def to_classes(labels, values) -> np.ndarray:
 # ---------------------------------------------------------------------------------------- fit
 
 
-def _plateau_callback(patience: int, backup_dir: Path):
+def _plateau_callback(patience: int, backup_dir: Path, monitor: str = "val_loss"):
     import keras
 
     class ResumableReduceLROnPlateau(keras.callbacks.ReduceLROnPlateau):
@@ -181,7 +181,7 @@ def _plateau_callback(patience: int, backup_dir: Path):
                 {"best": best if best is not None else float("inf"), "wait": self.wait,
                  "cooldown": self.cooldown_counter}))
 
-    return ResumableReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=patience, verbose=1)
+    return ResumableReduceLROnPlateau(monitor=monitor, factor=0.5, patience=patience, verbose=1)
 
 
 def fit(model, train: FaceBatches, val: FaceBatches | None, settings: FitSettings, backup_dir: Path,
@@ -209,8 +209,11 @@ def fit(model, train: FaceBatches, val: FaceBatches | None, settings: FitSetting
         keras.callbacks.CSVLogger(str(running_history), append=resuming),
         *extra_callbacks,
     ]
-    if settings.patience and val is not None:
-        callbacks.insert(1, _plateau_callback(settings.patience, backup_dir))
+    if settings.patience:
+        # without a validation set (benchmark folds train on every non-test face) the schedule
+        # follows the training loss
+        monitor = "val_loss" if val is not None else "loss"
+        callbacks.insert(1, _plateau_callback(settings.patience, backup_dir, monitor))
     if resuming:
         log.info("Resuming from %s", backup_dir)
     model.fit(
@@ -234,6 +237,19 @@ def finish(backup_dir: Path) -> None:
 
 
 # ---------------------------------------------------------------------------------------- stages
+
+
+def use_threads(threads: int | None) -> None:
+    """Limit TensorFlow to the rule's threads (call before any TensorFlow work in the process)."""
+    if not threads:
+        return
+    import tensorflow as tf
+
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(max(1, min(threads, 2)))
+    except RuntimeError:  # TensorFlow already initialised in this process: keep its pools
+        log.warning("TensorFlow already initialised; cannot limit it to %d threads", threads)
 
 
 def load_age_model(path):
@@ -278,7 +294,8 @@ def with_grid_choice(settings: FitSettings, gridsearch_csv=None) -> FitSettings:
 
 
 def train_stage(backbone: str, chain: str, store, split_csv, parent, settings: FitSettings | dict,
-                model_path, history_path, backup_dir, image_size: int, gridsearch=None) -> dict:
+                model_path, history_path, backup_dir, image_size: int, gridsearch=None,
+                threads: int | None = None) -> dict:
     """Train one cascade stage (chain `imdb` or `imdb-agedb`) on its dataset's 80/20 split.
 
     Args:
@@ -291,10 +308,12 @@ def train_stage(backbone: str, chain: str, store, split_csv, parent, settings: F
         backup_dir: resume state (not an output: it must survive Snakemake's cleanup).
         image_size: input side in pixels.
         gridsearch: optional grid-search table whose best row overrides learning rate and batch.
+        threads: CPU threads TensorFlow may use (the rule's threads).
 
     Returns:
         A summary: epochs trained, final validation loss, label space size.
     """
+    use_threads(threads)
     if isinstance(settings, dict):
         settings = FitSettings(**settings)
     settings = with_grid_choice(settings, gridsearch)

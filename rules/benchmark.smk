@@ -1,0 +1,98 @@
+rule train_fold:
+    input:
+        unpack(get_fold_inputs),
+    output:
+        predictions="results/{benchmark}/{variant}/fold{fold}/predictions.csv",
+        history="results/{benchmark}/{variant}/fold{fold}/history.csv",
+    log:
+        "logs/train_fold/{benchmark}/{variant}/fold{fold}.log",
+    benchmark:
+        "results/benchmarks/train_fold/{benchmark}/{variant}/fold{fold}.tsv"
+    conda:
+        "../envs/main.yaml"
+    threads: 4
+    resources:
+        gpu=1,
+        cpus_per_task=4,
+        mem_mb=16000,
+        runtime=get_fold_runtime,
+    params:
+        job=get_fold_job,
+        settings=get_fold_settings,
+        class_names=get_fold_class_names,
+        image_size=config["image_size"],
+        # resume state: not an output, so Snakemake's cleanup of a killed job keeps it
+        backup=get_fold_backup,
+        model=None,
+    script:
+        "../workflow_scripts/train_fold.py"
+
+
+# The same job for the folds whose model is kept (benchmarks.<name>.keep_models): the model is
+# one more output. {kept} is "<benchmark>/<variant>/fold<k>", limited to the kept folds.
+use rule train_fold as train_fold_kept with:
+    output:
+        predictions="results/{kept}/predictions.csv",
+        history="results/{kept}/history.csv",
+        model="results/{kept}/model.keras",
+    log:
+        "logs/train_fold/{kept}.log",
+    benchmark:
+        "results/benchmarks/train_fold/{kept}.tsv"
+    params:
+        job=get_fold_job,
+        settings=get_fold_settings,
+        class_names=get_fold_class_names,
+        image_size=config["image_size"],
+        backup=get_fold_backup,
+        model="results/{kept}/model.keras",
+
+
+ruleorder: train_fold_kept > train_fold
+
+
+rule evaluate:
+    input:
+        unpack(get_evaluate_inputs),
+    output:
+        metrics="results/{benchmark}/{variant}/metrics.csv",
+        confusion="results/{benchmark}/{variant}/confusion.csv",
+    log:
+        "logs/evaluate/{benchmark}/{variant}.log",
+    conda:
+        "../envs/main.yaml"
+    params:
+        class_names=get_benchmark_class_names,
+    script:
+        "../workflow_scripts/evaluate.py"
+
+
+rule tables:
+    input:
+        unpack(get_table_inputs),
+    output:
+        **table_outputs(),
+        provenance="results/provenance.json",
+    log:
+        "logs/tables.log",
+    conda:
+        "../envs/main.yaml"
+    params:
+        config=config,
+        workflow_dir=workflow.basedir,
+    script:
+        "../workflow_scripts/tables.py"
+
+
+rule summary:
+    input:
+        unpack(get_table_inputs),
+        table4="results/tables/table4_fgnet.csv",
+    output:
+        "results/summary.txt",
+    log:
+        "logs/summary.log",
+    conda:
+        "../envs/main.yaml"
+    script:
+        "../workflow_scripts/summary.py"

@@ -1,0 +1,120 @@
+"""One training job per (benchmark, variant, fold): the `train_fold` rule.
+
+A variant is `<backbone>-<pretraining>` (rows of thesis Table 4):
+* `-faces2`: mode a, the face-recognition backbone frozen, only the head trained on the fold;
+* `-imdb`, `-imdb-agedb`: modes b and c, the cascade stage model fine-tuned entirely on the fold.
+
+The fold's test set is its held-out subject(s) (FG-NET) or official fold (Adience); every other face
+of the benchmark is training data. There is no validation set (as in the study's leave-one-out
+protocol): the learning-rate schedule follows the training loss.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from agecascade.models.head import expected_age
+from agecascade.training import (
+    FaceBatches,
+    FitSettings,
+    dataset,
+    finish,
+    fit,
+    initial_model,
+    label_space,
+    to_classes,
+    use_threads,
+)
+
+log = logging.getLogger(__name__)
+
+VARIANTS = ("vgg16-faces2", "resnet50-faces2", "senet50-faces2", "vgg16-imdb", "resnet50-imdb",
+            "senet50-imdb", "vgg16-imdb-agedb")
+
+
+def parse_variant(variant: str) -> tuple[str, str]:
+    """`vgg16-imdb-agedb` -> ("vgg16", "imdb-agedb")."""
+    backbone, _, pretraining = variant.partition("-")
+    if variant not in VARIANTS and pretraining not in ("faces2", "imdb", "imdb-agedb"):
+        raise ValueError(f"Unknown variant. Expected <backbone>-<faces2|imdb|imdb-agedb>. Received: {variant!r}")
+    return backbone, pretraining
+
+
+def fold_sets(split: pd.DataFrame, fold: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(train, test) of a fold: test = faces of this fold, train = every other face."""
+    in_fold = split["fold"].astype("Int64") == fold
+    test, train = split[in_fold.fillna(False)], split[~in_fold.fillna(False)]
+    if test.empty:
+        raise ValueError(f"Fold {fold} has no test faces.")
+    if train.empty:
+        raise ValueError(f"Fold {fold} has no training faces.")
+    return train, test
+
+
+def predict(model, store, rows: pd.DataFrame, batch_size: int) -> np.ndarray:
+    """Class probabilities of the faces `rows["index"]` of a store, in the order of `rows`."""
+    batches = FaceBatches(store, rows["index"], np.zeros(len(rows), dtype=np.int32), batch_size, shuffle=False)
+    return model.predict(dataset(batches).map(lambda x, y: x), verbose=0)
+
+
+def predictions_table(rows: pd.DataFrame, probabilities: np.ndarray, values, names) -> pd.DataFrame:
+    """One row per test face: identity, truth, expected value, predicted class, probabilities."""
+    table = rows[[c for c in ("index", "source", "subject") if c in rows]].copy()
+    table["true"] = rows["label"].to_numpy()
+    table["expected"] = expected_age(probabilities, values)
+    table["predicted_class"] = probabilities.argmax(axis=1)
+    table["predicted"] = np.asarray(values)[table["predicted_class"]]
+    for j, name in enumerate(names):
+        table[f"p_{name}"] = probabilities[:, j]
+    return table
+
+
+def train_fold(benchmark: str, variant: str, fold: int, store, split_csv, start,
+               settings: FitSettings | dict, predictions_path, history_path, backup_dir,
+               image_size: int, class_names=None, model_path=None, threads: int | None = None) -> pd.DataFrame:
+    """Train a variant on a fold's training faces, predict its test faces, write predictions.
+
+    Args:
+        benchmark, variant, fold: what to train (the fold is the test fold's number).
+        store, split_csv: the benchmark dataset's face store and split table.
+        start: the cascade stage model (`.keras`), the face weights (`.h5`), or None (random).
+        settings: fit settings (mode a: `frozen`).
+        predictions_path, history_path: outputs.
+        backup_dir: resume state (not an output).
+        image_size: input side.
+        class_names: Adience group names (classification), or None (age in years).
+        model_path: where to keep the fold's model, or None not to keep it.
+        threads: CPU threads TensorFlow may use (the rule's threads).
+
+    Returns:
+        The predictions table.
+    """
+    use_threads(threads)
+    if isinstance(settings, dict):
+        settings = FitSettings(**settings)
+    backbone, pretraining = parse_variant(variant)
+    train, test = fold_sets(pd.read_csv(split_csv), int(fold))
+    if class_names:
+        values, names, kind = list(range(len(class_names))), list(class_names), "group"
+    else:
+        values = label_space(train["label"])
+        names, kind = [f"{v:g}" for v in values], "age"
+    info = {"backbone": backbone, "chain": pretraining, "benchmark": benchmark, "variant": variant,
+            "fold": int(fold), "image_size": image_size, "settings": settings.__dict__}
+    model = initial_model(backbone, start, values, names, kind, info, frozen=settings.frozen,
+                          image_size=image_size, seed=settings.seed)
+    batches = FaceBatches(store, train["index"], to_classes(train["label"], values), settings.batch_size,
+                          shuffle=True, seed=settings.seed)
+    fit(model, batches, None, settings, Path(backup_dir), Path(history_path))
+    table = predictions_table(test, predict(model, store, test, settings.batch_size), values, names)
+    Path(predictions_path).parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(predictions_path, index=False)
+    if model_path:
+        model.save(model_path)
+    finish(Path(backup_dir))
+    log.info("%s %s fold %s: %d test faces", benchmark, variant, fold, len(table))
+    return table

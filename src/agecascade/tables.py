@@ -1,0 +1,174 @@
+"""The study's tables from this run's metrics, with the thesis' values beside them (`tables` rule).
+
+Every table is written as CSV and Markdown. Rows of literature baselines carry
+`source = reported` (numbers from the thesis' Tables 2 and 3, not measured here); rows of this run
+carry `source = measured`.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import subprocess
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+
+from agecascade import thesis
+
+
+def _write(table: pd.DataFrame, stem: Path) -> None:
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(stem.with_suffix(".csv"), index=False)
+    stem.with_suffix(".md").write_text(table.to_markdown(index=False, floatfmt=".2f") + "\n")
+
+
+def _summary(path) -> dict:
+    metrics = pd.read_csv(path, dtype={"fold": str})
+    return metrics[metrics["fold"] == "summary"].iloc[0].to_dict()
+
+
+def table4(metrics: dict[str, str | Path]) -> pd.DataFrame:
+    """Thesis Table 4: FG-NET MAE per variant (quartiles of the per-fold MAEs)."""
+    rows = []
+    for variant, reported in thesis.TABLE4.items():
+        row = {"model": reported["label"], "variant": variant, "source": "measured"}
+        if variant in metrics:
+            s = _summary(metrics[variant])
+            row.update({"mae": s["mae"], "median_ae": s["median_ae"], "upper_quartile": s["fold_mae_q3"],
+                        "lower_quartile": s["fold_mae_q1"], "ci95_low": s["ci95_low"], "ci95_high": s["ci95_high"],
+                        "folds": int(s["folds"])})
+        row.update({"thesis_mae": reported["mae"], "thesis_median_ae": reported["median_ae"],
+                    "thesis_upper_quartile": reported["q3"], "thesis_lower_quartile": reported["q1"]})
+        rows.append(row)
+    for method, mae in thesis.FGNET_BASELINES.items():
+        rows.append({"model": method, "variant": "", "source": "reported", "mae": mae, "thesis_mae": mae})
+    return pd.DataFrame(rows)
+
+
+def adience_table(metrics_path) -> pd.DataFrame:
+    """The Adience result (exact and 1-off accuracy, mean +- std over folds, in percent)."""
+    s = _summary(metrics_path)
+    rows = [{"model": "VGG-16-IMDB-AgeDB", "source": "measured", "folds": int(s["folds"]),
+             "accuracy": 100 * s["accuracy"], "accuracy_std": 100 * s["accuracy_std"],
+             "one_off_accuracy": 100 * s["one_off_accuracy"], "one_off_accuracy_std": 100 * s["one_off_accuracy_std"],
+             "thesis_accuracy": thesis.ADIENCE["accuracy"], "thesis_accuracy_std": thesis.ADIENCE["accuracy_std"],
+             "thesis_one_off_accuracy": thesis.ADIENCE["one_off_accuracy"],
+             "thesis_one_off_accuracy_std": thesis.ADIENCE["one_off_accuracy_std"]}]
+    for method, accuracy in thesis.ADIENCE_BASELINES.items():
+        rows.append({"model": method, "source": "reported", "accuracy": accuracy, "thesis_accuracy": accuracy})
+    return pd.DataFrame(rows)
+
+
+def table6(confusion_path, metrics_path) -> pd.DataFrame:
+    """Thesis Table 6: the 3-class confusion matrix, this run's counts beside the thesis'."""
+    measured = pd.read_csv(confusion_path, index_col=0)
+    classes = thesis.TABLE6["classes"]
+    rows = []
+    for i, name in enumerate(classes):
+        row = {"true": name}
+        for j, predicted in enumerate(classes):
+            row[f"predicted {predicted}"] = int(measured.loc[f"true {name}", f"predicted {predicted}"])
+        row["recall"] = measured.loc[f"true {name}", "recall"]
+        row["precision"] = measured.loc["precision", f"predicted {name}"]
+        for j, predicted in enumerate(classes):
+            row[f"thesis predicted {predicted}"] = thesis.TABLE6["matrix"][i][j]
+        rows.append(row)
+    s = _summary(metrics_path)
+    rows.append({"true": "accuracy (%)", "recall": 100 * s["accuracy"],
+                 "thesis predicted 0-12": thesis.TABLE6["accuracy"]})
+    return pd.DataFrame(rows)
+
+
+def provenance(config: dict, workflow_dir: str | Path) -> dict:
+    """Config, package versions and git commit of this run."""
+    packages = {}
+    for name in ("agecascade", "tensorflow", "tensorflow-cpu", "keras", "numpy", "pandas", "scikit-learn",
+                 "h5py", "mtcnn", "snakemake", "snakemake-executor-plugin-slurm", "pillow", "seaborn"):
+        try:
+            packages[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=workflow_dir, capture_output=True,
+                                text=True, check=True).stdout.strip()
+        dirty = bool(subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=workflow_dir,
+                                    capture_output=True, text=True).stdout.strip())
+    except (OSError, subprocess.CalledProcessError):
+        commit, dirty = "unknown", None
+    return {"git_commit": commit, "git_dirty": dirty, "python": platform.python_version(),
+            "platform": platform.platform(), "packages": packages, "config": config}
+
+
+def _by_kind(inputs: dict) -> dict[tuple[str, str], dict[str, str]]:
+    """{(benchmark, variant): {"metrics": path, "confusion": path}} from `benchmark__variant__kind` keys."""
+    results: dict = {}
+    for key, path in inputs.items():
+        if key.count("__") == 2:
+            benchmark, variant, kind = key.split("__")
+            results.setdefault((benchmark, variant), {})[kind] = path
+    return results
+
+
+def write_tables_from_inputs(inputs: dict, out_dir, config: dict, workflow_dir, provenance_path) -> list[Path]:
+    """Write every table whose results are among `inputs`, and the provenance record.
+
+    Returns:
+        The table files written (CSV and Markdown).
+    """
+    out_dir = Path(out_dir)
+    results = _by_kind(inputs)
+    written = [out_dir / "table4_fgnet"]
+    _write(table4({v: p["metrics"] for (b, v), p in results.items() if b == "fgnet"}), written[-1])
+    adience = results.get(("adience", "vgg16-imdb-agedb"))
+    if adience:
+        written.append(out_dir / "adience")
+        _write(adience_table(adience["metrics"]), written[-1])
+    adience3 = results.get(("adience3", "vgg16-imdb-agedb"))
+    if adience3:
+        written.append(out_dir / "table6_adience3")
+        _write(table6(adience3["confusion"], adience3["metrics"]), written[-1])
+    top4 = results.get(("fgnet_top4", "vgg16-imdb-agedb"))
+    if top4:
+        written.append(out_dir / "fgnet_top4_confusion")
+        pd.read_csv(top4["confusion"], index_col=0).to_csv(written[-1].with_suffix(".csv"))
+        written[-1].with_suffix(".md").write_text(
+            pd.read_csv(top4["confusion"], index_col=0).to_markdown(floatfmt=".2f") + "\n")
+    Path(provenance_path).write_text(json.dumps(provenance(config, workflow_dir), indent=2, default=str) + "\n")
+    return [p.with_suffix(s) for p in written for s in (".csv", ".md")]
+
+
+def summary_text(inputs: dict) -> str:
+    """One screen: each benchmark's headline number beside the thesis', and the sanity ratio."""
+    results = _by_kind(inputs)
+    lines = ["agecascade results (thesis values in brackets)", ""]
+    fgnet = {v: _summary(p["metrics"]) for (b, v), p in results.items() if b == "fgnet"}
+    if fgnet:
+        lines.append(f"FG-NET, leave one person out ({int(next(iter(fgnet.values()))['folds'])} folds): MAE in years")
+        for variant, s in sorted(fgnet.items(), key=lambda item: item[1]["mae"]):
+            reported = thesis.TABLE4.get(variant, {}).get("mae", float("nan"))
+            lines.append(f"  {variant:18s} {s['mae']:6.2f}   [{reported:5.2f}]   mean predictor {s['mean_predictor_mae']:6.2f}")
+        best_variant, best = min(fgnet.items(), key=lambda item: item[1]["mae"])
+        ratio = best["mae"] / best["mean_predictor_mae"]
+        lines.append(f"  best: {best_variant}, MAE / MAE of predicting the training mean age = {ratio:.2f}"
+                     + ("  (learned: below 1)" if ratio < 1 else "  (NOT better than the mean)"))
+    for (benchmark, variant), paths in sorted(results.items()):
+        if benchmark == "fgnet":
+            continue
+        s = _summary(paths["metrics"])
+        if "accuracy" in s and not pd.isna(s.get("accuracy")):
+            reported = (f"[{thesis.ADIENCE['accuracy']:.2f} / {thesis.ADIENCE['one_off_accuracy']:.2f}]"
+                        if benchmark == "adience" else f"[{thesis.TABLE6['accuracy']:.2f}]")
+            lines.append(f"{benchmark} {variant} ({int(s['folds'])} folds): accuracy {100 * s['accuracy']:.2f} %, "
+                         f"1-off {100 * s['one_off_accuracy']:.2f} %  {reported}")
+        else:
+            lines.append(f"{benchmark} {variant}: MAE {s['mae']:.2f} (mean predictor {s['mean_predictor_mae']:.2f})")
+    lines += ["", "Tables: results/tables/*.md   Metrics: results/<benchmark>/<variant>/metrics.csv"]
+    return "\n".join(lines) + "\n"
+
+
+def write_summary(inputs: dict, output) -> str:
+    text = summary_text(inputs)
+    Path(output).write_text(text)
+    return text

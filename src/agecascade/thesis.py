@@ -1,0 +1,40 @@
+"""Values reported in the thesis (König 2019) and the literature baselines it lists.
+
+Reported, not measured here: tables print them beside this run's values.
+"""
+
+# Table 4: FG-NET MAE, median AE, upper and lower quartile, per variant
+TABLE4 = {
+    "resnet50-faces2": {"label": "ResNet-50-Faces2", "mae": 12.28, "median_ae": 12.02, "q3": 14.43, "q1": 10.18},
+    "senet50-faces2": {"label": "SENet-50-Faces2", "mae": 8.61, "median_ae": 7.21, "q3": 10.13, "q1": 5.95},
+    "vgg16-faces2": {"label": "VGG-16-Faces2", "mae": 4.78, "median_ae": 4.24, "q3": 5.54, "q1": 3.06},
+    "resnet50-imdb": {"label": "ResNet-50-IMDB", "mae": 4.33, "median_ae": 3.46, "q3": 5.12, "q1": 2.71},
+    "senet50-imdb": {"label": "SENet-50-IMDB", "mae": 4.24, "median_ae": 3.20, "q3": 5.17, "q1": 2.28},
+    "vgg16-imdb": {"label": "VGG-16-IMDB", "mae": 2.77, "median_ae": 2.34, "q3": 3.47, "q1": 1.54},
+    "vgg16-imdb-agedb": {"label": "VGG-16-IMDB-AgeDB", "mae": 2.68, "median_ae": 2.24, "q3": 3.35, "q1": 1.58},
+}
+
+# Table 2: previous FG-NET results (leave one person out), MAE
+FGNET_BASELINES = {
+    "ResNet/RoR with LSTM attention mechanism [47]": 2.39,
+    "VGG-16 with Label Distribution Age Encoding [2]": 2.84,
+    "VGG-16 with Expected Value [40]": 3.09,
+}
+
+# Section 5: VGG-16-IMDB-AgeDB on Adience (5 folds), percent
+ADIENCE = {"accuracy": 61.41, "accuracy_std": 4.37, "one_off_accuracy": 87.80, "one_off_accuracy_std": 2.22}
+
+# Table 3: previous Adience results, exact accuracy in percent
+ADIENCE_BASELINES = {
+    "ResNet/RoR with LSTM attention mechanism [47]": 67.83,
+    "VGG-16 with Expected Value [40]": 64.00,
+    "VGG-16 with attention mechanism [38]": 61.78,
+    "Shallow CNNs [29]": 50.70,
+}
+
+# Table 6: 3-class confusion on Adience fold 1 (rows true, columns predicted); accuracy 92.59%
+TABLE6 = {
+    "classes": ["0-12", "15-20", "25-100"],
+    "matrix": [[1646, 12, 9], [12, 36, 104], [66, 143, 2362]],
+    "accuracy": 92.59,
+}

@@ -1,0 +1,96 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from agecascade.evaluation import age_metrics, confusion, evaluate, group_metrics, mean_predictor
+from agecascade.tables import summary_text, table4, write_tables_from_inputs
+
+
+def _age_predictions():
+    # fold 1: errors 1, 3; fold 2: errors 2, 2, 5
+    return pd.DataFrame({"fold": [1, 1, 2, 2, 2], "true": [10, 20, 30, 40, 50],
+                         "expected": [11, 17, 32, 38, 55]})
+
+
+def _split():
+    return pd.DataFrame({"index": range(8), "label": [10, 20, 30, 40, 50, 60, 70, 80],
+                         "fold": pd.array([1, 1, 2, 2, 2, 3, 3, pd.NA], dtype="Int64")})
+
+
+def test_age_metrics_per_fold_and_summary():
+    metrics = age_metrics(_age_predictions(), _split())
+    per_fold = metrics[metrics.fold != "summary"].set_index("fold")
+    assert per_fold.loc["1", "mae"] == 2 and per_fold.loc["2", "mae"] == 3
+    assert per_fold.loc["1", "median_ae"] == 2 and per_fold.loc["2", "median_ae"] == 2
+    summary = metrics[metrics.fold == "summary"].iloc[0]
+    errors = np.array([1, 3, 2, 2, 5])
+    assert summary["mae"] == pytest.approx(errors.mean()) and summary["median_ae"] == 2
+    # quartiles describe the per-fold MAEs (2 and 3), as the thesis' box plots do
+    assert summary["fold_mae_q1"] == pytest.approx(2.25) and summary["fold_mae_q3"] == pytest.approx(2.75)
+    half = 1.96 * errors.std(ddof=1) / np.sqrt(5)
+    assert summary["ci95_low"] == pytest.approx(errors.mean() - half)
+    assert summary["ci95_high"] == pytest.approx(errors.mean() + half)
+
+
+def test_mean_predictor_uses_the_training_faces_of_the_fold():
+    split = _split()
+    # fold 1 trains on labels 30..80 (the last face has no fold: always training)
+    assert mean_predictor(split, 1) == pytest.approx(np.mean([30, 40, 50, 60, 70, 80]))
+    metrics = age_metrics(_age_predictions(), split).set_index("fold")
+    assert metrics.loc["1", "mean_predictor_mae"] == pytest.approx((55 - 10 + 55 - 20) / 2)
+
+
+def test_group_metrics_exact_and_one_off_over_folds():
+    predictions = pd.DataFrame({"fold": [0, 0, 0, 0, 1, 1], "true": [0, 1, 2, 3, 4, 5],
+                                "predicted_class": [0, 2, 4, 3, 4, 7]})
+    metrics = group_metrics(predictions).set_index("fold")
+    assert metrics.loc["0", "accuracy"] == 0.5 and metrics.loc["0", "one_off_accuracy"] == 0.75
+    assert metrics.loc["1", "accuracy"] == 0.5 and metrics.loc["1", "one_off_accuracy"] == 0.5
+    assert metrics.loc["summary", "accuracy"] == 0.5 and metrics.loc["summary", "accuracy_std"] == 0
+    assert metrics.loc["summary", "one_off_accuracy"] == pytest.approx(0.625)
+
+
+def test_confusion_with_precision_and_recall():
+    predictions = pd.DataFrame({"true": [0, 0, 1, 2, 2, 2], "predicted_class": [0, 1, 1, 2, 2, 0]})
+    table = confusion(predictions, ["0-12", "15-20", "25-100"])
+    assert table.loc["true 0-12", "predicted 0-12"] == 1 and table.loc["true 25-100", "predicted 0-12"] == 1
+    assert table.loc["true 25-100", "recall"] == pytest.approx(2 / 3)
+    assert table.loc["precision", "predicted 0-12"] == pytest.approx(0.5)
+
+
+def test_age_confusion_rounds_expected_ages():
+    table = confusion(pd.DataFrame({"true": [30, 30, 45], "expected": [29.6, 33.2, 44.9]}))
+    assert table.loc["true 30", "predicted 30"] == 1 and table.loc["true 30", "predicted 33"] == 1
+    assert table.loc["true 45", "predicted 45"] == 1
+
+
+def _write_fold(tmp_path, name, frame):
+    path = tmp_path / name
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_tables_carry_thesis_values_and_reported_baselines(tmp_path):
+    split = _split()
+    split.to_csv(tmp_path / "split.csv", index=False)
+    inputs = {}
+    for variant, shift in (("vgg16-imdb-agedb", 1), ("resnet50-faces2", 9)):
+        folds = {}
+        for fold, rows in _age_predictions().groupby("fold"):
+            frame = rows.drop(columns="fold").assign(expected=rows["true"] + shift)
+            folds[f"fold{fold}"] = _write_fold(tmp_path, f"{variant}{fold}.csv", frame)
+        evaluate(folds, tmp_path / "split.csv", tmp_path / f"{variant}_metrics.csv", tmp_path / f"{variant}_conf.csv")
+        inputs[f"fgnet__{variant}__metrics"] = str(tmp_path / f"{variant}_metrics.csv")
+        inputs[f"fgnet__{variant}__confusion"] = str(tmp_path / f"{variant}_conf.csv")
+    table = table4({"vgg16-imdb-agedb": inputs["fgnet__vgg16-imdb-agedb__metrics"]})
+    row = table[table.variant == "vgg16-imdb-agedb"].iloc[0]
+    assert row["mae"] == 1 and row["thesis_mae"] == 2.68 and row["source"] == "measured"
+    assert pd.isna(table[table.variant == "vgg16-faces2"].iloc[0]["mae"])  # not run: no number
+    reported = table[table.source == "reported"]
+    assert sorted(reported["mae"]) == [2.39, 2.84, 3.09]
+
+    written = write_tables_from_inputs(inputs, tmp_path / "tables", {"seed": 1}, tmp_path, tmp_path / "prov.json")
+    assert (tmp_path / "tables" / "table4_fgnet.md").read_text().count("reported") == 3
+    assert all(p.is_file() for p in written)
+    text = summary_text(inputs)
+    assert "best: vgg16-imdb-agedb" in text and "learned: below 1" in text

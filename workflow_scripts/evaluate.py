@@ -1,0 +1,13 @@
+from agecascade.logs import log_to
+
+log_to(snakemake.log[0])
+
+from agecascade.evaluation import evaluate  # noqa: E402
+
+evaluate(
+    {key: path for key, path in snakemake.input.items() if key.startswith("fold")},
+    split_csv=snakemake.input.split,
+    metrics_path=snakemake.output.metrics,
+    confusion_path=snakemake.output.confusion,
+    class_names=snakemake.params.class_names,
+)

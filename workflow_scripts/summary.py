@@ -1,0 +1,7 @@
+from agecascade.logs import log_to
+
+log_to(snakemake.log[0])
+
+from agecascade.tables import write_summary  # noqa: E402
+
+write_summary(dict(snakemake.input.items()), snakemake.output[0])
