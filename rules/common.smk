@@ -6,7 +6,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
 from agecascade import config as agecascade_config  # noqa: E402
-from agecascade.data.folds import class_names  # noqa: E402
+from agecascade.data.adience import class_names  # noqa: E402
 
 agecascade_config.validate(config)
 

@@ -50,24 +50,66 @@ def test_bad_config_stops_at_start_naming_the_key(repo, tmp_path):
     assert "margin: -2 is less than the minimum of 0" in output
 
 
-@pytest.mark.slow
-def test_demo_data_stage_end_to_end(repo, tmp_path):
-    result = snakemake(repo, tmp_path, "--cores", "2", "data", configs=("config.yaml", "config.demo.yaml"))
-    assert result.returncode == 0, result.stderr[-3000:]
-    for dataset in ("imdb", "agedb", "fgnet", "adience"):
-        report = json.loads((tmp_path / f"resources/faces/{dataset}.report.json").read_text())
-        manifest = pd.read_csv(tmp_path / f"resources/faces/{dataset}.csv")
-        assert report["kept"] == len(manifest) > 0
-        assert (tmp_path / f"results/benchmarks/prepare/{dataset}.tsv").is_file()
-        # the synthetic archive went through the real download path and is kept
-        assert (tmp_path / f"resources/downloads/{dataset}.tar.gz").is_file()
-    fgnet = pd.read_csv(tmp_path / "resources/faces/fgnet.csv")
-    assert fgnet["face_found"].mean() >= 0.9 and len(fgnet) == 100
-    folds = pd.read_csv(tmp_path / "results/splits/fgnet.csv")
-    assert folds["fold"].nunique() == 10
-    adience3 = pd.read_csv(tmp_path / "results/splits/adience3.csv")
-    assert set(adience3["label"]) == {0, 1, 2}
+DEMO = ("config.yaml", "config.demo.yaml")
+DEMO_THREADS = ("--set-threads", "train_stage=1", "train_fold=1", "train_fold_kept=1")
 
-    # a second run has nothing to do
-    again = snakemake(repo, tmp_path, "--cores", "2", "-n", "data", configs=("config.yaml", "config.demo.yaml"))
+
+@pytest.fixture(scope="module")
+def demo(repo, tmp_path_factory):
+    """The whole demo, run once as `make demo` runs it, in a fresh folder."""
+    workdir = tmp_path_factory.mktemp("demo")
+    result = snakemake(repo, workdir, "--cores", "2", *DEMO_THREADS, configs=DEMO)
+    assert result.returncode == 0, result.stderr[-5000:]
+    return workdir
+
+
+@pytest.mark.slow
+def test_demo_data_stage(demo):
+    for dataset in ("imdb", "agedb", "fgnet", "adience"):
+        report = json.loads((demo / f"resources/faces/{dataset}.report.json").read_text())
+        manifest = pd.read_csv(demo / f"resources/faces/{dataset}.csv")
+        assert report["kept"] == len(manifest) > 0
+        assert (demo / f"results/benchmarks/prepare/{dataset}.tsv").is_file()
+        # the synthetic archive went through the real download path and is kept
+        assert (demo / f"resources/downloads/{dataset}.tar.gz").is_file()
+    fgnet = pd.read_csv(demo / "resources/faces/fgnet.csv")
+    assert fgnet["face_found"].mean() >= 0.9 and len(fgnet) == 100
+    assert pd.read_csv(demo / "results/splits/fgnet.csv")["fold"].nunique() == 10
+    assert set(pd.read_csv(demo / "results/splits/adience3.csv")["label"]) == {0, 1, 2}
+
+
+@pytest.mark.slow
+def test_demo_trains_every_stage_model_and_writes_every_table(demo):
+    from agecascade.training import load_age_model
+
+    for model in ("vgg16/imdb", "vgg16/imdb-agedb", "resnet50/imdb", "senet50/imdb"):
+        assert (demo / f"results/models/{model}.keras").is_file()
+        history = pd.read_csv(demo / f"results/models/{model}.history.csv")
+        assert list(history["epoch"]) == list(range(len(history))) and len(history) >= 3
+    space = load_age_model(demo / "results/models/vgg16/imdb-agedb.keras").get_layer("label_space")
+    assert space.info["chain"] == "imdb-agedb" and space.info["dataset"] == "agedb"
+    for table in ("table4_fgnet", "adience", "table6_adience3", "fgnet_top4_confusion"):
+        assert (demo / f"results/tables/{table}.csv").is_file() and (demo / f"results/tables/{table}.md").is_file()
+    table4 = pd.read_csv(demo / "results/tables/table4_fgnet.csv")
+    assert table4[table4.source == "measured"]["mae"].notna().sum() == 7
+    predictions = pd.read_csv(demo / "results/fgnet/vgg16-imdb-agedb/fold1/predictions.csv")
+    assert set(predictions["subject"]) == {1}  # leave one person out: the test fold is subject 1
+    assert (demo / "results/fgnet/vgg16-imdb-agedb/fold1/model.keras").is_file()  # kept
+    assert not (demo / "results/fgnet/vgg16-imdb-agedb/fold2/model.keras").exists()  # not kept
+    provenance = json.loads((demo / "results/provenance.json").read_text())
+    assert provenance["config"]["image_size"] == 32 and "tensorflow-cpu" in provenance["packages"]
+    summary = (demo / "results/summary.txt").read_text()
+    assert "best:" in summary and "FG-NET" in summary
+
+
+@pytest.mark.slow
+def test_forcing_one_fold_reruns_that_job_and_its_aggregations_only(repo, demo):
+    target = "results/fgnet/vgg16-faces2/fold2/predictions.csv"
+    before = (demo / "results/fgnet/vgg16-imdb/fold2/predictions.csv").stat().st_mtime
+    result = snakemake(repo, demo, "--cores", "2", *DEMO_THREADS, "--forcerun", target, configs=DEMO)
+    assert result.returncode == 0, result.stderr[-3000:]
+    counts = job_counts(result.stdout + result.stderr)
+    assert counts == {"train_fold": 1, "evaluate": 1, "tables": 1, "summary": 1, "all": 1}
+    assert (demo / "results/fgnet/vgg16-imdb/fold2/predictions.csv").stat().st_mtime == before
+    again = snakemake(repo, demo, "-n", configs=DEMO)
     assert "Nothing to be done" in again.stdout + again.stderr

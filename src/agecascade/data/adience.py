@@ -78,3 +78,17 @@ def read_adience(root: Path, policy: str = "strict"):
 
 def looks_like_root(path: Path) -> bool:
     return (path / "fold_0_data.txt").is_file()
+
+
+def class_names(spec: dict) -> tuple[str, ...] | None:
+    """Names of the classes of an Adience benchmark config entry (None for age benchmarks).
+
+    With `merge_groups`, a merged class spans from its first group's lower bound to its last
+    group's upper bound ("0-12", "15-20", "25-100").
+    """
+    if spec.get("protocol") != "official_folds":
+        return None
+    merged = spec.get("merge_groups")
+    if not merged:
+        return GROUP_NAMES
+    return tuple(f"{CANONICAL_GROUPS[min(m)][0]}-{CANONICAL_GROUPS[max(m)][1]}" for m in merged)

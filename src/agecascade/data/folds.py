@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import GroupShuffleSplit, LeaveOneGroupOut, PredefinedSplit
 
-from agecascade.data.adience import CANONICAL_GROUPS, GROUP_NAMES
+from agecascade.data.adience import class_names  # noqa: F401  (re-exported)
 
 
 class SplitError(Exception):
@@ -112,19 +112,6 @@ def make_split(name: str, spec: dict, manifest: pd.DataFrame, seed: int) -> pd.D
     if kind == "train_val":
         return train_val_split(manifest, float(spec["validation_fraction"]), seed)
     raise ValueError(f"Unknown split protocol. Received: protocol={kind!r} for {name!r}")
-
-
-def class_names(spec: dict) -> tuple[str, ...] | None:
-    """Names of the classes of an Adience benchmark (None for age regression benchmarks)."""
-    if spec.get("protocol") != "official_folds":
-        return None
-    merged = spec.get("merge_groups")
-    if not merged:
-        return GROUP_NAMES
-    # a merged class spans from its first group's lower bound to its last group's upper bound
-    return tuple(
-        f"{CANONICAL_GROUPS[min(m)][0]}-{CANONICAL_GROUPS[max(m)][1]}" for m in merged
-    )
 
 
 def write_split(name: str, spec: dict, manifest_path, output_path, seed: int) -> pd.DataFrame:

@@ -8,6 +8,8 @@ the real face detector and the real download path all run:
   random position and scale on a random background, so MTCNN really has a face to find;
 * the age changes the face strongly enough for a CNN to learn it: the skin darkens and loses
   colour, and "wrinkles" (dark horizontal lines) appear across the face, more with every decade;
+* ages lie on a coarse grid (every 10 years; FG-NET every 5), so a few hundred faces give every
+  class of the label space several examples and a CNN trained for a few CPU minutes learns them;
 * every quirk the parsers must handle is present: IMDB rows each cleaning rule drops, FG-NET
   `a`/`b` pairs and lower-case `.jpg`, grayscale, CMYK, PNG-with-alpha and EXIF-rotated pictures,
   truncated files, files named in the metadata but missing, and Adience's messy age labels.
@@ -33,6 +35,9 @@ from agecascade.data.adience import CANONICAL_GROUPS
 # around it (face plus context) that is pasted into the synthetic pictures.
 _FACE = (182, 64, 265, 171)
 _PATCH = (122, 4, 325, 231)
+
+AGE_GRID = np.arange(0, 91, 10)  # IMDB and AgeDB ages (years)
+FGNET_AGE_GRID = np.arange(0, 70, 5)  # FG-NET covers 0-69
 
 ADIENCE_MESSY_LABELS = ["(8, 23)", "(27, 32)", "(38, 42)", "(38, 48)", "None", "35", "13", "22", "3"]
 ADIENCE_HEADER = (
@@ -181,7 +186,7 @@ def write_imdb(root: Path, n_subjects: int, images_per_subject: int, seed: int, 
             kind = defects[index % len(defects)] if index % 6 == 5 else "clean"
             index += 1
             kinds[kind] = kinds.get(kind, 0) + 1
-            age = int(rng.integers(1, 96))
+            age = int(rng.choice(AGE_GRID))
             if kind == "age_out_of_range":
                 age = int(rng.choice([-3, 104]))
             # age is defined with the photo taken on 1 July of photo_taken
@@ -248,7 +253,7 @@ def write_agedb(root: Path, n_subjects: int, images_per_subject: int, seed: int,
         name = f"Person{chr(65 + subject % 26)}{subject:03d}"
         gender = "mf"[subject % 2]
         for _ in range(images_per_subject):
-            age = int(rng.integers(1, 102))
+            age = int(rng.choice(AGE_GRID[1:]))  # AgeDB starts at 1 year
             kind = "clean"
             if index % 37 == 36:
                 kind = "no_face"
@@ -281,7 +286,7 @@ def write_fgnet(root: Path, n_subjects: int, images_per_subject: int, seed: int,
     quirks = ["gray", "cmyk", "exif_rotated", "png_alpha"]
     kinds: dict[str, int] = {}
     for subject in range(1, n_subjects + 1):
-        ages = np.sort(rng.choice(np.arange(0, 70), size=images_per_subject, replace=False))
+        ages = np.sort(rng.choice(FGNET_AGE_GRID, size=images_per_subject, replace=False))
         names = [f"{subject:03d}A{age:02d}" for age in ages]
         if subject == 1:  # an a/b pair: two photos at the same age
             names[-1] = f"{subject:03d}A{ages[-2]:02d}b"
