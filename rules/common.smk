@@ -186,6 +186,7 @@ def get_stage_settings(wildcards):
         "frozen": False,
         "augment": config["training"]["augment"],
         "seed": config["seed"],
+        "backup_interval_minutes": config["training"]["backup_interval_minutes"],
     }
 
 
@@ -248,6 +249,7 @@ def get_fold_settings(wildcards):
         "frozen": frozen,
         "augment": config["training"]["augment"],
         "seed": config["seed"],
+        "backup_interval_minutes": config["training"]["backup_interval_minutes"],
     }
 
 

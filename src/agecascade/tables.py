@@ -21,7 +21,8 @@ from agecascade import thesis
 def _write(table: pd.DataFrame, stem: Path) -> None:
     stem.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(stem.with_suffix(".csv"), index=False)
-    stem.with_suffix(".md").write_text(table.to_markdown(index=False, floatfmt=".2f") + "\n")
+    shown = table.astype(object).where(table.notna(), None)  # empty cells, not "nan"
+    stem.with_suffix(".md").write_text(shown.to_markdown(index=False, floatfmt=".2f", missingval="") + "\n")
 
 
 def _summary(path) -> dict:
@@ -33,24 +34,28 @@ def table4(metrics: dict[str, str | Path]) -> pd.DataFrame:
     """Thesis Table 4: FG-NET MAE per variant (quartiles of the per-fold MAEs)."""
     rows = []
     for variant, reported in thesis.TABLE4.items():
-        row = {"model": reported["label"], "variant": variant, "source": "measured"}
+        row = {"model": reported["label"], "variant": variant,
+               "source": "measured" if variant in metrics else "not run"}
         if variant in metrics:
             s = _summary(metrics[variant])
             row.update({"mae": s["mae"], "median_ae": s["median_ae"], "upper_quartile": s["fold_mae_q3"],
                         "lower_quartile": s["fold_mae_q1"], "ci95_low": s["ci95_low"], "ci95_high": s["ci95_high"],
-                        "folds": int(s["folds"])})
+                        "folds": str(int(s["folds"]))})
         row.update({"thesis_mae": reported["mae"], "thesis_median_ae": reported["median_ae"],
                     "thesis_upper_quartile": reported["q3"], "thesis_lower_quartile": reported["q1"]})
         rows.append(row)
     for method, mae in thesis.FGNET_BASELINES.items():
         rows.append({"model": method, "variant": "", "source": "reported", "mae": mae, "thesis_mae": mae})
-    return pd.DataFrame(rows)
+    columns = ["model", "variant", "source", "mae", "median_ae", "upper_quartile", "lower_quartile",
+               "ci95_low", "ci95_high", "folds", "thesis_mae", "thesis_median_ae", "thesis_upper_quartile",
+               "thesis_lower_quartile"]
+    return pd.DataFrame(rows).reindex(columns=columns)
 
 
 def adience_table(metrics_path) -> pd.DataFrame:
     """The Adience result (exact and 1-off accuracy, mean +- std over folds, in percent)."""
     s = _summary(metrics_path)
-    rows = [{"model": "VGG-16-IMDB-AgeDB", "source": "measured", "folds": int(s["folds"]),
+    rows = [{"model": "VGG-16-IMDB-AgeDB", "source": "measured", "folds": str(int(s["folds"])),
              "accuracy": 100 * s["accuracy"], "accuracy_std": 100 * s["accuracy_std"],
              "one_off_accuracy": 100 * s["one_off_accuracy"], "one_off_accuracy_std": 100 * s["one_off_accuracy_std"],
              "thesis_accuracy": thesis.ADIENCE["accuracy"], "thesis_accuracy_std": thesis.ADIENCE["accuracy_std"],

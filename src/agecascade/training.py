@@ -17,6 +17,7 @@ import json
 import logging
 import math
 import shutil
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -40,6 +41,8 @@ class FitSettings:
         frozen: mode a: train only the head; the backbone stays as it is.
         augment: random rotation (degrees), shift and crop (fractions) and horizontal flip.
         seed: seed of initialisation, shuffling and augmentation.
+        backup_interval_minutes: back up for resuming at the end of an epoch once this many
+            minutes passed since the last backup (0: after every epoch).
     """
 
     learning_rate: float
@@ -49,6 +52,7 @@ class FitSettings:
     frozen: bool = False
     augment: dict = field(default_factory=lambda: {"rotation": 10.0, "shift": 0.1, "crop": 0.15, "flip": True})
     seed: int = 42
+    backup_interval_minutes: float = 0.0
 
 
 # ---------------------------------------------------------------------------------------- input
@@ -163,7 +167,7 @@ def _plateau_callback(patience: int, backup_dir: Path, monitor: str = "val_loss"
     import keras
 
     class ResumableReduceLROnPlateau(keras.callbacks.ReduceLROnPlateau):
-        """ReduceLROnPlateau whose counters survive a restart (kept beside the backup)."""
+        """ReduceLROnPlateau whose counters are saved with every backup and restored on resume."""
 
         state_path = backup_dir / "plateau.json"
 
@@ -173,15 +177,38 @@ def _plateau_callback(patience: int, backup_dir: Path, monitor: str = "val_loss"
                 state = json.loads(self.state_path.read_text())
                 self.best, self.wait, self.cooldown_counter = state["best"], state["wait"], state["cooldown"]
 
-        def on_epoch_end(self, epoch, logs=None):
-            super().on_epoch_end(epoch, logs)
-            self.state_path.parent.mkdir(parents=True, exist_ok=True)
-            best = float(self.best) if np.isfinite(self.best) else None
+        def save_state(self):
             self.state_path.write_text(json.dumps(
-                {"best": best if best is not None else float("inf"), "wait": self.wait,
-                 "cooldown": self.cooldown_counter}))
+                {"best": float(self.best), "wait": self.wait, "cooldown": self.cooldown_counter}))
 
     return ResumableReduceLROnPlateau(monitor=monitor, factor=0.5, patience=patience, verbose=1)
+
+
+def _backup_callback(backup_dir: Path, interval_minutes: float, plateau=None):
+    import keras
+
+    class EpochBackup(keras.callbacks.BackupAndRestore):
+        """Keras' BackupAndRestore (model, optimizer, epoch), saving at the end of an epoch once
+        `interval_minutes` have passed since the last save (0: every epoch), together with the
+        learning-rate schedule's counters."""
+
+        def on_train_begin(self, logs=None):
+            super().on_train_begin(logs)
+            self._saved_at = time.monotonic()
+
+        def on_epoch_end(self, epoch, logs=None):
+            self._current_epoch = epoch + 1
+            self._last_batch_seen = 0
+            if time.monotonic() - self._saved_at >= 60 * interval_minutes:
+                self._save_model()
+
+        def _save_model(self):
+            super()._save_model()
+            if plateau is not None:
+                plateau.save_state()
+            self._saved_at = time.monotonic()
+
+    return EpochBackup(str(backup_dir / "checkpoint"), delete_checkpoint=False)
 
 
 def fit(model, train: FaceBatches, val: FaceBatches | None, settings: FitSettings, backup_dir: Path,
@@ -204,16 +231,19 @@ def fit(model, train: FaceBatches, val: FaceBatches | None, settings: FitSetting
         loss=keras.losses.SparseCategoricalCrossentropy(),
         metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
     )
-    callbacks = [
-        keras.callbacks.BackupAndRestore(str(backup_dir / "checkpoint"), delete_checkpoint=False),
-        keras.callbacks.CSVLogger(str(running_history), append=resuming),
-        *extra_callbacks,
-    ]
+    plateau = None
     if settings.patience:
         # without a validation set (benchmark folds train on every non-test face) the schedule
         # follows the training loss
         monitor = "val_loss" if val is not None else "loss"
-        callbacks.insert(1, _plateau_callback(settings.patience, backup_dir, monitor))
+        plateau = _plateau_callback(settings.patience, backup_dir, monitor)
+    callbacks = [
+        *([plateau] if plateau else []),
+        # after the schedule, so a backup holds the learning rate it just set
+        _backup_callback(backup_dir, settings.backup_interval_minutes, plateau),
+        keras.callbacks.CSVLogger(str(running_history), append=resuming),
+        *extra_callbacks,
+    ]
     if resuming:
         log.info("Resuming from %s", backup_dir)
     model.fit(
