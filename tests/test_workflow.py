@@ -30,13 +30,29 @@ def job_counts(output: str) -> dict[str, int]:
     return counts
 
 
-def test_dry_run_of_the_paper_config_shows_the_whole_data_dag_without_any_data(repo, tmp_path):
+def test_dry_run_of_the_paper_config_shows_the_whole_study_without_any_data(repo, tmp_path):
     result = snakemake(repo, tmp_path, "-n", "--quiet", "rules")
     assert result.returncode == 0, result.stderr
     counts = job_counts(result.stdout + result.stderr)
-    assert counts["download"] == 4 and counts["prepare"] == 4
+    assert counts["download"] == 4 and counts["prepare"] == 4 and counts["download_weights"] == 3
     assert counts["splits"] == 6  # imdb, agedb, fgnet, fgnet_top4, adience, adience3
     assert "synthetic_dataset" not in counts  # real sources: nothing synthetic
+    assert counts["train_stage"] == 4  # vgg16 imdb + imdb-agedb, resnet50 imdb, senet50 imdb
+    # 7 variants x 82 FG-NET folds (fold 1 of each kept for Grad-CAM), 5 Adience, 1 adience3,
+    # 1 fgnet_top4
+    assert counts["train_fold"] + counts["train_fold_kept"] == 7 * 82 + 5 + 1 + 1
+    assert counts["train_fold_kept"] == 7
+    assert counts["evaluate"] == 7 + 3
+
+
+def test_every_fold_job_declares_gpu_cpus_memory_and_runtime(repo, tmp_path):
+    result = snakemake(repo, tmp_path, "-n", "results/fgnet/senet50-imdb/fold40/predictions.csv")
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-2000:]
+    block = output[output.index("rule train_fold:"):]
+    resources = next(line for line in block.splitlines() if line.strip().startswith("resources:"))
+    for resource in ("gpu=1", "cpus_per_task=4", "mem_mb=16000", "runtime=120"):
+        assert resource in resources
 
 
 def test_bad_config_stops_at_start_naming_the_key(repo, tmp_path):
