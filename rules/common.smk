@@ -175,19 +175,24 @@ def per_backbone(value, backbone):
     return value[backbone] if isinstance(value, dict) else value
 
 
-def get_stage_settings(wildcards):
-    """agecascade.training.FitSettings of a cascade stage (modes b and c: all layers trained)."""
-    stage = config["training"]["stages"][stage_dataset(wildcards.chain)]
+def fit_settings(spec, backbone, frozen):
+    """agecascade.training.FitSettings fields from a `fit` entry of the config."""
     return {
-        "learning_rate": per_backbone(stage["learning_rate"], wildcards.backbone),
-        "batch_size": stage["batch_size"],
-        "epochs": stage["epochs"],
-        "patience": stage.get("patience"),
-        "frozen": False,
+        "learning_rate": per_backbone(spec["learning_rate"], backbone),
+        "batch_size": spec["batch_size"],
+        "epochs": spec["epochs"],
+        "patience": spec.get("patience"),
+        "frozen": frozen,
         "augment": config["training"]["augment"],
         "seed": config["seed"],
         "backup_interval_minutes": config["training"]["backup_interval_minutes"],
     }
+
+
+def get_stage_settings(wildcards):
+    """Settings of a cascade stage (modes b and c: all layers trained)."""
+    stage = config["training"]["stages"][stage_dataset(wildcards.chain)]
+    return fit_settings(stage, wildcards.backbone, frozen=False)
 
 
 def get_stage_runtime(wildcards):
@@ -241,16 +246,7 @@ def get_fold_settings(wildcards):
     frozen = pretraining == "faces2"
     dataset = config["benchmarks"][job["benchmark"]]["dataset"]
     spec = config["fold_training"]["frozen" if frozen else dataset]
-    return {
-        "learning_rate": per_backbone(spec["learning_rate"], backbone),
-        "batch_size": spec["batch_size"],
-        "epochs": spec["epochs"],
-        "patience": spec.get("patience"),
-        "frozen": frozen,
-        "augment": config["training"]["augment"],
-        "seed": config["seed"],
-        "backup_interval_minutes": config["training"]["backup_interval_minutes"],
-    }
+    return fit_settings(spec, backbone, frozen)
 
 
 def get_fold_class_names(wildcards):

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from agecascade.data.folds import in_fold
 from agecascade.models.head import expected_age
 from agecascade.training import (
     FaceBatches,
@@ -46,8 +47,8 @@ def parse_variant(variant: str) -> tuple[str, str]:
 
 def fold_sets(split: pd.DataFrame, fold: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(train, test) of a fold: test = faces of this fold, train = every other face."""
-    in_fold = split["fold"].astype("Int64") == fold
-    test, train = split[in_fold.fillna(False)], split[~in_fold.fillna(False)]
+    mask = in_fold(split, fold)
+    test, train = split[mask], split[~mask]
     if test.empty:
         raise ValueError(f"Fold {fold} has no test faces.")
     if train.empty:

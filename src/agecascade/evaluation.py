@@ -23,6 +23,8 @@ from sklearn.metrics import (
     precision_recall_fscore_support,
 )
 
+from agecascade.data.folds import in_fold
+
 AGE_BENCHMARKS = ("fgnet", "fgnet_top4")
 
 
@@ -35,8 +37,7 @@ def read_predictions(paths: dict[int, str | Path]) -> pd.DataFrame:
 
 def mean_predictor(split: pd.DataFrame, fold: int) -> float:
     """The trivial predictor of a fold: the mean age of its training faces."""
-    in_fold = (split["fold"].astype("Int64") == fold).fillna(False)
-    return float(split.loc[~in_fold, "label"].mean())
+    return float(split.loc[~in_fold(split, fold), "label"].mean())
 
 
 def age_metrics(predictions: pd.DataFrame, split: pd.DataFrame | None = None) -> pd.DataFrame:

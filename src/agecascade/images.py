@@ -93,8 +93,11 @@ def read_face(path: str | Path, box: tuple[float, float, float, float] | None, m
     """
     image = _open(path)
     width, height = image.size
-    side = size if box is None else margin_box(box, margin)[2] - margin_box(box, margin)[0]
-    reduction = side / size if box is not None else min(width, height) / size
+    if box is None:
+        reduction = min(width, height) / size
+    else:
+        crop = margin_box(box, margin)
+        reduction = (crop[2] - crop[0]) / size
     if reduction >= 2 and image.format == "JPEG":
         image.draft("RGB", (int(np.ceil(width / reduction)), int(np.ceil(height / reduction))))
     _decode(image, path)

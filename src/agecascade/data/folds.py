@@ -114,6 +114,11 @@ def make_split(name: str, spec: dict, manifest: pd.DataFrame, seed: int) -> pd.D
     raise ValueError(f"Unknown split protocol. Received: protocol={kind!r} for {name!r}")
 
 
+def in_fold(split: pd.DataFrame, fold: int) -> pd.Series:
+    """Boolean mask of the faces whose test fold is `fold` (faces without a fold: False)."""
+    return (split["fold"].astype("Int64") == fold).fillna(False).astype(bool)
+
+
 def write_split(name: str, spec: dict, manifest_path, output_path, seed: int) -> pd.DataFrame:
     """Read a face-store manifest, make the split table of `name` and write it as CSV."""
     manifest = pd.read_csv(manifest_path, dtype={"subject": str})
