@@ -129,3 +129,26 @@ def test_forcing_one_fold_reruns_that_job_and_its_aggregations_only(repo, demo):
     assert (demo / "results/fgnet/vgg16-imdb/fold2/predictions.csv").stat().st_mtime == before
     again = snakemake(repo, demo, "-n", configs=DEMO)
     assert "Nothing to be done" in again.stdout + again.stderr
+
+
+@pytest.mark.slow
+def test_readme_predict_example_on_the_demos_model(repo, demo, tmp_path):
+    from skimage import data
+    from PIL import Image
+
+    photos = tmp_path / "my_photos"
+    photos.mkdir()
+    Image.fromarray(data.astronaut()).save(photos / "astronaut.png")
+    (photos / "broken.jpg").write_bytes(b"\xff\xd8\xff not really")
+    agecascade = Path(sys.executable).with_name("agecascade")
+    model = demo / "results/models/vgg16/imdb-agedb.keras"
+    result = subprocess.run([str(agecascade), "predict", str(photos), "--model", str(model),
+                             "--annotate", str(tmp_path / "annotated")], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    rows = [line.split(",") for line in result.stdout.strip().splitlines()]
+    assert rows[0] == ["file", "face", "x1", "y1", "x2", "y2", "confidence", "age"] and len(rows) == 2
+    assert 0 <= float(rows[1][-1]) <= 100
+    assert "broken.jpg: corrupt_image" in result.stderr
+    assert (tmp_path / "annotated/astronaut.png").is_file()
+    info = subprocess.run([str(agecascade), "info", str(model)], capture_output=True, text=True)
+    assert info.returncode == 0 and json.loads(info.stdout)["chain"] == "imdb-agedb"

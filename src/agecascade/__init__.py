@@ -6,3 +6,14 @@ auto-sklearn regression environment can use the rest without TensorFlow installe
 """
 
 __version__ = "0.1.0"
+
+
+def predict(paths, model, **options):
+    """Ages of every face in pictures (files or folders) with a trained model, as a table.
+
+    `agecascade.predict(["photo.jpg"], model="results/models/vgg16/imdb-agedb.keras")`; options and
+    columns: `agecascade.inference.predict`. Imports TensorFlow on first use only.
+    """
+    from agecascade.inference import predict as _predict
+
+    return _predict(paths, model, **options)

@@ -41,10 +41,16 @@ class FaceDetector:
         Args:
             image: uint8 RGB array (H, W, 3).
         """
+        faces = self.detect_all(image)
+        return faces[0] if faces else None
+
+    def detect_all(self, image: np.ndarray) -> list[tuple[tuple[int, int, int, int], float]]:
+        """Box (x1, y1, x2, y2) and confidence of every face, most confident first."""
         faces = self._mtcnn.detect_faces(np.ascontiguousarray(image))
-        faces = [f for f in faces if float(f["confidence"]) >= self.min_confidence]
-        if not faces:
-            return None
-        best = max(faces, key=lambda f: float(f["confidence"]))
-        x, y, w, h = (int(v) for v in best["box"])
-        return (max(x, 0), max(y, 0), x + w, y + h), float(best["confidence"])
+        found = []
+        for face in faces:
+            if float(face["confidence"]) < self.min_confidence:
+                continue
+            x, y, w, h = (int(v) for v in face["box"])
+            found.append(((max(x, 0), max(y, 0), x + w, y + h), float(face["confidence"])))
+        return sorted(found, key=lambda f: -f[1])

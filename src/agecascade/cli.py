@@ -1,0 +1,79 @@
+"""`agecascade` command line: apply a trained model to photos, describe a model.
+
+    agecascade predict photos/ me.jpg --model results/models/vgg16/imdb-agedb.keras --annotate out/
+    agecascade info results/models/vgg16/imdb-agedb.keras
+
+Exit codes: 0 when at least one photo was processed (files that could not be are reported on
+stderr), 1 when none could be, 2 for a model file that cannot be used or bad arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="agecascade", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    predict = commands.add_parser("predict", help="predict the age of every face in photos")
+    predict.add_argument("paths", nargs="+", help="picture files and/or folders (searched recursively)")
+    predict.add_argument("--model", "-m", required=True, help="a .keras model written by the workflow")
+    predict.add_argument("--format", choices=("csv", "json"), default="csv", help="output table format")
+    predict.add_argument("--output", "-o", default="-", help="output file (default: stdout)")
+    predict.add_argument("--annotate", metavar="DIR", help="write copies of the photos with boxes and ages")
+    predict.add_argument("--batch-size", type=int, default=32, help="faces per model call (default 32)")
+    predict.add_argument("--margin", type=float, default=None,
+                         help="crop margin around the face (default: the model's, else 0.4 as in the study)")
+    predict.add_argument("--min-confidence", type=float, default=0.9, help="MTCNN confidence threshold")
+    predict.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    info = commands.add_parser("info", help="describe a trained model")
+    info.add_argument("model", help="a .keras model written by the workflow")
+    return parser
+
+
+def _quiet_tensorflow() -> None:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="agecascade: %(message)s")
+    _quiet_tensorflow()
+    from agecascade.inference import AgePredictor, ModelFileError, model_info, to_json
+
+    if args.command == "info":
+        try:
+            print(to_json(model_info(args.model)))
+        except (FileNotFoundError, ModelFileError) as error:
+            print(f"agecascade info: {error}", file=sys.stderr)
+            return 2
+        return 0
+
+    try:
+        predictor = AgePredictor(args.model, args.margin, args.min_confidence, args.batch_size)
+    except (FileNotFoundError, ModelFileError, ValueError) as error:
+        print(f"agecascade predict: {error}", file=sys.stderr)
+        return 2
+    result = predictor.predict(args.paths, progress=False if args.no_progress else None,
+                               annotate_dir=args.annotate)
+    faces = result.faces
+    text = faces.to_json(orient="records", indent=2) if args.format == "json" else faces.to_csv(index=False)
+    if args.output == "-":
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    else:
+        with open(args.output, "w") as out:
+            out.write(text)
+    print(f"agecascade predict: {len(faces)} face(s) in {result.processed} photo(s); "
+          f"{len(result.problems)} file(s) skipped", file=sys.stderr)
+    for problem in result.problems:
+        print(f"  skipped {problem}", file=sys.stderr)
+    return 0 if result.processed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,137 @@
+"""`agecascade predict` / `agecascade info` and the `agecascade.predict` API on real photos."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from agecascade import cli
+
+ASTRONAUT_FACE = (182, 64, 265, 171)  # where MTCNN finds the face in skimage.data.astronaut()
+
+
+@pytest.fixture(scope="module")
+def astronaut(tmp_path_factory):
+    from skimage import data
+
+    folder = tmp_path_factory.mktemp("photos")
+    Image.fromarray(data.astronaut()).save(folder / "astronaut.jpg", quality=95)
+    return folder / "astronaut.jpg"
+
+
+def _save_model(path, values, names=None, kind="age", info=None, size=32):
+    import keras
+
+    from agecascade.models import build_age_model
+
+    keras.utils.set_random_seed(1)
+    build_age_model("vgg16", values, names, kind, info, input_shape=(size, size, 3), seed=1).save(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def age_model(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("model")
+    path = _save_model(folder / "imdb.keras", [10, 20, 30, 40, 50, 60],
+                       info={"backbone": "vgg16", "chain": "imdb", "dataset": "imdb"})
+    pd.DataFrame({"epoch": [0, 1], "loss": [2.0, 1.5], "val_loss": [2.1, 1.7]}).to_csv(
+        folder / "imdb.history.csv", index=False)
+    return path
+
+
+def _run(capsys, *argv):
+    code = cli.main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_predict_finds_the_astronauts_face(capsys, astronaut, age_model):
+    code, out, err = _run(capsys, "predict", astronaut, "--model", age_model, "--no-progress")
+    assert code == 0, err
+    table = pd.read_csv(pd.io.common.StringIO(out))
+    assert len(table) == 1
+    face = table.iloc[0]
+    for got, want in zip((face.x1, face.y1, face.x2, face.y2), ASTRONAUT_FACE):
+        assert abs(got - want) <= 10
+    assert face.confidence > 0.9
+    assert 10 <= face.age <= 60  # an expected value over the label space
+
+
+def test_folder_with_broken_files_processes_the_rest(capsys, tmp_path, astronaut, age_model):
+    folder = tmp_path / "mixed"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "sub" / "a.jpg").write_bytes(astronaut.read_bytes())
+    (folder / "broken.jpg").write_bytes(astronaut.read_bytes()[:2000])  # truncated
+    (folder / "notes.png").write_text("not a picture")
+    Image.new("RGB", (120, 120), (128, 128, 128)).save(folder / "blank.png")
+    out_file = tmp_path / "faces.json"
+    code, _, err = _run(capsys, "predict", folder, "--model", age_model, "--format", "json",
+                        "--output", out_file, "--annotate", tmp_path / "annotated", "--batch-size", "1")
+    assert code == 0, err
+    rows = json.loads(out_file.read_text())
+    assert [r["file"] for r in rows] == [str(folder / "sub" / "a.jpg")]
+    assert "broken.jpg: corrupt_image" in err and "notes.png: corrupt_image" in err
+    assert "blank.png: no_face" in err
+    # the annotated copy: same picture size, red box drawn where the face is
+    annotated = np.asarray(Image.open(tmp_path / "annotated" / "a.jpg"))
+    original = np.asarray(Image.open(astronaut))
+    assert annotated.shape == original.shape
+    x1, y1 = rows[0]["x1"], rows[0]["y1"]
+    assert not np.array_equal(annotated[y1 + 5, x1 - 2:x1 + 3], original[y1 + 5, x1 - 2:x1 + 3])
+    assert np.abs(annotated[400:, :100].astype(int) - original[400:, :100]).max() < 40  # elsewhere untouched
+
+
+def test_nothing_processable_exits_non_zero(capsys, tmp_path, age_model):
+    (tmp_path / "x.jpg").write_text("no")
+    code, out, err = _run(capsys, "predict", tmp_path / "x.jpg", tmp_path / "missing.jpg",
+                          "--model", age_model)
+    assert code == 1
+    assert "missing.jpg: missing_file" in err and "x.jpg: corrupt_image" in err
+
+
+def test_foreign_model_files_are_refused(capsys, tmp_path, astronaut):
+    import keras
+
+    not_a_model = tmp_path / "weights.keras"
+    not_a_model.write_bytes(b"\x89HDF\r\n")
+    code, _, err = _run(capsys, "predict", astronaut, "--model", not_a_model)
+    assert code == 2 and "is not a Keras age model saved by agecascade" in err
+
+    plain = tmp_path / "plain.keras"
+    inputs = keras.Input((8,))
+    keras.Model(inputs, keras.layers.Dense(2)(inputs)).save(plain)
+    code, _, err = _run(capsys, "info", plain)
+    assert code == 2 and "not an agecascade age model" in err
+    code, _, err = _run(capsys, "info", tmp_path / "nothing.keras")
+    assert code == 2 and "not found" in err
+
+
+def test_info_reports_backbone_label_space_and_metrics(capsys, age_model):
+    code, out, _ = _run(capsys, "info", age_model)
+    assert code == 0
+    report = json.loads(out)
+    assert report["backbone"] == "vgg16" and report["chain"] == "imdb"
+    assert report["label_space"] == {"kind": "age", "classes": 6, "names": ["10", "20", "30", "40", "50", "60"]}
+    assert report["input"]["image_size"] == 32
+    assert report["input"]["preprocessing"].startswith("keras-vggface v1")
+    assert report["training_data"] == {"dataset": "imdb"}
+    assert report["metrics"] == {"epochs": 2, "final_loss": 1.5, "final_val_loss": 1.7}
+
+
+def test_api_with_an_age_group_model(tmp_path, astronaut):
+    import agecascade
+
+    names = ["0-2", "4-6", "8-12", "15-20", "25-32", "38-43", "48-53", "60-100"]
+    model = _save_model(tmp_path / "adience.keras", list(range(8)), names, "group")
+    table = agecascade.predict([astronaut, tmp_path / "missing.png"], model=model, progress=False)
+    assert len(table) == 1
+    p = table[[f"p_{n}" for n in names]].to_numpy()[0]
+    assert p.sum() == pytest.approx(1.0, abs=1e-3)
+    assert table["group"].iloc[0] == names[int(p.argmax())]
+    midpoints = np.array([1, 5, 10, 17.5, 28.5, 40.5, 50.5, 80])
+    assert table["age"].iloc[0] == pytest.approx(float(p @ midpoints), abs=0.05)
+    assert table.attrs["problems"] == [f"{tmp_path / 'missing.png'}: missing_file ({tmp_path / 'missing.png'})"]
