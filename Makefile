@@ -4,14 +4,17 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# auto-sklearn 0.15 needs numpy 1.x / scikit-learn 0.24: its own venv, used by the regression rule
+ASKL_VENV  ?= .venv-autosklearn
+ASKL_STAMP := $(ASKL_VENV)/.installed
 CORES  ?= 2
 SMK    := $(BIN)/snakemake
 DEMO   := --configfile config.yaml config.demo.yaml
 # 2 cores: two one-thread training jobs at a time beat one two-thread job (graph building and
 # start-up are single-threaded and dominate at the demo's size)
-DEMO_RUN := $(DEMO) --set-threads train_stage=1 train_fold=1 train_fold_kept=1
+DEMO_RUN := $(DEMO) --set-threads train_stage=1 train_fold=1 train_fold_kept=1 extract_features=1
 
-.PHONY: all venv demo test lint test-unit test-slow bench clean-demo
+.PHONY: all venv demo test lint test-unit test-slow test-slurm bench clean-demo
 
 all: demo
 
@@ -22,15 +25,23 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-venv: $(STAMP)
+$(ASKL_STAMP): envs/autosklearn-venv.sh envs/autosklearn-constraints.txt
+	rm -rf $(ASKL_VENV)
+	PYTHON=$(PYTHON) bash envs/autosklearn-venv.sh $(ASKL_VENV)
+	touch $@
+
+venv: $(STAMP) $(ASKL_STAMP)
 
 ## demo: the whole workflow on synthetic data, on this machine's CPU
-demo: $(STAMP)
+demo: $(STAMP) $(ASKL_STAMP)
 	$(SMK) $(DEMO_RUN) --cores $(CORES)
+	$(SMK) $(DEMO) --report results/report.html
 	@cat results/summary.txt
+	@echo "Report (every figure and table, with the thesis' values): results/report.html"
+
 
 ## test: formatting, lint, dry runs, unit and end-to-end tests (all of them)
-test: lint
+test: lint $(ASKL_STAMP)
 	$(BIN)/pytest -v
 
 lint: $(STAMP)
@@ -40,8 +51,13 @@ lint: $(STAMP)
 test-unit: $(STAMP)
 	$(BIN)/pytest -m "not slow"
 
-test-slow: $(STAMP)
+test-slow: $(STAMP) $(ASKL_STAMP)
 	$(BIN)/pytest -m slow
+
+## test-slurm: install and start a single-node SLURM (root + apt), run the demo through
+## `snakemake --profile slurm`, stop the daemons (also part of `make test`)
+test-slurm: $(STAMP)
+	$(BIN)/pytest -v -m slurm
 
 ## bench: preparation throughput and peak memory (prints measured ratios)
 bench: $(STAMP)

@@ -7,6 +7,9 @@ min_version("9.0")
 configfile: "config.yaml"
 
 
+report: "report/workflow.rst"
+
+
 include: "rules/common.smk"
 include: "rules/synthetic.smk"
 include: "rules/download.smk"
@@ -14,6 +17,8 @@ include: "rules/prepare.smk"
 include: "rules/splits.smk"
 include: "rules/train.smk"
 include: "rules/benchmark.smk"
+include: "rules/regression.smk"
+include: "rules/figures.smk"
 
 
 rule all:
@@ -23,6 +28,14 @@ rule all:
         get_stage_models(),
         "results/tables/table4_fgnet.csv",
         "results/summary.txt",
+        figure_targets(),
+
+
+# Every figure and table, from the results on disk (plans no training when they are present).
+rule figures:
+    input:
+        figure_targets(),
+        "results/tables/table4_fgnet.csv",
 
 
 rule data:
@@ -33,6 +46,12 @@ rule data:
 rule models:
     input:
         get_stage_models(),
+
+
+rule regression:
+    input:
+        regression_metrics(),
+        "results/tables/table4_fgnet.csv",
 
 
 rule benchmarks:

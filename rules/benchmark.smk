@@ -1,3 +1,10 @@
+# light: tables of numbers, run on the submitting node
+localrules:
+    evaluate,
+    tables,
+    summary,
+
+
 rule train_fold:
     input:
         unpack(get_fold_inputs),
@@ -89,7 +96,9 @@ rule summary:
         unpack(get_table_inputs),
         table4="results/tables/table4_fgnet.csv",
     output:
-        "results/summary.txt",
+        report(
+            "results/summary.txt", caption="../report/summary.rst", category="Summary"
+        ),
     log:
         "logs/summary.log",
     conda:

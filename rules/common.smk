@@ -1,3 +1,4 @@
+import json
 import sys
 from pathlib import Path
 
@@ -56,6 +57,9 @@ wildcard_constraints:
     variant="|".join(VARIANTS) or "none",
     fold=r"\d+",
     kept="|".join(KEPT) or "none",
+    extractor=r"(vgg16|resnet50|senet50)-(faces2|imdb|imdb-agedb)",
+    layer="first|last|flat",
+    figure="fig0[3-6]_[a-z0-9_]+|fig1[0-3]_[a-z0-9_]+",
 
 
 def get_data_targets():
@@ -296,17 +300,28 @@ def benchmark_metrics():
 
 def get_table_inputs(wildcards):
     """Metrics (and confusion matrices) the tables are made of."""
-    return {
+    inputs = {
         f"{benchmark}__{variant}__{kind}": f"results/{benchmark}/{variant}/{kind}.csv"
         for benchmark, spec in config["benchmarks"].items()
         for variant in spec["variants"]
         for kind in ("metrics", "confusion")
         if benchmark_folds(benchmark)
     }
+    for path in regression_metrics():
+        inputs[f"regression__{Path(path).parent.name}__metrics"] = path
+    return inputs
 
 
 def table_outputs():
-    """The tables this config produces (parse time: they depend only on the config)."""
+    """The tables this config produces (parse time: they depend only on the config), each in the
+    report with its caption (report/<name>.rst)."""
+    return {
+        name: report(path, caption=f"../report/{name}.rst", category="Tables")
+        for name, path in table_paths().items()
+    }
+
+
+def table_paths():
     outputs = {"table4": "results/tables/table4_fgnet.csv"}
     for name, (benchmark, stem) in {
         "adience": ("adience", "adience"),
@@ -320,4 +335,207 @@ def table_outputs():
             and benchmark_folds(benchmark)
         ):
             outputs[name] = f"results/tables/{stem}.csv"
+    if regression_metrics():
+        outputs["table5"] = "results/tables/table5_regression.csv"
     return outputs
+
+
+# ---------------------------------------------------------------- regression on CNN features
+
+
+def workflow_script(name):
+    """Absolute path of a workflow script (shell rules run in the working directory)."""
+    return str(Path(workflow.basedir) / "workflow_scripts" / name)
+
+
+def regression_python():
+    """The auto-sklearn environment's interpreter: conda's env (--sdm conda) or the venv `make`
+    builds (regression.python, relative to the workflow folder)."""
+    from snakemake.settings.types import DeploymentMethod
+
+    if DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method:
+        return "python"
+    python = Path(config["regression"]["python"])
+    return str(python if python.is_absolute() else Path(workflow.basedir) / python)
+
+
+def regression_settings():
+    """agecascade.regression.AutoSklearnSettings as JSON (a shell argument)."""
+    spec = config["regression"]
+    if spec["per_run_time_limit"] >= spec["time_left_for_this_task"]:
+        raise ValueError(
+            "regression.per_run_time_limit must be below regression.time_left_for_this_task. "
+            f"Received: {spec['per_run_time_limit']} >= {spec['time_left_for_this_task']}"
+        )
+    return json.dumps(
+        {
+            "time_left_for_this_task": spec["time_left_for_this_task"],
+            "per_run_time_limit": spec["per_run_time_limit"],
+            "memory_limit_mb": spec["memory_limit_mb"],
+            "seed": config["seed"],
+        }
+    )
+
+
+def regression_folds():
+    spec = config["regression"]
+    folds = benchmark_folds(spec["benchmark"])
+    if spec["run_folds"] is not None:
+        folds = [k for k in folds if k in spec["run_folds"]]
+    return folds
+
+
+def regression_sets():
+    """Table 5's feature sets as (extractor, layer)."""
+    return [Path(s).parts for s in config["regression"]["feature_sets"]]
+
+
+def get_extractor_inputs(wildcards):
+    """The benchmark's face store and what the extractor's backbone comes from."""
+    dataset = config["benchmarks"][config["regression"]["benchmark"]]["dataset"]
+    backbone, pretraining = wildcards.extractor.split("-", 1)
+    inputs = {"store": f"resources/faces/{dataset}.h5"}
+    if pretraining != "faces2":
+        inputs["start"] = f"results/models/{backbone}/{pretraining}.keras"
+    elif config["training"]["init"] == "vggface":
+        inputs["start"] = f"resources/weights/{backbone}.h5"
+    return inputs
+
+
+def get_regression_mem_mb(wildcards, threads):
+    # auto-sklearn's memory limit applies to each of its n_jobs workers, plus the main process
+    return config["regression"]["memory_limit_mb"] * threads + 4000
+
+
+def get_regression_runtime(wildcards):
+    # the time budget, plus the final ensemble building, start-up and margin (minutes)
+    return config["regression"]["time_left_for_this_task"] // 60 + 30
+
+
+def get_regression_evaluate_inputs(wildcards):
+    name = f"{wildcards.extractor}-{wildcards.layer}"
+    return {
+        "split": f"results/splits/{config['regression']['benchmark']}.csv",
+        **{
+            f"fold{fold}": f"results/regression/{name}/fold{fold}.csv"
+            for fold in regression_folds()
+        },
+    }
+
+
+def regression_metrics():
+    return [
+        f"results/regression/{extractor}-{layer}/metrics.csv"
+        for extractor, layer in regression_sets()
+        if regression_folds()
+    ]
+
+
+# ---------------------------------------------------------------- figures and report
+
+
+def fgnet_variants(pretrainings):
+    spec = config["benchmarks"].get("fgnet")
+    if not spec or not benchmark_folds("fgnet"):
+        return []
+    return [v for v in spec["variants"] if v.split("-", 1)[1] in pretrainings]
+
+
+def figure_inputs():
+    """{figure: {name: input}} of every figure this config can draw (parse time, from the config)."""
+    figures = {
+        "fig03_fgnet_faces": {
+            "store": "resources/faces/fgnet.h5",
+            "manifest": "resources/faces/fgnet.csv",
+        },
+        "fig04_adience_faces": {
+            "store": "resources/faces/adience.h5",
+            "manifest": "resources/faces/adience.csv",
+        },
+        "fig05_age_distribution": {
+            d: f"resources/faces/{d}.csv" for d in ("imdb", "agedb", "fgnet")
+        },
+        "fig06_adience_groups": {"manifest": "resources/faces/adience.csv"},
+    }
+    for name, pretrainings in (
+        ("fig10_fgnet_faces2", ["faces2"]),
+        ("fig11_fgnet_finetuned", ["imdb", "imdb-agedb"]),
+    ):
+        variants = fgnet_variants(pretrainings)
+        if variants:
+            figures[name] = {v: f"results/fgnet/{v}/metrics.csv" for v in variants}
+    if regression_metrics():
+        figures["fig12_regression"] = {
+            Path(p).parent.name: p for p in regression_metrics()
+        }
+    top4 = config["benchmarks"].get("fgnet_top4")
+    if top4 and "vgg16-imdb-agedb" in top4["variants"]:
+        figures["fig13_top4_confusion"] = {
+            "confusion": "results/fgnet_top4/vgg16-imdb-agedb/confusion.csv"
+        }
+    return figures
+
+
+FIGURES = figure_inputs()
+
+
+def get_figure_inputs(wildcards):
+    return FIGURES[wildcards.figure]
+
+
+def gradcam_models():
+    """{variant: kept model} of the Grad-CAM fold (figures.gradcam.fold must be a kept fold)."""
+    spec = config["figures"]["gradcam"]
+    fold = spec["fold"]
+    variants = fgnet_variants(["faces2", "imdb"])
+    if not variants or fold not in benchmark_folds("fgnet"):
+        return {}
+    if fold not in config["benchmarks"]["fgnet"]["keep_models"]:
+        raise ValueError(
+            f"figures.gradcam.fold {fold} must be one of benchmarks.fgnet.keep_models "
+            f"{config['benchmarks']['fgnet']['keep_models']} (Grad-CAM needs the fold's models)"
+        )
+    return {v: f"results/fgnet/{v}/fold{fold}/model.keras" for v in variants}
+
+
+def figure_targets():
+    targets = expand("results/figures/{figure}.png", figure=FIGURES)
+    if gradcam_models():
+        targets.append("results/figures/fig14_gradcam.png")
+    return targets
+
+
+def get_figure_caption(wildcards):
+    """What the figure shows and the thesis' numbers to compare it with (the report's captions)."""
+    from agecascade import thesis
+
+    def maes(variants, table):
+        return ", ".join(
+            f"{table[v]['label']} {table[v]['mae']:.2f}" for v in variants if v in table
+        )
+
+    fig = wildcards.figure
+    inputs = FIGURES[fig]
+    table4_maes, table5_maes = maes(inputs, thesis.TABLE4), maes(inputs, thesis.TABLE5)
+    captions = {
+        "fig03_fgnet_faces": "Thesis Figure 3: FG-NET faces of one subject as the models see them "
+        "(cropped with the 40% margin, resized), with their age labels.",
+        "fig04_adience_faces": "Thesis Figure 4: Adience faces (aligned version), one per age group, "
+        "with their age-group labels.",
+        "fig05_age_distribution": "Thesis Figure 5: cumulative distribution of face ages of IMDB, "
+        "AgeDB and FG-NET after cleaning. Thesis: IMDB's ages tend to be slightly lower than "
+        "AgeDB's; FG-NET centres around 20 (more than half of its faces are below 20).",
+        "fig06_adience_groups": "Thesis Figure 6: Adience faces per age group after cleaning "
+        "(thesis: 17,417 faces, most in 25-32).",
+        "fig10_fgnet_faces2": "Thesis Figure 10: MAE per FG-NET fold (leave one person out) of the "
+        "face-recognition backbones with only the head trained (mode a); dotted: reported "
+        f"baselines. Thesis MAE: {table4_maes}.",
+        "fig11_fgnet_finetuned": "Thesis Figure 11: MAE per FG-NET fold of the models fine-tuned on "
+        "IMDB (mode b) and on IMDB then AgeDB (mode c); dotted: reported baselines. "
+        f"Thesis MAE: {table4_maes}.",
+        "fig12_regression": "Thesis Figure 12: MAE per FG-NET fold of auto-sklearn regressors on CNN "
+        f"features. Thesis MAE: {table5_maes}.",
+        "fig13_top4_confusion": "Thesis Figure 13: true vs predicted age of the FG-NET subjects 2-5 "
+        "(the four with the largest errors) held out together; errors spread out with age.",
+    }
+    return f"{captions[fig]} Demo runs use synthetic data: compare shapes, not values."

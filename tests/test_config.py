@@ -12,6 +12,8 @@ def test_paper_config_is_valid_and_carries_the_study_values(repo):
     assert cfg["datasets"]["imdb"]["md5"] == "44b7548f288c14397cb7a7bab35ebe14"
     assert cfg["datasets"]["imdb"]["cleaning"] == {"min_face_score": 1.0, "min_age": 0, "max_age": 100}
     assert cfg["benchmarks"]["fgnet"]["subjects"] == 82
+    assert cfg["regression"]["time_left_for_this_task"] == 12 * 3600 and cfg["regression"]["per_run_time_limit"] == 3600
+    assert len(cfg["regression"]["feature_sets"]) == 5
     assert cfg["benchmarks"]["fgnet_top4"]["test_subjects"] == [2, 3, 4, 5]
     assert cfg["datasets"]["fgnet"]["no_face"] == "keep" and cfg["datasets"]["agedb"]["no_face"] == "drop"
     for name in ("agedb", "fgnet"):
@@ -20,7 +22,8 @@ def test_paper_config_is_valid_and_carries_the_study_values(repo):
 
 def test_demo_config_overrides_only_what_it_must(repo):
     demo = yaml.safe_load((repo / "config.demo.yaml").read_text())
-    assert set(demo) <= {"image_size", "synthetic", "datasets", "benchmarks", "prepare", "training", "fold_training"}
+    assert set(demo) <= {"image_size", "synthetic", "datasets", "benchmarks", "prepare", "training", "fold_training",
+                         "regression"}
     cfg = config.load(repo / "config.yaml", repo / "config.demo.yaml")
     assert cfg["datasets"]["imdb"]["detector"] == "metadata"  # kept from config.yaml
     assert cfg["datasets"]["imdb"]["source"].startswith("file:")
@@ -72,3 +75,6 @@ def test_defaults_are_filled():
     assert cfg["training"]["init"] == "vggface" and cfg["gridsearch"]["enabled"] is False
     assert cfg["image_size"] == 224 and cfg["seed"] == 42 and cfg["prepare"]["threads"] == 4
     assert cfg["datasets"]["fgnet"]["min_confidence"] == 0.9
+    # nested defaults: the thesis' auto-sklearn budget, Grad-CAM on the first kept fold
+    assert cfg["regression"]["time_left_for_this_task"] == 43200 and cfg["regression"]["per_run_time_limit"] == 3600
+    assert cfg["figures"]["gradcam"] == {"fold": 1, "faces": 3}

@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import h5py
 import pandas as pd
 import pytest
 
@@ -43,6 +44,25 @@ def test_dry_run_of_the_paper_config_shows_the_whole_study_without_any_data(repo
     assert counts["train_fold"] + counts["train_fold_kept"] == 7 * 82 + 5 + 1 + 1
     assert counts["train_fold_kept"] == 7
     assert counts["evaluate"] == 7 + 3
+    # Table 5: 2 extractors x their layers, one auto-sklearn job per (feature set, FG-NET fold)
+    assert counts["extract_features"] == 5 and counts["regress_fold"] == 5 * 82
+    assert counts["evaluate_regression"] == 5
+    assert counts["figure"] == 8 and counts["gradcam"] == 1
+
+
+def test_regression_jobs_declare_cpu_threads_memory_and_runtime(repo, tmp_path):
+    # --cores 8: locally a job gets at most --cores threads (and memory with them); on SLURM, its own
+    result = snakemake(repo, tmp_path, "-n", "--cores", "8", "results/regression/vgg16-imdb-agedb-flat/fold7.csv")
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-2000:]
+    block = output[output.index("rule regress_fold:"):]
+    resources = next(line for line in block.splitlines() if line.strip().startswith("resources:"))
+    assert "gpu" not in resources  # a CPU job
+    for resource in ("mem_mb=36000", "runtime=750"):  # 4 x 8000 + 4000 MB; 12 h budget + 30 min
+        assert resource in resources
+    assert "threads: 4" in block
+    extract = output[output.index("rule extract_features:"):]
+    assert "gpu=1" in next(line for line in extract.splitlines() if line.strip().startswith("resources:"))
 
 
 def test_every_fold_job_declares_gpu_cpus_memory_and_runtime(repo, tmp_path):
@@ -67,7 +87,7 @@ def test_bad_config_stops_at_start_naming_the_key(repo, tmp_path):
 
 
 DEMO = ("config.yaml", "config.demo.yaml")
-DEMO_THREADS = ("--set-threads", "train_stage=1", "train_fold=1", "train_fold_kept=1")
+DEMO_THREADS = ("--set-threads", "train_stage=1", "train_fold=1", "train_fold_kept=1", "extract_features=1")
 
 
 @pytest.fixture(scope="module")
@@ -115,7 +135,52 @@ def test_demo_trains_every_stage_model_and_writes_every_table(demo):
     provenance = json.loads((demo / "results/provenance.json").read_text())
     assert provenance["config"]["image_size"] == 32 and "tensorflow-cpu" in provenance["packages"]
     summary = (demo / "results/summary.txt").read_text()
-    assert "best:" in summary and "FG-NET" in summary
+    assert "best:" in summary and "FG-NET" in summary and "Table 5" in summary
+
+
+@pytest.mark.slow
+def test_demo_runs_the_regression_with_auto_sklearn_and_writes_table5(demo):
+    table5 = pd.read_csv(demo / "results/tables/table5_regression.csv")
+    measured = table5[table5.source == "measured"]
+    assert len(measured) == 5 and measured["mae"].notna().all() and measured["thesis_mae"].notna().all()
+    for ensemble in (demo / "results/regression").glob("*/fold*.ensemble.json"):
+        description = json.loads(ensemble.read_text())
+        assert description["models"] and description["crashed"] == 0, (ensemble, description["crash_messages"])
+    assert len(list((demo / "results/regression").glob("*/fold*.ensemble.json"))) == 5 * 2
+    assert not list((demo / "results/regression").glob("*/*.autosklearn"))  # temporary folders removed
+    with h5py.File(demo / "results/features/vgg16-imdb-agedb/last.h5") as handle:
+        assert handle["features"].shape == (100, 512)
+
+
+@pytest.mark.slow
+def test_demo_draws_every_figure_and_the_figures_target_never_retrains(repo, demo):
+    figures = sorted(p.stem for p in (demo / "results/figures").glob("*.png"))
+    assert figures == ["fig03_fgnet_faces", "fig04_adience_faces", "fig05_age_distribution", "fig06_adience_groups",
+                       "fig10_fgnet_faces2", "fig11_fgnet_finetuned", "fig12_regression", "fig13_top4_confusion",
+                       "fig14_gradcam"]
+    assert all((demo / f"results/figures/{f}.pdf").stat().st_size > 1000 for f in figures)
+    # Every figure and table gone: the figures target redraws them from the results on disk only.
+    moved = demo / "figures-before"
+    (demo / "results/figures").rename(moved)
+    try:
+        plan = snakemake(repo, demo, "figures", "-n", "--quiet", "rules", "--forcerun", "tables", configs=DEMO)
+        counts = job_counts(plan.stdout + plan.stderr)
+        assert plan.returncode == 0, plan.stderr[-2000:]
+        assert counts == {"figure": 8, "gradcam": 1, "tables": 1, "figures": 1}
+    finally:
+        moved.rename(demo / "results/figures")
+
+
+@pytest.mark.slow
+def test_report_holds_every_figure_and_table_with_captions(repo, demo):
+    result = snakemake(repo, demo, "--report", "results/report.html", configs=DEMO)
+    assert result.returncode == 0, result.stderr[-3000:]
+    html = (demo / "results/report.html").read_text()
+    for name in ("fig03_fgnet_faces", "fig10_fgnet_faces2", "fig12_regression", "fig14_gradcam",
+                 "table4_fgnet.csv", "table5_regression.csv", "table6_adience3.csv", "summary.txt"):
+        assert name in html, name
+    for caption in ("Thesis Figure 11", "Thesis Figure 14", "Thesis Table 5", "VGG-16-IMDB-AgeDB 2.68"):
+        assert caption in html, caption
 
 
 @pytest.mark.slow

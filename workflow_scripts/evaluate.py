@@ -8,6 +8,6 @@ evaluate(
     {key: path for key, path in snakemake.input.items() if key.startswith("fold")},
     split_csv=snakemake.input.split,
     metrics_path=snakemake.output.metrics,
-    confusion_path=snakemake.output.confusion,
+    confusion_path=snakemake.output.get("confusion"),
     class_names=snakemake.params.class_names,
 )

@@ -3,7 +3,10 @@
 * Age benchmarks (fgnet, fgnet_top4): per fold MAE and median absolute error; summary: MAE and
   median AE pooled over all test faces, the lower and upper quartile **of the per-fold MAEs** (the
   distribution the thesis' Figures 10 and 11 box-plot) and a 95% confidence interval of the mean
-  absolute error (normal approximation over all test faces: mean +- 1.96 sd / sqrt(n)); for
+  absolute error (normal approximation over all test faces: mean +- 1.96 sd / sqrt(n)); R^2 per
+  fold and pooled over all out-of-fold predictions (`r2`, the meaningful one under leave one
+  person out: a fold holds one person's few ages) and the mean of the per-fold values
+  (`r2_fold_mean`, strongly negative when a person's ages span little); for
   fgnet_top4 also the confusion matrix of true vs predicted age.
 * Group benchmarks (adience, adience3): per fold exact and 1-off accuracy; summary: mean and
   standard deviation over folds; the confusion matrix with per-class precision and recall.
@@ -21,6 +24,7 @@ from sklearn.metrics import (
     mean_absolute_error,
     median_absolute_error,
     precision_recall_fscore_support,
+    r2_score,
 )
 
 from agecascade.data.folds import in_fold
@@ -51,7 +55,8 @@ def age_metrics(predictions: pd.DataFrame, split: pd.DataFrame | None = None) ->
     for fold, group in predictions.groupby("fold"):
         row = {"fold": str(fold), "n": len(group),
                "mae": mean_absolute_error(group["true"], group["expected"]),
-               "median_ae": median_absolute_error(group["true"], group["expected"])}
+               "median_ae": median_absolute_error(group["true"], group["expected"]),
+               "r2": _r2(group)}
         if split is not None:
             baseline[group.index] = mean_predictor(split, int(fold))
             row["mean_predictor_mae"] = mean_absolute_error(group["true"], baseline[group.index])
@@ -68,10 +73,19 @@ def age_metrics(predictions: pd.DataFrame, split: pd.DataFrame | None = None) ->
         "ci95_low": errors.mean() - half_width,
         "ci95_high": errors.mean() + half_width,
         "folds": len(per_fold),
+        "r2": _r2(predictions),
+        "r2_fold_mean": per_fold["r2"].mean(),
     }
     if split is not None:
         summary["mean_predictor_mae"] = float((predictions["true"] - baseline).abs().mean())
     return pd.concat([per_fold, pd.DataFrame([summary])], ignore_index=True)
+
+
+def _r2(predictions: pd.DataFrame) -> float:
+    """R^2 of expected vs true age; NaN where undefined (fewer than 2 faces, or one true age)."""
+    if len(predictions) < 2 or predictions["true"].nunique() < 2:
+        return float("nan")
+    return float(r2_score(predictions["true"], predictions["expected"]))
 
 
 def group_metrics(predictions: pd.DataFrame) -> pd.DataFrame:

@@ -38,3 +38,13 @@ TABLE6 = {
     "matrix": [[1646, 12, 9], [12, 36, 104], [66, 143, 2362]],
     "accuracy": 92.59,
 }
+
+
+# Table 5: auto-sklearn regression on VGG-16 features, FG-NET leave one person out (MAE, R^2).
+TABLE5 = {
+    "vgg16-faces2-last": {"label": "VGG-16-Faces2", "mae": 5.05, "r2": 0.40},
+    "vgg16-imdb-agedb-last": {"label": "VGG-16-IMDB-AgeDB", "mae": 3.98, "r2": 0.45},
+    "vgg16-faces2-first": {"label": "VGG-16-Faces2 First Layer", "mae": 9.68, "r2": -1.43},
+    "vgg16-imdb-agedb-first": {"label": "VGG-16-IMDB-AgeDB First Layer", "mae": 9.53, "r2": -1.40},
+    "vgg16-imdb-agedb-flat": {"label": "VGG-16-IMDB-AgeDB Flattened", "mae": 9.98, "r2": -1.52},
+}

@@ -1,0 +1,74 @@
+# light: tables of numbers, run on the submitting node
+localrules:
+    evaluate_regression,
+
+
+rule extract_features:
+    input:
+        unpack(get_extractor_inputs),
+    output:
+        "results/features/{extractor}/{layer}.h5",
+    log:
+        "logs/extract_features/{extractor}/{layer}.log",
+    benchmark:
+        "results/benchmarks/extract_features/{extractor}/{layer}.tsv"
+    conda:
+        "../envs/main.yaml"
+    threads: 4
+    resources:
+        gpu=1,
+        cpus_per_task=4,
+        mem_mb=16000,
+        runtime=60,  # 1,002 FG-NET faces: a minute on a GPU, plus start-up and margin
+    params:
+        image_size=config["image_size"],
+        seed=config["seed"],
+    script:
+        "../workflow_scripts/extract_features.py"
+
+
+# auto-sklearn lives in its own environment (numpy 1.x, scikit-learn 0.24): the job runs that
+# environment's interpreter (regression.python, made by `make`) or, with --sdm conda,
+# envs/autosklearn.yaml. Its temporary folder is inside the job's own output folder.
+rule regress_fold:
+    input:
+        features="results/features/{extractor}/{layer}.h5",
+        split=f"results/splits/{config['regression']['benchmark']}.csv",
+    output:
+        predictions="results/regression/{extractor}-{layer}/fold{fold}.csv",
+        ensemble="results/regression/{extractor}-{layer}/fold{fold}.ensemble.json",
+    log:
+        "logs/regress_fold/{extractor}-{layer}/fold{fold}.log",
+    benchmark:
+        "results/benchmarks/regress_fold/{extractor}-{layer}/fold{fold}.tsv"
+    conda:
+        "../envs/autosklearn.yaml"
+    threads: config["regression"]["threads"]
+    resources:
+        mem_mb=get_regression_mem_mb,
+        runtime=get_regression_runtime,
+    params:
+        python=regression_python(),
+        script=workflow_script("regress_fold.py"),
+        settings=regression_settings(),
+        tmp="results/regression/{extractor}-{layer}/fold{fold}.autosklearn",
+    shell:
+        "{params.python} {params.script:q} --features {input.features:q} --split {input.split:q}"
+        " --fold {wildcards.fold} --predictions {output.predictions:q}"
+        " --ensemble {output.ensemble:q} --settings {params.settings:q} --tmp {params.tmp:q}"
+        " --jobs {threads} --log {log:q}"
+
+
+rule evaluate_regression:
+    input:
+        unpack(get_regression_evaluate_inputs),
+    output:
+        metrics="results/regression/{extractor}-{layer}/metrics.csv",
+    log:
+        "logs/evaluate_regression/{extractor}-{layer}.log",
+    conda:
+        "../envs/main.yaml"
+    params:
+        class_names=None,
+    script:
+        "../workflow_scripts/evaluate.py"

@@ -1,0 +1,128 @@
+"""Feature extraction (TensorFlow side) and auto-sklearn regression (its own environment)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import h5py
+import numpy as np
+import pandas as pd
+import pytest
+
+from agecascade.data.store import FaceStoreWriter
+from agecascade.regression import RegressionInputError, fold_data, load_features
+
+ASKL_PYTHON = ".venv-autosklearn/bin/python"  # config.yaml regression.python, built by `make`
+
+
+def _store(path, n=10, size=32, seed=0):
+    rng = np.random.default_rng(seed)
+    faces = rng.integers(0, 256, size=(n, size, size, 3), dtype=np.uint8)
+    with FaceStoreWriter(path, size) as writer:
+        for face in faces:
+            writer.append(face)
+    return faces
+
+
+@pytest.mark.parametrize("layer", ["first", "last", "flat"])
+def test_features_are_the_pooled_maps_of_the_named_layer_streamed_in_store_order(tmp_path, layer):
+    import keras
+
+    from agecascade.features import extract_features, extractor_backbone
+    from agecascade.models.backbones import FIRST_CONV, LAST_CONV
+
+    faces = _store(tmp_path / "faces.h5", n=10)
+    extract_features("vgg16-faces2", layer, tmp_path / "faces.h5", tmp_path / f"{layer}.h5", image_size=32,
+                     batch_size=4, seed=3)  # 10 faces in batches of 4: the last batch is partial
+    _, backbone = extractor_backbone("vgg16-faces2", None, image_size=32, seed=3)
+    conv = backbone.get_layer((FIRST_CONV if layer == "first" else LAST_CONV)["vgg16"])
+    maps = np.asarray(keras.Model(backbone.input, conv.output).predict(faces, verbose=0))
+    expected = maps.reshape(len(faces), -1) if layer == "flat" else maps.max(axis=(1, 2))
+    with h5py.File(tmp_path / f"{layer}.h5") as handle:
+        got = handle["features"][()]
+        assert list(handle["index"][()]) == list(range(10))
+        assert handle.attrs["keras_layer"] == conv.name
+    assert got.shape == ({"first": (10, 64), "last": (10, 512), "flat": (10, 2 * 2 * 512)}[layer])  # conv5_3 is 2 x 2 at 32 px
+    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-4)
+    assert not (tmp_path / f"{layer}.h5.partial").exists()
+
+
+def test_cascade_extractor_uses_the_stage_models_backbone(tmp_path):
+    from agecascade.features import extract_features
+    from agecascade.models import build_age_model
+
+    _store(tmp_path / "faces.h5", n=3)
+    model = build_age_model("vgg16", [1, 2], input_shape=(32, 32, 3), seed=5)
+    model.save(tmp_path / "imdb-agedb.keras")
+    extract_features("vgg16-imdb-agedb", "last", tmp_path / "faces.h5", tmp_path / "a.h5",
+                     start=tmp_path / "imdb-agedb.keras", image_size=32)
+    extract_features("vgg16-faces2", "last", tmp_path / "faces.h5", tmp_path / "b.h5", image_size=32, seed=99)
+    with h5py.File(tmp_path / "a.h5") as a, h5py.File(tmp_path / "b.h5") as b:
+        assert not np.allclose(a["features"][()], b["features"][()])  # different weights, different features
+    with pytest.raises(ValueError, match="needs its stage model"):
+        extract_features("vgg16-imdb-agedb", "last", tmp_path / "faces.h5", tmp_path / "c.h5", image_size=32)
+
+
+def _features_file(path, features, index=None):
+    with h5py.File(path, "w") as handle:
+        handle["features"] = np.asarray(features, dtype="float32")
+        handle["index"] = np.arange(len(features)) if index is None else index
+    return path
+
+
+def test_nan_or_infinite_features_stop_naming_the_file(tmp_path):
+    features = np.ones((6, 4))
+    features[2, 1] = np.nan
+    features[4, 0] = np.inf
+    path = _features_file(tmp_path / "bad.h5", features)
+    with pytest.raises(RegressionInputError, match=r"bad\.h5: 2 NaN or infinite feature values in 2 faces \(store rows \[2, 4\]"):
+        load_features(path)
+    with pytest.raises(RegressionInputError, match="not a features file"):
+        load_features(tmp_path / "missing.h5")
+
+
+def test_fold_data_holds_out_the_fold_and_refuses_empty_training(tmp_path):
+    features = np.arange(12, dtype=float).reshape(6, 2)
+    split = pd.DataFrame({"index": [5, 4, 3, 2, 1, 0], "subject": [1, 1, 2, 2, 3, 3], "label": [1, 2, 3, 4, 5, 6],
+                          "fold": [1, 1, 2, 2, 3, 3], "source": list("abcdef")})
+    x_train, y_train, x_test, test = fold_data(features, np.arange(6), split, 2, "f.h5")
+    np.testing.assert_array_equal(x_test, features[[3, 2]])  # rows looked up by store index
+    assert list(y_train) == [1, 2, 5, 6] and list(test["source"]) == ["c", "d"]
+    one_fold = split.assign(fold=1)
+    with pytest.raises(RegressionInputError, match="f.h5: fold 1 has no training rows"):
+        fold_data(features, np.arange(6), one_fold, 1, "f.h5")
+    with pytest.raises(RegressionInputError, match="fold 9 has no test faces"):
+        fold_data(features, np.arange(6), split, 9, "f.h5")
+    with pytest.raises(RegressionInputError, match="2 faces of the split have no features"):
+        fold_data(features[:4], np.arange(4), split, 1, "f.h5")
+
+
+@pytest.mark.slow
+def test_auto_sklearn_regresses_a_fold_for_real_in_its_own_environment(repo, tmp_path):
+    """The rule's script under the auto-sklearn venv's interpreter, on features with an age signal."""
+    python = repo / ASKL_PYTHON
+    assert python.exists(), f"{python} missing: `make` builds it (envs/autosklearn-venv.sh)"
+    rng = np.random.default_rng(0)
+    subjects = np.repeat(np.arange(1, 13), 8)
+    ages = rng.integers(1, 70, size=len(subjects)).astype(float)
+    features = np.column_stack([ages / 10 + rng.normal(0, 0.3, len(ages)), rng.normal(size=(len(ages), 7))])
+    _features_file(tmp_path / "last.h5", features)
+    pd.DataFrame({"index": np.arange(len(ages)), "subject": subjects, "source": [f"img{i}" for i in range(len(ages))],
+                  "age": ages, "label": ages, "fold": subjects}).to_csv(tmp_path / "split.csv", index=False)
+    settings = {"time_left_for_this_task": 30, "per_run_time_limit": 10, "memory_limit_mb": 2000, "seed": 1}
+    result = subprocess.run(
+        [str(python), str(repo / "workflow_scripts/regress_fold.py"), "--features", str(tmp_path / "last.h5"),
+         "--split", str(tmp_path / "split.csv"), "--fold", "3", "--predictions", str(tmp_path / "out/fold3.csv"),
+         "--ensemble", str(tmp_path / "out/fold3.ensemble.json"), "--settings", json.dumps(settings),
+         "--tmp", str(tmp_path / "out/fold3.autosklearn"), "--jobs", "1", "--log", str(tmp_path / "fold3.log")],
+        capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, (tmp_path / "fold3.log").read_text()[-3000:]
+    predictions = pd.read_csv(tmp_path / "out/fold3.csv")
+    assert set(predictions["subject"]) == {3} and len(predictions) == 8
+    mae = (predictions["predicted"] - predictions["true"]).abs().mean()
+    assert mae < (predictions["true"] - ages[subjects != 3].mean()).abs().mean()  # beats the training mean
+    ensemble = json.loads((tmp_path / "out/fold3.ensemble.json").read_text())
+    assert ensemble["models"] and abs(sum(m["weight"] for m in ensemble["models"]) - 1) < 1e-6
+    assert ensemble["configurations_tried"] >= 2 and ensemble["crashed"] == 0, ensemble["crash_messages"]
+    assert not (tmp_path / "out/fold3.autosklearn").exists()  # its temporary folder is cleaned up

@@ -1,0 +1,140 @@
+"""`snakemake --profile slurm` against a real single-node SLURM (slurmctld + slurmd + munge).
+
+The cluster is installed from Debian's packages and started by tests/slurm/start-slurm.sh, with a
+`cpu` and a `gpu` partition and a fake GPU, and stopped by the PIDs of its daemons at the end. The
+project's profile is installed as the user's `slurm` profile in a temporary XDG config folder, with
+this test cluster's overrides, and the demo config runs through it: the FG-NET preparation (a
+CPU-heavy rule), three fold trainings (GPU rule) and their evaluation. Then one fold is forced.
+
+Skips only where SLURM cannot be installed (not root, or no apt-get); never with CI=true.
+Run alone: `make test-slurm`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+pytestmark = [pytest.mark.slow, pytest.mark.slurm]
+
+HERE = Path(__file__).parent
+LAB = Path("/var/tmp/agecascade-slurm-test")
+VARIANT = "vgg16-faces2"  # mode a: needs no stage model, so the test stays short
+TARGET = f"results/fgnet/{VARIANT}/metrics.csv"
+
+
+def _cannot_install() -> str | None:
+    if os.geteuid() != 0:
+        return "not root: cannot install and start SLURM daemons"
+    if shutil.which("apt-get") is None and shutil.which("slurmctld") is None:
+        return "no apt-get to install SLURM from"
+    return None
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    reason = _cannot_install()
+    if reason:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI=true: the SLURM test must run, but {reason}")
+        pytest.skip(reason)
+    env = {**os.environ, "LAB": str(LAB)}
+    started = subprocess.run(["bash", str(HERE / "slurm/start-slurm.sh")], env=env, capture_output=True, text=True)
+    try:
+        assert started.returncode == 0, started.stdout + started.stderr
+        partitions = subprocess.run(["sinfo", "-h", "-o", "%P %G"], capture_output=True, text=True).stdout
+        assert "gpu" in partitions and "cpu" in partitions, partitions
+        yield started.stdout
+    finally:
+        stopped = subprocess.run(["bash", str(HERE / "slurm/stop-slurm.sh")], env=env, capture_output=True, text=True)
+        print(stopped.stdout, stopped.stderr)
+        for pidfile in (LAB / "run/slurmd.pid", LAB / "run/slurmctld.pid", Path("/run/munge/munged.pid")):
+            assert not pidfile.exists(), f"{pidfile} left behind"
+
+
+def _install_profile(repo: Path, xdg: Path) -> Path:
+    """The project's profile as the user's `slurm` profile, with this test cluster's overrides."""
+    profile = yaml.safe_load((repo / "profiles/slurm/config.yaml").read_text())
+    assert profile["executor"] == "slurm"
+    profile.update({
+        "jobs": 4,
+        "latency-wait": 5,
+        "retries": 0,  # a failure here is a test failure, not something to retry
+        "slurm-status-command": "squeue",  # no accounting database on the test cluster
+        "slurm-init-seconds-before-status-checks": 5,
+        "default-resources": {**profile["default-resources"], "mem_mb": 1000, "runtime": 20},
+    })
+    # the test node has 2 CPUs and ~24 GB: the paper-sized requests of the rules do not fit
+    for rule in ("train_fold", "train_fold_kept"):
+        profile["set-resources"][rule].update({"cpus_per_task": 1, "mem_mb": 4000, "runtime": 20})
+    profile["set-resources"]["prepare"].update({"mem_mb": 4000, "runtime": 20})
+    folder = xdg / "snakemake" / "slurm"
+    folder.mkdir(parents=True)
+    (folder / "config.yaml").write_text(yaml.safe_dump(profile, sort_keys=False))
+    return folder
+
+
+def _snakemake(repo, workdir, xdg, *args):
+    command = [sys.executable, "-m", "snakemake", "--profile", "slurm", "-s", str(repo / "Snakefile"),
+               "--configfile", str(repo / "config.yaml"), str(repo / "config.demo.yaml"), str(workdir / "folds.yaml"),
+               *args]
+    env = {**os.environ, "XDG_CONFIG_HOME": str(xdg), "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    return subprocess.run(command, cwd=workdir, env=env, capture_output=True, text=True, timeout=1500)
+
+
+def _submissions(output: str) -> list[tuple[str, str]]:
+    """(rule, SLURM job id) of every job the plugin submitted with sbatch."""
+    found = re.findall(r"Job \d+ has been submitted with SLURM jobid (\d+) \(log: ([^)]*)\)", output)
+    return [(re.search(r"rule_([^/]+)/", log).group(1), job_id) for job_id, log in found]
+
+
+def test_snakemake_profile_slurm_runs_the_demo_through_sbatch_and_reruns_one_fold(repo, tmp_path, cluster):
+    workdir, xdg = tmp_path / "run", tmp_path / "xdg"
+    workdir.mkdir()
+    _install_profile(repo, xdg)
+    (workdir / "folds.yaml").write_text("benchmarks:\n  fgnet:\n    run_folds: [1, 2, 3]\n")
+
+    result = _snakemake(repo, workdir, xdg, TARGET)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-6000:]
+    submitted = _submissions(output)
+    rules = sorted(rule for rule, _ in submitted)
+    # every cluster job went through sbatch; download, splits and evaluate are local rules
+    assert rules == ["prepare", "synthetic_dataset", "train_fold", "train_fold", "train_fold_kept"], output[-4000:]
+    for rule, job_id in submitted:
+        log = workdir / f".snakemake/slurm_logs/rule_{rule}"
+        assert any(job_id in p.name for p in log.rglob("*.log")), (rule, job_id)
+    for rule, job_id in submitted:  # the job ran inside SLURM and finished there
+        log = next((workdir / f".snakemake/slurm_logs/rule_{rule}").rglob(f"{job_id}.log")).read_text()
+        assert "Finished job" in log, log[-2000:]
+    # GPU rules went to the gpu partition with one GPU, CPU rules to the cpu partition (SLURM keeps
+    # finished jobs' records for MinJobAge = 300 s: the fold jobs, which ran last, are still there)
+    for rule, job_id in submitted:
+        record = subprocess.run(["scontrol", "show", "job", job_id], capture_output=True, text=True).stdout
+        if not record:
+            assert not rule.startswith("train_fold"), f"no SLURM record of {rule} job {job_id}"
+            continue
+        gpu = rule.startswith("train_fold")
+        assert f"Partition={'gpu' if gpu else 'cpu'}" in record, record
+        assert ("gres/gpu=1" in record or "gres:gpu:1" in record) == gpu, record
+    metrics = pd.read_csv(workdir / TARGET, dtype={"fold": str})
+    assert list(metrics["fold"]) == ["1", "2", "3", "summary"] and metrics["mae"].notna().all()
+    assert (workdir / f"results/fgnet/{VARIANT}/fold1/model.keras").is_file()
+
+    forced = f"results/fgnet/{VARIANT}/fold2/predictions.csv"
+    before = {k: (workdir / f"results/fgnet/{VARIANT}/fold{k}/predictions.csv").stat().st_mtime for k in (1, 3)}
+    again = _snakemake(repo, workdir, xdg, TARGET, "--forcerun", forced)
+    output = again.stdout + again.stderr
+    assert again.returncode == 0, output[-6000:]
+    assert [rule for rule, _ in _submissions(output)] == ["train_fold"]  # only that fold was resubmitted
+    assert re.search(r"train_fold\s+1\b", output) and re.search(r"evaluate\s+1\b", output)
+    for k, mtime in before.items():
+        assert (workdir / f"results/fgnet/{VARIANT}/fold{k}/predictions.csv").stat().st_mtime == mtime
