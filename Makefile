@@ -14,7 +14,7 @@ DEMO   := --configfile config.yaml config.demo.yaml
 # start-up are single-threaded and dominate at the demo's size)
 DEMO_RUN := $(DEMO) --set-threads train_stage=1 train_fold=1 train_fold_kept=1 extract_features=1
 
-.PHONY: all venv demo test lint test-unit test-slow test-slurm bench clean-demo
+.PHONY: all venv demo test lint test-unit test-slow test-slurm bench bench-autosklearn clean-demo
 
 all: demo
 
@@ -30,18 +30,20 @@ $(ASKL_STAMP): envs/autosklearn-venv.sh envs/autosklearn-constraints.txt
 	PYTHON=$(PYTHON) bash envs/autosklearn-venv.sh $(ASKL_VENV)
 	touch $@
 
-venv: $(STAMP) $(ASKL_STAMP)
+# both environments side by side: the auto-sklearn one compiles (CPU), the main one mostly unpacks
+venv:
+	$(MAKE) -j2 $(STAMP) $(ASKL_STAMP)
 
 ## demo: the whole workflow on synthetic data, on this machine's CPU
-demo: $(STAMP) $(ASKL_STAMP)
+demo: venv
 	$(SMK) $(DEMO_RUN) --cores $(CORES)
 	$(SMK) $(DEMO) --report results/report.html
 	@cat results/summary.txt
 	@echo "Report (every figure and table, with the thesis' values): results/report.html"
 
-
 ## test: formatting, lint, dry runs, unit and end-to-end tests (all of them)
-test: lint $(ASKL_STAMP)
+test: venv
+	$(MAKE) lint
 	$(BIN)/pytest -v
 
 lint: $(STAMP)
@@ -59,9 +61,14 @@ test-slow: $(STAMP) $(ASKL_STAMP)
 test-slurm: $(STAMP)
 	$(BIN)/pytest -v -m slurm
 
-## bench: preparation throughput and peak memory (prints measured ratios)
+## bench: preparation throughput and peak memory, prediction faces/s (prints measured ratios)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/prepare_throughput.py
+	$(BIN)/python benchmarks/predict_throughput.py
+
+## bench-autosklearn: configurations tried and crashed in a 150 s auto-sklearn run
+bench-autosklearn: $(ASKL_STAMP)
+	$(ASKL_VENV)/bin/python benchmarks/autosklearn_configurations.py --budget 150
 
 clean-demo:
 	rm -rf results resources/synthetic resources/raw resources/faces resources/downloads logs .snakemake

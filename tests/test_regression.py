@@ -1,9 +1,10 @@
-"""Feature extraction (TensorFlow side) and auto-sklearn regression (its own environment)."""
+"""Feature extraction (TensorFlow side) and the regression's input checks.
+
+auto-sklearn itself runs for real, in its own environment, in the demo inside `make test`
+(tests/test_workflow.py::test_demo_runs_the_regression_with_auto_sklearn_and_writes_table5).
+"""
 
 from __future__ import annotations
-
-import json
-import subprocess
 
 import h5py
 import numpy as np
@@ -12,8 +13,6 @@ import pytest
 
 from agecascade.data.store import FaceStoreWriter
 from agecascade.regression import RegressionInputError, fold_data, load_features
-
-ASKL_PYTHON = ".venv-autosklearn/bin/python"  # config.yaml regression.python, built by `make`
 
 
 def _store(path, n=10, size=32, seed=0):
@@ -96,33 +95,3 @@ def test_fold_data_holds_out_the_fold_and_refuses_empty_training(tmp_path):
         fold_data(features, np.arange(6), split, 9, "f.h5")
     with pytest.raises(RegressionInputError, match="2 faces of the split have no features"):
         fold_data(features[:4], np.arange(4), split, 1, "f.h5")
-
-
-@pytest.mark.slow
-def test_auto_sklearn_regresses_a_fold_for_real_in_its_own_environment(repo, tmp_path):
-    """The rule's script under the auto-sklearn venv's interpreter, on features with an age signal."""
-    python = repo / ASKL_PYTHON
-    assert python.exists(), f"{python} missing: `make` builds it (envs/autosklearn-venv.sh)"
-    rng = np.random.default_rng(0)
-    subjects = np.repeat(np.arange(1, 13), 8)
-    ages = rng.integers(1, 70, size=len(subjects)).astype(float)
-    features = np.column_stack([ages / 10 + rng.normal(0, 0.3, len(ages)), rng.normal(size=(len(ages), 7))])
-    _features_file(tmp_path / "last.h5", features)
-    pd.DataFrame({"index": np.arange(len(ages)), "subject": subjects, "source": [f"img{i}" for i in range(len(ages))],
-                  "age": ages, "label": ages, "fold": subjects}).to_csv(tmp_path / "split.csv", index=False)
-    settings = {"time_left_for_this_task": 30, "per_run_time_limit": 10, "memory_limit_mb": 2000, "seed": 1}
-    result = subprocess.run(
-        [str(python), str(repo / "workflow_scripts/regress_fold.py"), "--features", str(tmp_path / "last.h5"),
-         "--split", str(tmp_path / "split.csv"), "--fold", "3", "--predictions", str(tmp_path / "out/fold3.csv"),
-         "--ensemble", str(tmp_path / "out/fold3.ensemble.json"), "--settings", json.dumps(settings),
-         "--tmp", str(tmp_path / "out/fold3.autosklearn"), "--jobs", "1", "--log", str(tmp_path / "fold3.log")],
-        capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, (tmp_path / "fold3.log").read_text()[-3000:]
-    predictions = pd.read_csv(tmp_path / "out/fold3.csv")
-    assert set(predictions["subject"]) == {3} and len(predictions) == 8
-    mae = (predictions["predicted"] - predictions["true"]).abs().mean()
-    assert mae < (predictions["true"] - ages[subjects != 3].mean()).abs().mean()  # beats the training mean
-    ensemble = json.loads((tmp_path / "out/fold3.ensemble.json").read_text())
-    assert ensemble["models"] and abs(sum(m["weight"] for m in ensemble["models"]) - 1) < 1e-6
-    assert ensemble["configurations_tried"] >= 2 and ensemble["crashed"] == 0, ensemble["crash_messages"]
-    assert not (tmp_path / "out/fold3.autosklearn").exists()  # its temporary folder is cleaned up

@@ -83,9 +83,8 @@ def _install_profile(repo: Path, xdg: Path) -> Path:
 
 
 def _snakemake(repo, workdir, xdg, *args):
-    command = [sys.executable, "-m", "snakemake", "--profile", "slurm", "-s", str(repo / "Snakefile"),
-               "--configfile", str(repo / "config.yaml"), str(repo / "config.demo.yaml"), str(workdir / "folds.yaml"),
-               *args]
+    command = [sys.executable, "-m", "snakemake", "--profile", "slurm", "-s", str(repo / "Snakefile"), *args,
+               "--configfile", str(repo / "config.yaml"), str(repo / "config.demo.yaml"), str(workdir / "folds.yaml")]
     env = {**os.environ, "XDG_CONFIG_HOME": str(xdg), "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
     return subprocess.run(command, cwd=workdir, env=env, capture_output=True, text=True, timeout=1500)
 

@@ -13,8 +13,8 @@ SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 
 
 def snakemake(repo: Path, workdir: Path, *args: str, configs=("config.yaml",)) -> subprocess.CompletedProcess:
-    command = [*SNAKEMAKE, "-s", str(repo / "Snakefile"), "-d", str(workdir),
-               "--configfile", *[str(repo / c) for c in configs], *args]
+    command = [*SNAKEMAKE, "-s", str(repo / "Snakefile"), "-d", str(workdir), *args,
+               "--configfile", *[str(repo / c) for c in configs]]  # last: it takes every word after it
     return subprocess.run(command, capture_output=True, text=True, cwd=workdir)
 
 
@@ -31,10 +31,28 @@ def job_counts(output: str) -> dict[str, int]:
     return counts
 
 
-def test_dry_run_of_the_paper_config_shows_the_whole_study_without_any_data(repo, tmp_path):
-    result = snakemake(repo, tmp_path, "-n", "--quiet", "rules")
-    assert result.returncode == 0, result.stderr
-    counts = job_counts(result.stdout + result.stderr)
+@pytest.fixture(scope="module")
+def paper_plan(repo, tmp_path_factory) -> str:
+    """`snakemake -n` of the whole study on config.yaml, before any data exists (one run, ~15 s).
+
+    --cores 8: locally a job gets at most --cores threads (and memory with them); on SLURM its own.
+    """
+    result = snakemake(repo, tmp_path_factory.mktemp("plan"), "-n", "--cores", "8")
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout + result.stderr
+
+
+def _resources(plan: str, rule: str, target: str) -> tuple[str, str]:
+    """(resources line, whole block) of the job of `rule` whose output is `target`."""
+    for block in plan.split("\n\n"):
+        if f"rule {rule}:" in block and target in block:
+            line = next(line for line in block.splitlines() if line.strip().startswith("resources:"))
+            return line, block
+    raise AssertionError(f"no {rule} job for {target} in the plan")
+
+
+def test_dry_run_of_the_paper_config_shows_the_whole_study_without_any_data(paper_plan):
+    counts = job_counts(paper_plan)
     assert counts["download"] == 4 and counts["prepare"] == 4 and counts["download_weights"] == 3
     assert counts["splits"] == 6  # imdb, agedb, fgnet, fgnet_top4, adience, adience3
     assert "synthetic_dataset" not in counts  # real sources: nothing synthetic
@@ -50,27 +68,18 @@ def test_dry_run_of_the_paper_config_shows_the_whole_study_without_any_data(repo
     assert counts["figure"] == 8 and counts["gradcam"] == 1
 
 
-def test_regression_jobs_declare_cpu_threads_memory_and_runtime(repo, tmp_path):
-    # --cores 8: locally a job gets at most --cores threads (and memory with them); on SLURM, its own
-    result = snakemake(repo, tmp_path, "-n", "--cores", "8", "results/regression/vgg16-imdb-agedb-flat/fold7.csv")
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output[-2000:]
-    block = output[output.index("rule regress_fold:"):]
-    resources = next(line for line in block.splitlines() if line.strip().startswith("resources:"))
+def test_regression_jobs_declare_cpu_threads_memory_and_runtime(paper_plan):
+    resources, block = _resources(paper_plan, "regress_fold", "results/regression/vgg16-imdb-agedb-flat/fold7.csv")
     assert "gpu" not in resources  # a CPU job
     for resource in ("mem_mb=36000", "runtime=750"):  # 4 x 8000 + 4000 MB; 12 h budget + 30 min
         assert resource in resources
     assert "threads: 4" in block
-    extract = output[output.index("rule extract_features:"):]
-    assert "gpu=1" in next(line for line in extract.splitlines() if line.strip().startswith("resources:"))
+    resources, _ = _resources(paper_plan, "extract_features", "results/features/vgg16-faces2/first.h5")
+    assert "gpu=1" in resources
 
 
-def test_every_fold_job_declares_gpu_cpus_memory_and_runtime(repo, tmp_path):
-    result = snakemake(repo, tmp_path, "-n", "results/fgnet/senet50-imdb/fold40/predictions.csv")
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output[-2000:]
-    block = output[output.index("rule train_fold:"):]
-    resources = next(line for line in block.splitlines() if line.strip().startswith("resources:"))
+def test_every_fold_job_declares_gpu_cpus_memory_and_runtime(paper_plan):
+    resources, _ = _resources(paper_plan, "train_fold", "results/fgnet/senet50-imdb/fold40/predictions.csv")
     for resource in ("gpu=1", "cpus_per_task=4", "mem_mb=16000", "runtime=120"):
         assert resource in resources
 
@@ -131,7 +140,7 @@ def test_demo_trains_every_stage_model_and_writes_every_table(demo):
     predictions = pd.read_csv(demo / "results/fgnet/vgg16-imdb-agedb/fold1/predictions.csv")
     assert set(predictions["subject"]) == {1}  # leave one person out: the test fold is subject 1
     assert (demo / "results/fgnet/vgg16-imdb-agedb/fold1/model.keras").is_file()  # kept
-    assert not (demo / "results/fgnet/vgg16-imdb-agedb/fold2/model.keras").exists()  # not kept
+    assert not (demo / "results/fgnet_top4/vgg16-imdb-agedb/fold0/model.keras").exists()  # not kept
     provenance = json.loads((demo / "results/provenance.json").read_text())
     assert provenance["config"]["image_size"] == 32 and "tensorflow-cpu" in provenance["packages"]
     summary = (demo / "results/summary.txt").read_text()
@@ -143,10 +152,16 @@ def test_demo_runs_the_regression_with_auto_sklearn_and_writes_table5(demo):
     table5 = pd.read_csv(demo / "results/tables/table5_regression.csv")
     measured = table5[table5.source == "measured"]
     assert len(measured) == 5 and measured["mae"].notna().all() and measured["thesis_mae"].notna().all()
+    # the synthetic faces' age signal (darker, greyer) is in the features: every set beats the mean
+    assert (measured["mae"] < measured["mean_predictor_mae"]).all(), measured
     for ensemble in (demo / "results/regression").glob("*/fold*.ensemble.json"):
         description = json.loads(ensemble.read_text())
-        assert description["models"] and description["crashed"] == 0, (ensemble, description["crash_messages"])
-    assert len(list((demo / "results/regression").glob("*/fold*.ensemble.json"))) == 5 * 2
+        assert description["crashed"] == 0, (ensemble, description["crash_messages"])
+        assert description["configurations_tried"] >= 2 and description["test_faces"] == 10
+        assert abs(sum(m["weight"] for m in description["models"]) - 1) < 1e-6, description["models"]
+    predictions = pd.read_csv(demo / "results/regression/vgg16-imdb-agedb-last/fold1.csv")
+    assert set(predictions["subject"]) == {1}  # fitted on the other subjects, predicting subject 1
+    assert len(list((demo / "results/regression").glob("*/fold*.ensemble.json"))) == 5  # 5 sets x fold 1
     assert not list((demo / "results/regression").glob("*/*.autosklearn"))  # temporary folders removed
     with h5py.File(demo / "results/features/vgg16-imdb-agedb/last.h5") as handle:
         assert handle["features"].shape == (100, 512)
@@ -185,13 +200,15 @@ def test_report_holds_every_figure_and_table_with_captions(repo, demo):
 
 @pytest.mark.slow
 def test_forcing_one_fold_reruns_that_job_and_its_aggregations_only(repo, demo):
-    target = "results/fgnet/vgg16-faces2/fold2/predictions.csv"
-    before = (demo / "results/fgnet/vgg16-imdb/fold2/predictions.csv").stat().st_mtime
+    target = "results/fgnet/vgg16-faces2/fold1/predictions.csv"  # a kept fold: its model feeds Grad-CAM
+    before = (demo / "results/fgnet/vgg16-imdb/fold1/predictions.csv").stat().st_mtime
     result = snakemake(repo, demo, "--cores", "2", *DEMO_THREADS, "--forcerun", target, configs=DEMO)
     assert result.returncode == 0, result.stderr[-3000:]
     counts = job_counts(result.stdout + result.stderr)
-    assert counts == {"train_fold": 1, "evaluate": 1, "tables": 1, "summary": 1, "all": 1}
-    assert (demo / "results/fgnet/vgg16-imdb/fold2/predictions.csv").stat().st_mtime == before
+    # the variant's box plot (Figure 10) and Grad-CAM (Figure 14) are redrawn too; nothing else
+    assert counts == {"train_fold_kept": 1, "evaluate": 1, "tables": 1, "summary": 1, "figure": 1, "gradcam": 1,
+                      "all": 1}
+    assert (demo / "results/fgnet/vgg16-imdb/fold1/predictions.csv").stat().st_mtime == before
     again = snakemake(repo, demo, "-n", configs=DEMO)
     assert "Nothing to be done" in again.stdout + again.stderr
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # start-slurm.sh - take a bare Debian 12 machine (root, no systemd) to a running single-node
 # SLURM cluster (munged + slurmctld + slurmd) for tests/test_slurm.py: partitions `cpu` (default)
-# and `gpu`, and one fake GPU (GRES gpu:1 backed by /dev/null) so that GPU requests schedule.
+# and `gpu`, and two fake GPUs (GRES gpu:2 backed by /dev/null and /dev/zero) so that GPU requests
+# schedule, two at a time on the 2 cores.
 # Idempotent: re-running only does what is missing. Based on ../shared/reference/slurm.
 # Env knobs: LAB=/var/tmp/slurm-test  WAIT_S=120
 set -euo pipefail
@@ -63,7 +64,7 @@ ReturnToService=2
 MailProg=/bin/true
 DefMemPerCPU=1024
 GresTypes=gpu
-NodeName=${H} Gres=gpu:1 CPUs=${CPUs} Boards=1 SocketsPerBoard=${SocketsPerBoard} CoresPerSocket=${CoresPerSocket} ThreadsPerCore=${ThreadsPerCore} RealMemory=${RealMemory} State=UNKNOWN
+NodeName=${H} Gres=gpu:2 CPUs=${CPUs} Boards=1 SocketsPerBoard=${SocketsPerBoard} CoresPerSocket=${CoresPerSocket} ThreadsPerCore=${ThreadsPerCore} RealMemory=${RealMemory} State=UNKNOWN
 PartitionName=cpu Nodes=${H} Default=YES MaxTime=INFINITE State=UP
 PartitionName=gpu Nodes=${H} Default=NO MaxTime=INFINITE State=UP
 EOF
@@ -74,10 +75,11 @@ if ! cmp -s "$LAB/etc/slurm.conf.new" /etc/slurm/slurm.conf; then
   install -D -m 644 "$LAB/etc/slurm.conf" /etc/slurm/slurm.conf   # clients read it here
 fi
 rm -f "$LAB/etc/slurm.conf.new"
-# the fake GPU: without File= the node goes INVAL
-GRES_LINE="NodeName=${H} Name=gpu File=/dev/null"
-if [ "$(cat /etc/slurm/gres.conf 2>/dev/null)" != "$GRES_LINE" ]; then
-  echo "$GRES_LINE" > /etc/slurm/gres.conf
+# the fake GPUs: without File= the node goes INVAL; any file works with task/none
+GRES_CONF="NodeName=${H} Name=gpu File=/dev/null
+NodeName=${H} Name=gpu File=/dev/zero"
+if [ "$(cat /etc/slurm/gres.conf 2>/dev/null)" != "$GRES_CONF" ]; then
+  echo "$GRES_CONF" > /etc/slurm/gres.conf
   CONF_CHANGED=1
 fi
 log "config /etc/slurm/slurm.conf (changed=$CONF_CHANGED): node $H CPUs=$CPUs RealMemory=$RealMemory"
