@@ -22,7 +22,7 @@ def test_autosklearn_conda_env_matches_the_venv_constraints(repo):
     env = yaml.safe_load((repo / "envs" / "autosklearn.yaml").read_text())
     conda = {d.split("=")[0].lower(): d.split("=")[1] for d in env["dependencies"] if isinstance(d, str)}
     for package in ("numpy", "scipy", "scikit-learn", "auto-sklearn", "configspace", "pyrfr", "smac", "pynisher",
-                    "pandas", "h5py"):
+                    "dask", "distributed", "pandas", "h5py"):
         assert conda[package] == constraints[package], package
     assert "tensorflow" not in conda  # the regression environment must not need TensorFlow
 

@@ -95,3 +95,10 @@ def test_fold_data_holds_out_the_fold_and_refuses_empty_training(tmp_path):
         fold_data(features, np.arange(6), split, 9, "f.h5")
     with pytest.raises(RegressionInputError, match="2 faces of the split have no features"):
         fold_data(features[:4], np.arange(4), split, 1, "f.h5")
+
+
+def test_fast_ica_is_left_out_only_where_features_outnumber_rows():
+    from agecascade.regression import excluded_components
+
+    assert excluded_components(90, 512) == {"feature_preprocessor": ["fast_ica"]}  # demo fold, flattened layer
+    assert excluded_components(990, 512) == {}  # the real FG-NET fold: auto-sklearn's defaults
