@@ -7,6 +7,7 @@
 # Only the regression rule uses this environment; its code imports nothing from TensorFlow.
 set -euo pipefail
 VENV=${1:?usage: $0 VENV_DIR}
+case $VENV in /*) ;; *) VENV=$PWD/$VENV ;; esac   # absolute: builds run in temporary folders
 HERE=$(cd "$(dirname "$0")" && pwd)
 CONSTRAINTS=$HERE/autosklearn-constraints.txt
 PY=${PYTHON:-python3}
