@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from agecascade import thesis
+from agecascade.data.store import read_rows
 
 BASELINE_COLOURS = ("tab:red", "tab:green", "tab:blue")
 
@@ -47,12 +48,8 @@ def save(fig, png_path) -> None:
 
 
 def _faces(store, rows) -> np.ndarray:
-    rows = np.asarray(rows, dtype=np.int64)
-    order = np.argsort(rows)
     with h5py.File(store, "r") as handle:
-        faces = np.empty((len(rows), *handle["images"].shape[1:]), dtype=np.uint8)
-        faces[order] = handle["images"][rows[order]]
-    return faces
+        return read_rows(handle["images"], rows)
 
 
 def _face_grid(faces, labels, title, columns=8):

@@ -25,6 +25,8 @@ import h5py
 import numpy as np
 import pandas as pd
 
+from agecascade.data.store import read_rows
+
 log = logging.getLogger(__name__)
 
 
@@ -100,11 +102,7 @@ class FaceBatches:
             images = handle["images"]
             for start in range(0, len(order), self.batch_size):
                 chosen = order[start : start + self.batch_size]
-                rows = self.indices[chosen]
-                sort = np.argsort(rows)  # h5py reads increasing indices; restore the order after
-                batch = np.empty((len(rows), *self.image_shape), dtype=np.uint8)
-                batch[sort] = images[rows[sort]]
-                yield batch, self.classes[chosen]
+                yield read_rows(images, self.indices[chosen]), self.classes[chosen]
 
 
 def augmenter(settings: dict, seed: int):

@@ -62,3 +62,13 @@ class FaceStoreWriter:
 def open_store(path: str | Path) -> h5py.File:
     """Open a face store for reading (use as a context manager; `f["images"][i]` is face i)."""
     return h5py.File(path, "r")
+
+
+def read_rows(images: h5py.Dataset, rows) -> np.ndarray:
+    """Faces `rows` of a store's `images` dataset, in the order given (h5py reads need increasing,
+    unique indices: read sorted, put back in order)."""
+    rows = np.asarray(rows, dtype=np.int64)
+    order = np.argsort(rows)
+    faces = np.empty((len(rows), *images.shape[1:]), dtype=images.dtype)
+    faces[order] = images[rows[order]]
+    return faces
