@@ -8,6 +8,7 @@ sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
 from agecascade import config as agecascade_config  # noqa: E402
 from agecascade.data.adience import class_names  # noqa: E402
+from agecascade.figures import caption  # noqa: E402
 
 agecascade_config.validate(config)
 
@@ -506,36 +507,5 @@ def figure_targets():
 
 
 def get_figure_caption(wildcards):
-    """What the figure shows and the thesis' numbers to compare it with (the report's captions)."""
-    from agecascade import thesis
-
-    def maes(variants, table):
-        return ", ".join(
-            f"{table[v]['label']} {table[v]['mae']:.2f}" for v in variants if v in table
-        )
-
-    fig = wildcards.figure
-    inputs = FIGURES[fig]
-    table4_maes, table5_maes = maes(inputs, thesis.TABLE4), maes(inputs, thesis.TABLE5)
-    captions = {
-        "fig03_fgnet_faces": "Thesis Figure 3: FG-NET faces of one subject as the models see them "
-        "(cropped with the 40% margin, resized), with their age labels.",
-        "fig04_adience_faces": "Thesis Figure 4: Adience faces (aligned version), one per age group, "
-        "with their age-group labels.",
-        "fig05_age_distribution": "Thesis Figure 5: cumulative distribution of face ages of IMDB, "
-        "AgeDB and FG-NET after cleaning. Thesis: IMDB's ages tend to be slightly lower than "
-        "AgeDB's; FG-NET centres around 20 (more than half of its faces are below 20).",
-        "fig06_adience_groups": "Thesis Figure 6: Adience faces per age group after cleaning "
-        "(thesis: 17,417 faces, most in 25-32).",
-        "fig10_fgnet_faces2": "Thesis Figure 10: MAE per FG-NET fold (leave one person out) of the "
-        "face-recognition backbones with only the head trained (mode a); dotted: reported "
-        f"baselines. Thesis MAE: {table4_maes}.",
-        "fig11_fgnet_finetuned": "Thesis Figure 11: MAE per FG-NET fold of the models fine-tuned on "
-        "IMDB (mode b) and on IMDB then AgeDB (mode c); dotted: reported baselines. "
-        f"Thesis MAE: {table4_maes}.",
-        "fig12_regression": "Thesis Figure 12: MAE per FG-NET fold of auto-sklearn regressors on CNN "
-        f"features. Thesis MAE: {table5_maes}.",
-        "fig13_top4_confusion": "Thesis Figure 13: true vs predicted age of the FG-NET subjects 2-5 "
-        "(the four with the largest errors) held out together; errors spread out with age.",
-    }
-    return f"{captions[fig]} Demo runs use synthetic data: compare shapes, not values."
+    """The report's caption: what the figure shows and the thesis' numbers to compare with."""
+    return caption(wildcards.figure, FIGURES[wildcards.figure])

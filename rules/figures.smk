@@ -56,11 +56,8 @@ rule gradcam:
         fold=config["figures"]["gradcam"]["fold"],
         faces=config["figures"]["gradcam"]["faces"],
         models=gradcam_models(),
-        caption="Thesis Figure 14: Grad-CAM of held-out FG-NET faces (fold "
-        f"{config['figures']['gradcam']['fold']}). Rows: the face-recognition backbones with a "
-        "trained head (mode a) and the models fine-tuned on IMDB for age; columns: ResNet-50, "
-        "SENet-50, VGG-16. Thesis: SENet-50's activations span the whole face, VGG-16's focus on "
-        "a smaller region. At the demo's 32 px the last convolutional maps are 2x2 (VGG-16) and "
-        "1x1 (ResNet-50, SENet-50), so its maps are coarse.",
+        caption=caption(
+            "fig14_gradcam", gradcam_fold=config["figures"]["gradcam"]["fold"]
+        ),
     script:
         "../workflow_scripts/gradcam.py"

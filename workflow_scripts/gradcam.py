@@ -3,8 +3,7 @@ from agecascade.logs import log_to
 log_to(snakemake.log[0])
 
 from agecascade.figures import gradcam_grid  # noqa: E402
-from agecascade.training import use_threads  # noqa: E402
 
-use_threads(snakemake.threads)
 gradcam_grid({v: snakemake.input[v] for v in snakemake.params.models}, snakemake.input.store,
-             snakemake.input.split, snakemake.params.fold, snakemake.output.png, snakemake.params.faces)
+             snakemake.input.split, snakemake.params.fold, snakemake.output.png, snakemake.params.faces,
+             threads=snakemake.threads)

@@ -169,7 +169,8 @@ def confusion_heatmap(confusion_csv, out_png, title: str) -> None:
     save(fig, out_png)
 
 
-def gradcam_grid(models: dict[str, str | Path], store, split_csv, fold: int, out_png, n_faces: int = 3) -> None:
+def gradcam_grid(models: dict[str, str | Path], store, split_csv, fold: int, out_png, n_faces: int = 3,
+                 threads: int | None = None) -> None:
     """Figure 14: Grad-CAM overlays of the same held-out faces for every kept fold model.
 
     Args:
@@ -180,8 +181,9 @@ def gradcam_grid(models: dict[str, str | Path], store, split_csv, fold: int, out
     """
     from agecascade.data.folds import in_fold
     from agecascade.gradcam import gradcam, overlay
-    from agecascade.training import load_age_model
+    from agecascade.training import load_age_model, use_threads
 
+    use_threads(threads)
     plt, _ = _plt()
     split = pd.read_csv(split_csv)
     test = split[in_fold(split, fold)].sort_values("label")
@@ -243,3 +245,46 @@ def make_figure(name: str, inputs: dict, out_png, options: dict | None = None) -
         confusion_heatmap(inputs["confusion"], out_png, FIGURE_TITLES[name])
     else:
         raise ValueError(f"Unknown figure {name!r}")
+
+
+def _thesis_maes(names, table) -> str:
+    return ", ".join(f"{table[n]['label']} {table[n]['mae']:.2f}" for n in names if n in table)
+
+
+def caption(name: str, inputs=(), gradcam_fold: int | None = None) -> str:
+    """The report's caption of a figure: what it shows and the thesis' values to compare with.
+
+    Args:
+        name: the figure (`fig03_fgnet_faces`, ...).
+        inputs: the figure's inputs by name (variants or feature sets for Figures 10-12).
+        gradcam_fold: the Grad-CAM fold (Figure 14).
+    """
+    table4, table5 = _thesis_maes(inputs, thesis.TABLE4), _thesis_maes(inputs, thesis.TABLE5)
+    captions = {
+        "fig03_fgnet_faces": "Thesis Figure 3: FG-NET faces of one subject as the models see them "
+        "(cropped with the 40% margin, resized), with their age labels.",
+        "fig04_adience_faces": "Thesis Figure 4: Adience faces (aligned version), one per age group, "
+        "with their age-group labels.",
+        "fig05_age_distribution": "Thesis Figure 5: cumulative distribution of face ages of IMDB, "
+        "AgeDB and FG-NET after cleaning. Thesis: IMDB's ages tend to be slightly lower than "
+        "AgeDB's; FG-NET centres around 20 (more than half of its faces are below 20).",
+        "fig06_adience_groups": "Thesis Figure 6: Adience faces per age group after cleaning "
+        "(thesis: 17,417 faces, most in 25-32).",
+        "fig10_fgnet_faces2": "Thesis Figure 10: MAE per FG-NET fold (leave one person out) of the "
+        "face-recognition backbones with only the head trained (mode a); dotted: reported "
+        f"baselines. Thesis MAE: {table4}.",
+        "fig11_fgnet_finetuned": "Thesis Figure 11: MAE per FG-NET fold of the models fine-tuned on "
+        f"IMDB (mode b) and on IMDB then AgeDB (mode c); dotted: reported baselines. Thesis MAE: {table4}.",
+        "fig12_regression": "Thesis Figure 12: MAE per FG-NET fold of auto-sklearn regressors on CNN "
+        f"features. Thesis MAE: {table5}.",
+        "fig13_top4_confusion": "Thesis Figure 13: true vs predicted age of the FG-NET subjects 2-5 "
+        "(the four with the largest errors) held out together; errors spread out with age.",
+        "fig14_gradcam": f"Thesis Figure 14: Grad-CAM of held-out FG-NET faces (fold {gradcam_fold}). "
+        "Rows: the face-recognition backbones with a trained head (mode a) and the models fine-tuned "
+        "on IMDB for age; columns: ResNet-50, SENet-50, VGG-16. Thesis: SENet-50's activations span "
+        "the whole face, VGG-16's focus on a smaller region. At the demo's 32 px the last "
+        "convolutional maps are 2x2 (VGG-16) and 1x1 (ResNet-50, SENet-50), so its maps are coarse.",
+    }
+    if name not in captions:
+        raise ValueError(f"Unknown figure {name!r}")
+    return f"{captions[name]} Demo runs use synthetic data: compare shapes, not values."
