@@ -26,8 +26,8 @@ rule train_fold:
     params:
         job=get_fold_job,
         settings=get_fold_settings,
-        class_names=get_fold_class_names,
         image_size=config["image_size"],
+        margin=config["margin"],
         # resume state: not an output, so Snakemake's cleanup of a killed job keeps it
         backup=get_fold_backup,
         model=None,
@@ -49,8 +49,8 @@ use rule train_fold as train_fold_kept with:
     params:
         job=get_fold_job,
         settings=get_fold_settings,
-        class_names=get_fold_class_names,
         image_size=config["image_size"],
+        margin=config["margin"],
         backup=get_fold_backup,
         model="results/{kept}/model.keras",
 

@@ -7,6 +7,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
 from agecascade import config as agecascade_config  # noqa: E402
+from agecascade import plan  # noqa: E402
 from agecascade.data.adience import class_names  # noqa: E402
 from agecascade.figures import caption  # noqa: E402
 
@@ -25,8 +26,9 @@ VARIANTS = sorted(
 )
 
 
-def benchmark_folds(benchmark):
-    """The folds of a benchmark that run (static, from the config: the DAG needs no data)."""
+def benchmark_folds(benchmark, all_folds=False):
+    """The folds of a benchmark that run, or all its folds (static, from the config: the DAG
+    needs no data)."""
     spec = config["benchmarks"][benchmark]
     if spec["protocol"] == "leave_one_subject_out":
         folds = list(range(1, spec["subjects"] + 1))
@@ -34,7 +36,7 @@ def benchmark_folds(benchmark):
         folds = [0]
     else:
         folds = list(range(spec["folds"]))
-    if spec["run_folds"] is not None:
+    if spec["run_folds"] is not None and not all_folds:
         folds = [k for k in folds if k in spec["run_folds"]]
     return folds
 
@@ -57,6 +59,8 @@ wildcard_constraints:
     benchmark="|".join(BENCHMARKS),
     variant="|".join(VARIANTS) or "none",
     fold=r"\d+",
+    lr=r"[0-9.e+-]+",
+    batch=r"\d+",
     kept="|".join(KEPT) or "none",
     extractor=r"(vgg16|resnet50|senet50)-(faces2|imdb|imdb-agedb)",
     layer="first|last|flat",
@@ -147,70 +151,119 @@ def get_split_spec(wildcards):
     return config["benchmarks"][wildcards.split]
 
 
-def stage_dataset(chain):
-    """The dataset a cascade stage trains on: the last link of its chain."""
-    return chain.split("-")[-1]
+def start_model(backbone, pretraining):
+    """What a training starts from: the stage model of a chain, the keras-vggface weights
+    (faces2 = the face backbone), or None (random initialisation)."""
+    if pretraining != "faces2":
+        return f"results/models/{backbone}/{pretraining}.keras"
+    if config["training"]["init"] == "vggface":
+        return f"resources/weights/{backbone}.h5"
+    return None
+
+
+def training_inputs(dataset, split, start):
+    """Face store, split table and label space of a training run, and its start model."""
+    inputs = {
+        "store": f"resources/faces/{dataset}.h5",
+        "split": f"results/splits/{split}.csv",
+        "labels": f"results/splits/{split}.labels.json",
+    }
+    if start:
+        inputs["start"] = start
+    return inputs
 
 
 def get_stage_inputs(wildcards):
-    """Face store and split of the stage's dataset, and what the stage starts from: the parent
-    chain's model, the keras-vggface weights, or nothing (random initialisation)."""
-    dataset = stage_dataset(wildcards.chain)
-    inputs = {
-        "store": f"resources/faces/{dataset}.h5",
-        "split": f"results/splits/{dataset}.csv",
-    }
-    if "-" in wildcards.chain:
-        parent = wildcards.chain.rsplit("-", 1)[0]
-        inputs["parent"] = f"results/models/{wildcards.backbone}/{parent}.keras"
-    elif config["training"]["init"] == "vggface":
-        inputs["parent"] = f"resources/weights/{wildcards.backbone}.h5"
-    return inputs
+    """A cascade stage's dataset and what it starts from: the parent chain's model, the
+    keras-vggface weights, or nothing (random initialisation)."""
+    dataset = plan.stage_dataset(wildcards.chain)
+    parent = wildcards.chain.rsplit("-", 1)[0] if "-" in wildcards.chain else "faces2"
+    return training_inputs(dataset, dataset, start_model(wildcards.backbone, parent))
 
 
 def get_gridsearch_choice(wildcards):
     if not config["gridsearch"]["enabled"]:
         return {}
     return {
-        "gridsearch": f"results/gridsearch/{wildcards.backbone}/{wildcards.chain}.csv"
-    }
-
-
-def per_backbone(value, backbone):
-    return value[backbone] if isinstance(value, dict) else value
-
-
-def fit_settings(spec, backbone, frozen):
-    """agecascade.training.FitSettings fields from a `fit` entry of the config."""
-    return {
-        "learning_rate": per_backbone(spec["learning_rate"], backbone),
-        "batch_size": spec["batch_size"],
-        "epochs": spec["epochs"],
-        "patience": spec.get("patience"),
-        "frozen": frozen,
-        "augment": config["training"]["augment"],
-        "seed": config["seed"],
-        "backup_interval_minutes": config["training"]["backup_interval_minutes"],
+        "gridsearch": f"results/gridsearch/models/{wildcards.backbone}/{wildcards.chain}.csv"
     }
 
 
 def get_stage_settings(wildcards):
-    """Settings of a cascade stage (modes b and c: all layers trained)."""
-    stage = config["training"]["stages"][stage_dataset(wildcards.chain)]
-    return fit_settings(stage, wildcards.backbone, frozen=False)
+    return plan.stage_settings(config, wildcards.backbone, wildcards.chain)
 
 
 def get_stage_runtime(wildcards):
     # thesis, GTX 1080 Ti: IMDB about 2 days per backbone, AgeDB about 4 hours (plus margin)
-    return {"imdb": 3 * 24 * 60, "agedb": 6 * 60}[stage_dataset(wildcards.chain)]
+    return {"imdb": 3 * 24 * 60, "agedb": 6 * 60}[plan.stage_dataset(wildcards.chain)]
 
 
-def get_gridsearch_runtime(wildcards):
-    # 16 one-epoch runs; one IMDB epoch takes about 50 minutes on the thesis' GPU
-    epochs = len(config["gridsearch"]["learning_rates"]) * len(
-        config["gridsearch"]["batch_sizes"]
+# ---------------------------------------------------------------- grid search (thesis section 4)
+
+
+def grid_point_files(folder):
+    """One result file per (learning rate, batch size) of the grid."""
+    grid = config["gridsearch"]
+    return [
+        f"{folder}/lr{lr:g}_bs{batch}.csv"
+        for lr in grid["learning_rates"]
+        for batch in grid["batch_sizes"]
+    ]
+
+
+def grid_folds(benchmark):
+    """The folds whose training sets a benchmark's grid search uses (thesis: FG-NET's first 6,
+    Adience's first); checked against the benchmark's folds."""
+    spec = config["benchmarks"][benchmark]
+    every = benchmark_folds(benchmark, all_folds=True)
+    folds = spec["gridsearch_folds"] or every[:1]
+    unknown = sorted(set(folds) - set(every))
+    if unknown:
+        raise ValueError(
+            f"benchmarks.{benchmark}.gridsearch_folds: folds {unknown} do not exist; "
+            f"the benchmark's folds are {every[0]}-{every[-1]}."
+        )
+    return folds
+
+
+def get_stage_grid_points(wildcards):
+    return grid_point_files(
+        f"results/gridsearch/models/{wildcards.backbone}/{wildcards.chain}"
     )
-    return epochs * {"imdb": 60, "agedb": 10}[stage_dataset(wildcards.chain)]
+
+
+def get_fold_grid_points(wildcards):
+    return grid_point_files(
+        f"results/gridsearch/{wildcards.benchmark}/{wildcards.variant}"
+    )
+
+
+def grid_job(wildcards, backbone, folds):
+    """agecascade.gridsearch.grid_point arguments of a grid point job."""
+    return {
+        "backbone": backbone,
+        "learning_rate": float(wildcards.lr),
+        "batch_size": int(wildcards.batch),
+        "epochs": config["gridsearch"]["epochs"],
+        "folds": folds,
+        "validation_fraction": config["gridsearch"]["validation_fraction"],
+    }
+
+
+def get_stage_grid_job(wildcards):
+    return grid_job(wildcards, wildcards.backbone, None)
+
+
+def get_fold_grid_job(wildcards):
+    backbone = wildcards.variant.split("-", 1)[0]
+    return grid_job(wildcards, backbone, grid_folds(wildcards.benchmark))
+
+
+def get_grid_runtime(wildcards):
+    # one epoch per search set; an IMDB epoch takes about 50 minutes on the thesis' GPU
+    if hasattr(wildcards, "chain"):
+        return {"imdb": 90, "agedb": 30}[plan.stage_dataset(wildcards.chain)]
+    return 60
 
 
 # ---------------------------------------------------------------- benchmark folds
@@ -228,35 +281,35 @@ def get_fold_job(wildcards):
     }
 
 
+def variant_inputs(benchmark, variant):
+    """Face store, split and label space of a benchmark, and what the variant starts from."""
+    backbone, pretraining = variant.split("-", 1)
+    dataset = config["benchmarks"][benchmark]["dataset"]
+    return training_inputs(dataset, benchmark, start_model(backbone, pretraining))
+
+
 def get_fold_inputs(wildcards):
-    """Face store and split of the benchmark, and the model or weights the variant starts from."""
+    """A fold's training inputs, and the grid search's choice when it is enabled."""
     job = get_fold_job(wildcards)
-    dataset = config["benchmarks"][job["benchmark"]]["dataset"]
-    backbone, pretraining = job["variant"].split("-", 1)
-    inputs = {
-        "store": f"resources/faces/{dataset}.h5",
-        "split": f"results/splits/{job['benchmark']}.csv",
-    }
-    if pretraining != "faces2":
-        inputs["start"] = f"results/models/{backbone}/{pretraining}.keras"
-    elif config["training"]["init"] == "vggface":
-        inputs["start"] = f"resources/weights/{backbone}.h5"
+    inputs = variant_inputs(job["benchmark"], job["variant"])
+    if config["gridsearch"]["enabled"]:
+        inputs["gridsearch"] = (
+            f"results/gridsearch/{job['benchmark']}/{job['variant']}.csv"
+        )
     return inputs
 
 
+def get_variant_inputs(wildcards):
+    return variant_inputs(wildcards.benchmark, wildcards.variant)
+
+
 def get_fold_settings(wildcards):
-    """FitSettings of a fold: mode a (frozen) for -faces2 variants, else the dataset's values."""
     job = get_fold_job(wildcards)
-    backbone, pretraining = job["variant"].split("-", 1)
-    frozen = pretraining == "faces2"
-    dataset = config["benchmarks"][job["benchmark"]]["dataset"]
-    spec = config["fold_training"]["frozen" if frozen else dataset]
-    return fit_settings(spec, backbone, frozen)
+    return plan.variant_settings(config, job["benchmark"], job["variant"])
 
 
-def get_fold_class_names(wildcards):
-    names = class_names(config["benchmarks"][get_fold_job(wildcards)["benchmark"]])
-    return list(names) if names else None
+def get_variant_settings(wildcards):
+    return plan.variant_settings(config, wildcards.benchmark, wildcards.variant)
 
 
 def get_benchmark_class_names(wildcards):
@@ -310,6 +363,14 @@ def get_table_inputs(wildcards):
     }
     for path in regression_metrics():
         inputs[f"regression__{Path(path).parent.name}__metrics"] = path
+    for (
+        split
+    ) in (
+        SPLITS
+    ):  # label spaces and kept counts, beside the thesis' (provenance, summary)
+        inputs[f"labels__{split}"] = f"results/splits/{split}.labels.json"
+    for dataset in DATASETS:
+        inputs[f"report__{dataset}"] = f"resources/faces/{dataset}.report.json"
     return inputs
 
 
@@ -394,13 +455,11 @@ def regression_sets():
 def get_extractor_inputs(wildcards):
     """The benchmark's face store and what the extractor's backbone comes from."""
     dataset = config["benchmarks"][config["regression"]["benchmark"]]["dataset"]
-    backbone, pretraining = wildcards.extractor.split("-", 1)
-    inputs = {"store": f"resources/faces/{dataset}.h5"}
-    if pretraining != "faces2":
-        inputs["start"] = f"results/models/{backbone}/{pretraining}.keras"
-    elif config["training"]["init"] == "vggface":
-        inputs["start"] = f"resources/weights/{backbone}.h5"
-    return inputs
+    start = start_model(*wildcards.extractor.split("-", 1))
+    return {
+        "store": f"resources/faces/{dataset}.h5",
+        **({"start": start} if start else {}),
+    }
 
 
 def get_regression_mem_mb(wildcards, threads):

@@ -6,7 +6,8 @@ rule splits:
     input:
         manifest=get_split_manifest,
     output:
-        "results/splits/{split}.csv",
+        split="results/splits/{split}.csv",
+        labels="results/splits/{split}.labels.json",
     log:
         "logs/splits/{split}.log",
     conda:

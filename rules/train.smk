@@ -1,12 +1,20 @@
-rule gridsearch:
+# The study's grid search (gridsearch.enabled): one GPU job per (learning rate, batch size), for
+# every cascade stage and every benchmark variant; the choice (lowest mean validation loss) feeds
+# the training. Off by default: the config carries the values the thesis' search found.
+localrules:
+    gridsearch_stage_choice,
+    gridsearch_fold_choice,
+
+
+rule gridsearch_stage:
     input:
         unpack(get_stage_inputs),
     output:
-        "results/gridsearch/{backbone}/{chain}.csv",
+        "results/gridsearch/models/{backbone}/{chain}/lr{lr}_bs{batch}.csv",
     log:
-        "logs/gridsearch/{backbone}/{chain}.log",
+        "logs/gridsearch/models/{backbone}/{chain}/lr{lr}_bs{batch}.log",
     benchmark:
-        "results/benchmarks/gridsearch/{backbone}/{chain}.tsv"
+        "results/benchmarks/gridsearch/models/{backbone}/{chain}/lr{lr}_bs{batch}.tsv"
     conda:
         "../envs/main.yaml"
     threads: 8
@@ -14,14 +22,58 @@ rule gridsearch:
         gpu=1,
         cpus_per_task=8,
         mem_mb=32000,
-        runtime=get_gridsearch_runtime,
+        runtime=get_grid_runtime,
     params:
-        grid=config["gridsearch"],
+        job=get_stage_grid_job,
         settings=get_stage_settings,
         image_size=config["image_size"],
-        workdir=subpath(output[0], strip_suffix=".csv"),
+        workdir="results/.resume/gridsearch/models/{backbone}/{chain}/lr{lr}_bs{batch}",
     script:
         "../workflow_scripts/gridsearch.py"
+
+
+use rule gridsearch_stage as gridsearch_fold with:
+    input:
+        unpack(get_variant_inputs),
+    output:
+        "results/gridsearch/{benchmark}/{variant}/lr{lr}_bs{batch}.csv",
+    log:
+        "logs/gridsearch/{benchmark}/{variant}/lr{lr}_bs{batch}.log",
+    benchmark:
+        "results/benchmarks/gridsearch/{benchmark}/{variant}/lr{lr}_bs{batch}.tsv"
+    threads: 4
+    resources:
+        gpu=1,
+        cpus_per_task=4,
+        mem_mb=16000,
+        runtime=get_grid_runtime,
+    params:
+        job=get_fold_grid_job,
+        settings=get_variant_settings,
+        image_size=config["image_size"],
+        workdir="results/.resume/gridsearch/{benchmark}/{variant}/lr{lr}_bs{batch}",
+
+
+rule gridsearch_stage_choice:
+    input:
+        get_stage_grid_points,
+    output:
+        "results/gridsearch/models/{backbone}/{chain}.csv",
+    log:
+        "logs/gridsearch/models/{backbone}/{chain}.log",
+    conda:
+        "../envs/main.yaml"
+    script:
+        "../workflow_scripts/gridsearch_choice.py"
+
+
+use rule gridsearch_stage_choice as gridsearch_fold_choice with:
+    input:
+        get_fold_grid_points,
+    output:
+        "results/gridsearch/{benchmark}/{variant}.csv",
+    log:
+        "logs/gridsearch/{benchmark}/{variant}.log",
 
 
 rule train_stage:
@@ -46,6 +98,7 @@ rule train_stage:
     params:
         settings=get_stage_settings,
         image_size=config["image_size"],
+        margin=config["margin"],
         # Resume state lives outside the outputs: Snakemake's cleanup of an incomplete job
         # must not delete it.
         backup="results/models/.resume/{backbone}/{chain}",

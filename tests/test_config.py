@@ -25,7 +25,7 @@ def test_demo_config_overrides_only_what_it_must(repo):
     assert set(demo) <= {"image_size", "synthetic", "datasets", "benchmarks", "prepare", "training", "fold_training",
                          "regression"}
     cfg = config.load(repo / "config.yaml", repo / "config.demo.yaml")
-    assert cfg["datasets"]["imdb"]["detector"] == "metadata"  # kept from config.yaml
+    assert cfg["datasets"]["imdb"]["detector"] == "none"  # kept from config.yaml
     assert cfg["datasets"]["imdb"]["source"].startswith("file:")
 
 

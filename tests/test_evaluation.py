@@ -24,9 +24,12 @@ def test_age_metrics_per_fold_and_summary():
     assert per_fold.loc["1", "median_ae"] == 2 and per_fold.loc["2", "median_ae"] == 2
     summary = metrics[metrics.fold == "summary"].iloc[0]
     errors = np.array([1, 3, 2, 2, 5])
-    assert summary["mae"] == pytest.approx(errors.mean()) and summary["median_ae"] == 2
-    # quartiles describe the per-fold MAEs (2 and 3), as the thesis' box plots do
+    assert summary["mae"] == pytest.approx(errors.mean())  # over all test faces
+    # MedianAE and quartiles describe the per-fold MAEs (2 and 3), as the thesis' Table 4 and box plots
+    assert summary["median_ae"] == pytest.approx(2.5)
     assert summary["fold_mae_q1"] == pytest.approx(2.25) and summary["fold_mae_q3"] == pytest.approx(2.75)
+    # the per-face statistics stay, under their own names
+    assert summary["pooled_median_ae"] == 2 and summary["pooled_ae_q3"] == pytest.approx(3)
     half = 1.96 * errors.std(ddof=1) / np.sqrt(5)
     assert summary["ci95_low"] == pytest.approx(errors.mean() - half)
     assert summary["ci95_high"] == pytest.approx(errors.mean() + half)
@@ -48,6 +51,20 @@ def test_group_metrics_exact_and_one_off_over_folds():
     assert metrics.loc["1", "accuracy"] == 0.5 and metrics.loc["1", "one_off_accuracy"] == 0.5
     assert metrics.loc["summary", "accuracy"] == 0.5 and metrics.loc["summary", "accuracy_std"] == 0
     assert metrics.loc["summary", "one_off_accuracy"] == pytest.approx(0.625)
+    assert metrics.loc["0", "majority_rate"] == 0.25 and metrics.loc["1", "majority_rate"] == 0.5
+
+
+def test_thesis_table4_statistics_are_one_distribution():
+    # Thesis Table 4, VGG-16-IMDB-AgeDB: MAE 2.68, MedianAE 2.24, quartiles 3.35 / 1.58. A median
+    # between the quartiles, and quartiles far wider than a per-face error distribution of mean
+    # 2.68 would put around its median, fit the per-fold MAEs; our summary takes all three there.
+    folds = pd.DataFrame({"fold": np.repeat(np.arange(1, 83), 2), "true": 30.0})
+    rng = np.random.default_rng(0)
+    fold_mae = rng.uniform(1, 4, 82)
+    folds["expected"] = 30 + np.repeat(fold_mae, 2)
+    summary = age_metrics(folds).set_index("fold").loc["summary"]
+    assert summary["median_ae"] == pytest.approx(np.median(fold_mae))
+    assert summary["fold_mae_q3"] == pytest.approx(np.quantile(fold_mae, 0.75))
 
 
 def test_confusion_with_precision_and_recall():
@@ -86,11 +103,40 @@ def test_tables_carry_thesis_values_and_reported_baselines(tmp_path):
     row = table[table.variant == "vgg16-imdb-agedb"].iloc[0]
     assert row["mae"] == 1 and row["thesis_mae"] == 2.68 and row["source"] == "measured"
     assert pd.isna(table[table.variant == "vgg16-faces2"].iloc[0]["mae"])  # not run: no number
-    reported = table[table.source == "reported"]
-    assert sorted(reported["mae"]) == [2.39, 2.84, 3.09]
+    literature = table[table.source == "literature"]
+    assert sorted(literature["thesis_mae"]) == [2.39, 2.84, 3.09]  # Table 2, in the reported column only
+    assert literature["mae"].isna().all() and table["mae"].min() == 1  # a min() never picks literature
 
+    (tmp_path / "labels.json").write_text('{"kind": "age", "size": 3, "values": [1, 2, 3], "names": ["1", "2", "3"]}')
+    (tmp_path / "report.json").write_text('{"kept": 990, "input_rows": 1002}')
+    inputs = {**inputs, "labels__fgnet": str(tmp_path / "labels.json"), "report__fgnet": str(tmp_path / "report.json")}
     written = write_tables_from_inputs(inputs, tmp_path / "tables", {"seed": 1}, tmp_path, tmp_path / "prov.json")
-    assert (tmp_path / "tables" / "table4_fgnet.md").read_text().count("reported") == 3
+    assert (tmp_path / "tables" / "table4_fgnet.md").read_text().count("literature") == 3
+    import json
+
+    record = json.loads((tmp_path / "prov.json").read_text())
+    assert record["label_spaces"]["fgnet"]["size"] == 3 and record["label_spaces"]["fgnet"]["thesis_size"] == 63
+    assert record["datasets"]["fgnet"] == {"kept": 990, "input_rows": 1002, "thesis_kept": 1002, "thesis_of": 1002}
     assert all(p.is_file() for p in written)
     text = summary_text(inputs)
     assert "best: vgg16-imdb-agedb" in text and "learned: below 1" in text
+    assert "fgnet          990 of     1,002   [1,002 of 1,002]" in text and "fgnet 3 [63]" in text
+
+
+def test_table6_is_laid_out_as_the_thesis_table(tmp_path):
+    from agecascade.tables import table6
+
+    names = ["0-12", "15-20", "25-100"]
+    predictions = pd.DataFrame({"fold": 0, "true": [0, 0, 1, 2, 2, 2], "predicted_class": [0, 1, 1, 2, 2, 0]})
+    confusion(predictions, names).to_csv(tmp_path / "confusion.csv")
+    group_metrics(predictions).to_csv(tmp_path / "metrics.csv", index=False)
+    table = table6(tmp_path / "confusion.csv", tmp_path / "metrics.csv").set_index("true")
+    assert list(table.index) == [*names, "precision", "accuracy (%)"]
+    assert table.loc["25-100", "0-12"] == 1 and table.loc["25-100", "recall"] == pytest.approx(2 / 3)
+    assert table.loc["precision", "0-12"] == pytest.approx(0.5)
+    assert table.loc["accuracy (%)", "accuracy"] == pytest.approx(100 * 4 / 6)
+    # the thesis' Table 6 in its own columns: counts, and its text's precision 0.95 / recall 0.98 (0-12)
+    assert table.loc["25-100", "thesis 15-20"] == 143 and table.loc["accuracy (%)", "thesis accuracy"] == 92.59
+    assert round(table.loc["0-12", "thesis recall"], 2) == 0.99 or round(table.loc["0-12", "thesis recall"], 2) == 0.98
+    assert round(table.loc["precision", "thesis 0-12"], 2) == 0.95
+    assert table.loc["accuracy (%)", ["0-12", "recall", "thesis 0-12"]].isna().all()

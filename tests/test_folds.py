@@ -60,3 +60,22 @@ def test_train_val_split_is_grouped_seeded_and_about_80_20():
     assert (table["split"] == "val").mean() == pytest.approx(0.2, abs=0.03)
     assert table.equals(make_split("agedb", spec, manifest, 7))
     assert not table["split"].equals(make_split("agedb", spec, manifest, 8)["split"])
+
+
+def test_one_label_space_per_dataset_for_every_fold(tmp_path):
+    import json
+
+    from agecascade.data.folds import write_split
+
+    manifest = _fgnet_manifest(subjects=5, per_subject=4)
+    manifest.loc[manifest["subject"] == "3", "age"] = 60  # an age only subject 3 has
+    manifest.to_csv(tmp_path / "fgnet.csv", index=False)
+    spec = {"protocol": "leave_one_subject_out", "subjects": 5}
+    write_split("fgnet", spec, tmp_path / "fgnet.csv", tmp_path / "split.csv", tmp_path / "labels.json", 0)
+    space = json.loads((tmp_path / "labels.json").read_text())
+    # every distinct age of the whole dataset, also the one that fold 3's training faces lack
+    assert space["kind"] == "age" and space["values"] == [0, 3, 6, 9, 60] and space["size"] == 5
+    pd.DataFrame(_adience_manifest()).to_csv(tmp_path / "adience.csv", index=False)
+    merged = {"protocol": "official_folds", "folds": 5, "merge_groups": [[0, 1, 2], [3], [4, 5, 6, 7]]}
+    write_split("adience3", merged, tmp_path / "adience.csv", tmp_path / "a3.csv", tmp_path / "a3.json", 0)
+    assert json.loads((tmp_path / "a3.json").read_text())["names"] == ["0-12", "15-20", "25-100"]

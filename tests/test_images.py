@@ -90,7 +90,9 @@ def _face_picture(width=400, height=300):
 def test_read_face_matches_crop_face_and_uses_reduced_jpeg_decoding(tmp_path):
     path = _save(tmp_path, "big.jpg", _face_picture(1600, 1200).resize((1600, 1200)), format="JPEG", quality=95)
     box = (800, 400, 1040, 640)  # the face scaled by 4
-    fast = read_face(path, box, 0.4, 32).astype(int)
+    fast, padding = read_face(path, box, 0.4, 32)
+    assert padding == 0  # the crop lies inside the picture
+    fast = fast.astype(int)
     slow = crop_face(load_rgb(path), box, 0.4, 32).astype(int)
     assert np.abs(fast - slow).mean() < 4  # reduced-scale decoding gives the same face
 
@@ -103,7 +105,7 @@ def test_read_face_applies_exif_orientation_after_cropping_in_stored_coordinates
     exif[0x0112] = 6
     path = _save(tmp_path, "r.jpg", stored, format="JPEG", exif=exif.tobytes(), quality=95)
     # white square in stored coordinates: x 100-160, y 140-200 (rotated 90 degrees ccw)
-    face = read_face(path, (100, 140, 160, 200), 0.0, 60)
+    face, _ = read_face(path, (100, 140, 160, 200), 0.0, 60)
     expected = crop_face(upright, (200, 100, 260, 160), 0.0, 60)
     assert np.abs(face.astype(int) - expected.astype(int)).mean() < 6
     assert face[2, 2, 0] > 200 and face[2, 2, 1] < 80  # red dot back at the top-left
@@ -112,3 +114,12 @@ def test_read_face_applies_exif_orientation_after_cropping_in_stored_coordinates
 def test_read_face_skips_like_load_rgb(tmp_path):
     with pytest.raises(ImageSkip, match="missing_file"):
         read_face(tmp_path / "absent.jpg", None, 0.4, 8)
+
+
+def test_padding_fraction_is_the_share_of_the_crop_outside_the_picture():
+    from agecascade.images import padding_fraction
+
+    assert padding_fraction((0, 0, 10, 10), (20, 20)) == 0
+    assert padding_fraction((-10, 0, 10, 10), (20, 20)) == 0.5
+    assert padding_fraction((15, 15, 25, 25), (20, 20)) == 0.75
+    assert padding_fraction((30, 30, 40, 40), (20, 20)) == 1

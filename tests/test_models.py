@@ -11,7 +11,7 @@ from agecascade.models import (
     keras_name,
     label_space_of,
     load_vggface_weights,
-    replace_head,
+    transfer,
     vggface_name,
 )
 from agecascade.models.preprocessing import FacePreprocess
@@ -129,7 +129,8 @@ def test_head_shape_init_and_saved_label_space(tmp_path):
     model = build_age_model("vgg16", values=[0, 5, 69], kind="age", info={"backbone": "vgg16", "chain": "imdb"},
                             input_shape=(32, 32, 3), seed=1)
     assert [model.get_layer(n).units for n in ("fc1", "fc2", "age_softmax")] == [512, 256, 3]
-    assert isinstance(model.get_layer("fc1").kernel_initializer, keras.initializers.HeNormal)
+    for name in ("fc1", "fc2", "age_softmax"):  # "Gaussian He initialization"
+        assert isinstance(model.get_layer(name).kernel_initializer, keras.initializers.HeNormal)
     path = tmp_path / "m.keras"
     model.save(path)
     loaded = keras.saving.load_model(path)
@@ -140,9 +141,45 @@ def test_head_shape_init_and_saved_label_space(tmp_path):
     assert loaded.get_layer("backbone").get_layer("preprocess").version == 1
 
 
-def test_replace_head_keeps_the_backbone(backbones):
+# Thesis section 4 and keras-vggface: VGG16 = backbone 14,714,688 + dense 25,088 -> 512 (12,845,568)
+# + 512 -> 256 (131,328) = 27,691,584, then 257 per output; ResNet50 / SENet50 = their notop
+# backbones (23,561,152 / 26,092,144) with the softmax straight on the 2,048 pooled features.
+@pytest.mark.parametrize("name,base,per_output", [("vgg16", 27_691_584, 257), ("resnet50", 23_561_152, 2_049),
+                                                  ("senet50", 26_092_144, 2_049)])
+def test_age_model_parameter_counts_are_the_thesis_layouts(name, base, per_output):
+    size = 224 if name == "vgg16" else 32  # VGG16 flattens pool5 (7 x 7 x 512 at 224 px)
+    for k in (63, 8):  # FG-NET's 63 ages, Adience's 8 groups
+        model = build_age_model(name, values=list(range(k)), input_shape=(size, size, 3), seed=1)
+        assert model.count_params() == base + per_output * k
+        hidden = [layer.name for layer in model.layers if layer.name not in ("face", "backbone", "label_space")]
+        assert hidden == (["flatten", "fc1", "fc2", "age_softmax"] if name == "vgg16" else ["avg_pool", "age_softmax"])
+        keras.backend.clear_session()
+
+
+@pytest.mark.parametrize("name", ["vgg16", "senet50"])
+def test_cascade_step_keeps_every_layer_but_the_output_layer(tmp_path, name):
+    from agecascade.training import initial_model
+
+    parent = build_age_model(name, values=list(range(91)), input_shape=(32, 32, 3), seed=1)
+    _randomise(parent, 3)
+    path = tmp_path / "imdb.keras"
+    parent.save(path)
+    child = initial_model(name, path, values=list(range(63)), image_size=32, seed=7)
+    carried = [layer for layer in child.layers if layer.weights and layer.name != "age_softmax"]
+    assert [layer.name for layer in carried] == [layer.name for layer in parent.layers
+                                                 if layer.weights and layer.name != "age_softmax"]
+    for layer in carried:
+        for mine, theirs in zip(layer.weights, parent.get_layer(layer.name).weights, strict=True):
+            np.testing.assert_array_equal(np.asarray(mine), np.asarray(theirs))
+        assert layer.trainable  # modes b and c fine-tune the full model
+    output = child.get_layer("age_softmax")
+    assert output.units == 63 and isinstance(output.kernel_initializer, keras.initializers.HeNormal)
+    assert not np.allclose(np.asarray(output.kernel)[:, :3], np.asarray(parent.get_layer("age_softmax").kernel)[:, :3])
+
+
+def test_transfer_to_a_group_label_space(backbones):
     model = build_age_model("resnet50", values=list(range(10)), input_shape=(32, 32, 3), seed=1)
-    new = replace_head(model, values=list(range(8)), names=[f"g{i}" for i in range(8)], kind="group")
+    new = transfer(model, values=list(range(8)), names=[f"g{i}" for i in range(8)], kind="group")
     assert new.get_layer("age_softmax").units == 8
     assert new.get_layer("backbone") is model.get_layer("backbone")
     assert label_space_of(new).names[0] == "g0" and label_space_of(new).kind == "group"

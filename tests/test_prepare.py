@@ -28,7 +28,7 @@ def _prepare(tmp_path, dataset, root, options, **kwargs):
 def test_imdb_store_manifest_and_report_agree(synthetic, tmp_path):
     root, kinds = synthetic
     report, manifest, images = _prepare(
-        tmp_path, "imdb", root / "imdb", PrepareOptions(image_size=32, detector="metadata"), threads=2
+        tmp_path, "imdb", root / "imdb", PrepareOptions(image_size=32, detector="none"), threads=2
     )
     assert len(manifest) == len(images) == report["kept"] == kinds["imdb"]["clean"]
     assert report["input_rows"] == sum(kinds["imdb"].values())
@@ -36,10 +36,28 @@ def test_imdb_store_manifest_and_report_agree(synthetic, tmp_path):
     assert report["dropped"]["missing_file"] == kinds["imdb"]["missing_file"]
     assert report["kept"] + sum(report["dropped"].values()) == report["input_rows"]
     assert images.shape[1:] == (32, 32, 3) and images.dtype == np.uint8
-    assert set(manifest["detector"]) == {"metadata"}
+    assert set(manifest["detector"]) == {"none"}
+    assert report["padding"]["faces"] == report["kept"] and report["padding"]["mostly_padding"] == 0
+    assert "171,858" in report["thesis"]  # kept count beside the thesis'
     # the crop is centred on the face: the picture's background is noise around a flat colour,
     # the face patch is not; the middle of every crop must be face, so far from uniform
     assert images[:, 12:20, 12:20].std(axis=(1, 2, 3)).min() > 5
+
+
+def test_imdb_boxes_of_the_original_photographs_do_not_fit_the_face_crops(synthetic, tmp_path):
+    from agecascade.data.prepare import PaddingError
+
+    root, _ = synthetic
+    # imdb_crop.tar with face_location (coordinates of the original photographs): stop, name the key
+    with pytest.raises(PaddingError, match=r"lie mostly outside their pictures.*datasets\.imdb\.detector"):
+        _prepare(tmp_path / "crop", "imdb", root / "imdb", PrepareOptions(image_size=32, detector="metadata"))
+    # the full photographs with the same boxes: they fit
+    report, manifest, images = _prepare(tmp_path / "full", "imdb", root / "imdb_full",
+                                        PrepareOptions(image_size=32, detector="metadata"))
+    assert report["padding"]["mostly_padding"] == 0 and manifest["padding"].max() < 0.5
+    _, _, crops = _prepare(tmp_path / "none", "imdb", root / "imdb", PrepareOptions(image_size=32, detector="none"))
+    # the authors' crops used as they are and our crops of the full photographs show the same faces
+    assert np.abs(images.astype(float) - crops.astype(float)).mean() < 20
 
 
 def test_serial_and_parallel_preparation_give_the_same_store(synthetic, tmp_path):

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from agecascade.data.store import FaceStoreWriter
-from agecascade.training import FaceBatches, FitSettings, fit, initial_model, label_space, to_classes
+from agecascade.training import FaceBatches, FitSettings, fit, initial_model, read_label_space, to_classes
 
 
 @pytest.fixture(scope="module")
@@ -30,13 +30,17 @@ def store(tmp_path_factory):
     split = pd.DataFrame({"index": np.arange(96), "subject": [f"s{i % 24}" for i in range(96)],
                           "label": ages, "split": ["val" if i % 24 < 5 else "train" for i in range(96)]})
     split.to_csv(root / "split.csv", index=False)
+    values = sorted(int(a) for a in np.unique(ages))
+    (root / "labels.json").write_text(json.dumps({"kind": "age", "values": values, "names": [str(v) for v in values]}))
     return root
 
 
-def test_label_space_and_classes():
-    values = label_space([30, 5, 30, 69])
-    assert list(values) == [5, 30, 69]
-    assert list(to_classes([5, 69, 31, 4, 100], values)) == [0, 2, 1, 0, 2]
+def test_classes_are_positions_in_the_fixed_label_space(store):
+    space = read_label_space(store / "labels.json")
+    assert space["kind"] == "age" and space["values"] == sorted(space["values"])
+    assert list(to_classes([5, 69, 30], [5, 30, 69])) == [0, 2, 1]
+    with pytest.raises(ValueError, match=r"Labels \[31.0, 100.0\] are not in the label space"):
+        to_classes([5, 31, 100], [5, 30, 69])  # never silently another class
 
 
 def test_batches_read_the_right_faces_in_a_seeded_order(store):
@@ -69,7 +73,7 @@ def _data(store, values, batch_size=16):
 
 @pytest.mark.parametrize("frozen", [True, False])
 def test_mode_a_trains_only_the_head_modes_b_c_everything(store, tmp_path, frozen):
-    values = label_space(pd.read_csv(store / "split.csv")["label"])
+    values = np.unique(pd.read_csv(store / "split.csv")["label"])
     model = initial_model("vgg16", None, values, frozen=frozen, image_size=32, seed=1)
     backbone_before = [np.array(w) for w in model.get_layer("backbone").weights]
     head_before = np.array(model.get_layer("fc1").kernel)
@@ -86,15 +90,15 @@ TRAIN = """
 import sys
 from agecascade.training import train_stage
 root = sys.argv[1]
-train_stage("vgg16", "imdb", f"{root}/faces.h5", f"{root}/split.csv", None,
+train_stage("vgg16", "imdb", f"{root}/faces.h5", f"{root}/split.csv", f"{root}/labels.json", None,
             {"learning_rate": 1e-3, "batch_size": 8, "epochs": 4, "patience": 1, "seed": 3},
-            f"{root}/out/model.keras", f"{root}/out/history.csv", f"{root}/backup", 32)
+            f"{root}/out/model.keras", f"{root}/out/history.csv", f"{root}/backup", 32, 0.3)
 """
 
 
 @pytest.mark.slow
 def test_a_killed_training_resumes_after_its_last_finished_epoch(store, tmp_path):
-    for name in ("faces.h5", "split.csv"):
+    for name in ("faces.h5", "split.csv", "labels.json"):
         os.symlink(store / name, tmp_path / name)
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
     first = subprocess.Popen([sys.executable, "-c", TRAIN, str(tmp_path)], stdout=subprocess.PIPE,
@@ -121,18 +125,55 @@ def test_a_killed_training_resumes_after_its_last_finished_epoch(store, tmp_path
     assert list(history["epoch"]) == [0, 1, 2, 3]  # the whole history, each epoch once
     assert (tmp_path / "out" / "model.keras").is_file()
     assert not (tmp_path / "backup").exists()  # cleaned up after success
+    from agecascade.training import load_age_model
+    from agecascade.models import label_space_of
+
+    info = label_space_of(load_age_model(tmp_path / "out" / "model.keras")).info
+    assert (info["margin"], info["image_size"]) == (0.3, 32)  # predict crops as the training did
 
 
-def test_grid_search_tries_every_combination_and_training_takes_the_best(store, tmp_path):
-    from agecascade.training import grid_search, with_grid_choice
+def test_fold_grid_search_validates_on_training_subjects_and_training_takes_the_best(store, tmp_path):
+    from agecascade.gridsearch import grid_choice, grid_point, search_sets
+    from agecascade.training import with_grid_choice
 
-    split = pd.read_csv(store / "split.csv")
-    table = grid_search("vgg16", None, store / "faces.h5", split[split.split == "train"],
-                        split[split.split == "val"], [0.5, 1e-4], [16, 32], epochs=1, frozen=True,
-                        image_size=32, seed=0, workdir=tmp_path)
-    assert len(table) == 4 and set(table["learning_rate"]) == {0.5, 1e-4} and set(table["batch_size"]) == {16, 32}
-    assert table["val_loss"].is_monotonic_increasing or table["val_loss"].isna().any()
-    table.to_csv(tmp_path / "grid.csv", index=False)
+    split = pd.read_csv(store / "split.csv").drop(columns="split")
+    split["fold"] = split["subject"].str[1:].astype(int) + 1  # leave one subject out: 24 folds
+    split.to_csv(tmp_path / "folds.csv", index=False)
+    sets = search_sets(split, folds=[1, 2, 3], validation_fraction=0.25, seed=0)
+    assert [fold for fold, _, _ in sets] == [1, 2, 3]
+    for fold, train, val in sets:
+        test_subject = f"s{fold - 1}"
+        assert test_subject not in set(train["subject"]) | set(val["subject"])  # never the test subject
+        assert not set(train["subject"]) & set(val["subject"])  # grouped by subject
+        assert len(train) + len(val) == len(split) - (split["subject"] == test_subject).sum()
+    settings = {"learning_rate": 9.0, "batch_size": 1, "epochs": 5, "patience": 3, "frozen": True, "seed": 0,
+                "augment": {"rotation": 10, "shift": 0.1, "crop": 0.1, "flip": True}}
+    points = []
+    for lr in (0.5, 1e-4):
+        points.append(tmp_path / f"lr{lr}.csv")
+        table = grid_point("vgg16", None, store / "faces.h5", tmp_path / "folds.csv", store / "labels.json",
+                           settings, lr, 16, 1, points[-1], tmp_path / "work", 32, folds=[1, 2],
+                           validation_fraction=0.25)
+        assert list(table["fold"]) == [1, 2] and (table["learning_rate"] == lr).all()
+    assert not (tmp_path / "work" / "fold1").exists()
+    choice = grid_choice(points, tmp_path / "grid.csv")
+    rows = pd.concat([pd.read_csv(p) for p in points])
+    means = rows.groupby("learning_rate")["val_loss"].mean()
+    assert list(choice["folds"]) == [2, 2]
+    assert choice.iloc[0]["learning_rate"] == means.idxmin()  # the lowest mean validation loss
     chosen = with_grid_choice(FitSettings(learning_rate=9.0, batch_size=1, epochs=3), tmp_path / "grid.csv")
-    best = table.dropna().iloc[0]
-    assert (chosen.learning_rate, chosen.batch_size, chosen.epochs) == (best["learning_rate"], best["batch_size"], 3)
+    assert (chosen.learning_rate, chosen.batch_size, chosen.epochs) == (means.idxmin(), 16, 3)
+
+
+def test_a_diverged_grid_point_is_never_chosen(tmp_path):
+    from agecascade.gridsearch import grid_choice
+    from agecascade.training import with_grid_choice
+
+    pd.DataFrame({"fold": [1, 2], "learning_rate": 0.1, "batch_size": 12, "val_loss": [0.1, np.nan]}).to_csv(
+        tmp_path / "a.csv", index=False)
+    pd.DataFrame({"fold": [1, 2], "learning_rate": 0.001, "batch_size": 48, "val_loss": [3.0, 2.0]}).to_csv(
+        tmp_path / "b.csv", index=False)
+    choice = grid_choice([tmp_path / "a.csv", tmp_path / "b.csv"], tmp_path / "grid.csv")
+    assert choice.iloc[0]["learning_rate"] == 0.001 and np.isnan(choice.iloc[1]["val_loss"])
+    chosen = with_grid_choice(FitSettings(learning_rate=1.0, batch_size=1, epochs=1), tmp_path / "grid.csv")
+    assert (chosen.learning_rate, chosen.batch_size) == (0.001, 48)

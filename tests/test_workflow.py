@@ -84,6 +84,24 @@ def test_every_fold_job_declares_gpu_cpus_memory_and_runtime(paper_plan):
         assert resource in resources
 
 
+def test_enabled_grid_search_plans_the_thesis_grid_for_every_stage_and_variant(repo, tmp_path):
+    (tmp_path / "grid.yaml").write_text("gridsearch:\n  enabled: true\n")
+    result = snakemake(repo, tmp_path, "-n", "--cores", "8", configs=("config.yaml", str(tmp_path / "grid.yaml")))
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, result.stderr[-3000:]
+    counts = job_counts(output)
+    grid = 4 * 4  # learning rates x batch sizes
+    assert counts["gridsearch_stage"] == 4 * grid and counts["gridsearch_stage_choice"] == 4
+    # 7 FG-NET variants, and one each for fgnet_top4, adience, adience3
+    assert counts["gridsearch_fold"] == 10 * grid and counts["gridsearch_fold_choice"] == 10
+    resources, block = _resources(output, "gridsearch_fold", "results/gridsearch/fgnet/vgg16-faces2/lr0.0001_bs48.csv")
+    assert "gpu=1" in resources
+    _, block = _resources(output, "train_fold", "results/fgnet/vgg16-imdb/fold40/predictions.csv")
+    assert "results/gridsearch/fgnet/vgg16-imdb.csv" in block  # the choice feeds the training
+    _, block = _resources(output, "train_stage", "results/models/senet50/imdb.keras")
+    assert "results/gridsearch/models/senet50/imdb.csv" in block
+
+
 def test_bad_config_stops_at_start_naming_the_key(repo, tmp_path):
     (tmp_path / "bad.yaml").write_text("margin: -2\ndatasets:\n  imdb:\n    detector: haar\n")
     result = subprocess.run([*SNAKEMAKE, "-s", str(repo / "Snakefile"), "-d", str(tmp_path), "-n",
@@ -145,6 +163,26 @@ def test_demo_trains_every_stage_model_and_writes_every_table(demo):
     assert provenance["config"]["image_size"] == 32 and "tensorflow-cpu" in provenance["packages"]
     summary = (demo / "results/summary.txt").read_text()
     assert "best:" in summary and "FG-NET" in summary and "Table 5" in summary
+    # one label space per dataset, the same in every fold's model and in the provenance
+    spaces = provenance["label_spaces"]
+    fgnet_ages = sorted(pd.read_csv(demo / "resources/faces/fgnet.csv")["age"].unique())
+    assert spaces["fgnet"]["values"] == fgnet_ages and spaces["fgnet"]["thesis_size"] == 63
+    assert (spaces["adience"]["size"], spaces["adience3"]["size"]) == (8, 3)
+    for variant in ("vgg16-faces2", "senet50-imdb", "vgg16-imdb-agedb"):
+        model = load_age_model(demo / f"results/fgnet/{variant}/fold1/model.keras")
+        assert model.get_layer("label_space").values == [float(a) for a in fgnet_ages]
+        assert model.get_layer("label_space").info["margin"] == 0.4
+
+
+@pytest.mark.slow
+def test_demo_learns_on_fgnet_and_adience(demo):
+    table4 = pd.read_csv(demo / "results/tables/table4_fgnet.csv")
+    best = table4[table4.source == "measured"].sort_values("mae").iloc[0]
+    metrics = pd.read_csv(demo / f"results/fgnet/{best['variant']}/metrics.csv").set_index("fold")
+    assert best["mae"] < metrics.loc["summary", "mean_predictor_mae"]  # beats the training-mean predictor
+    for benchmark in ("adience", "adience3"):
+        summary = pd.read_csv(demo / f"results/{benchmark}/vgg16-imdb-agedb/metrics.csv").set_index("fold")
+        assert summary.loc["summary", "accuracy"] > summary.loc["summary", "majority_rate"], benchmark
 
 
 @pytest.mark.slow

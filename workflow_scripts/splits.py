@@ -8,6 +8,7 @@ write_split(
     snakemake.wildcards.split,
     snakemake.params.spec,
     snakemake.input.manifest,
-    snakemake.output[0],
+    snakemake.output.split,
+    snakemake.output.labels,
     seed=snakemake.params.seed,
 )

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from agecascade.data.folds import in_fold
+from agecascade.models.backbones import BACKBONES
 from agecascade.models.head import expected_age
 from agecascade.training import (
     FaceBatches,
@@ -26,9 +27,11 @@ from agecascade.training import (
     finish,
     fit,
     initial_model,
-    label_space,
+    model_info,
+    read_label_space,
     to_classes,
     use_threads,
+    with_grid_choice,
 )
 
 log = logging.getLogger(__name__)
@@ -40,7 +43,7 @@ VARIANTS = ("vgg16-faces2", "resnet50-faces2", "senet50-faces2", "vgg16-imdb", "
 def parse_variant(variant: str) -> tuple[str, str]:
     """`vgg16-imdb-agedb` -> ("vgg16", "imdb-agedb")."""
     backbone, _, pretraining = variant.partition("-")
-    if variant not in VARIANTS and pretraining not in ("faces2", "imdb", "imdb-agedb"):
+    if variant not in VARIANTS and (backbone not in BACKBONES or pretraining not in ("faces2", "imdb", "imdb-agedb")):
         raise ValueError(f"Unknown variant. Expected <backbone>-<faces2|imdb|imdb-agedb>. Received: {variant!r}")
     return backbone, pretraining
 
@@ -74,20 +77,23 @@ def predictions_table(rows: pd.DataFrame, probabilities: np.ndarray, values, nam
     return table
 
 
-def train_fold(benchmark: str, variant: str, fold: int, store, split_csv, start,
+def train_fold(benchmark: str, variant: str, fold: int, store, split_csv, labels, start,
                settings: FitSettings | dict, predictions_path, history_path, backup_dir,
-               image_size: int, class_names=None, model_path=None, threads: int | None = None) -> pd.DataFrame:
+               image_size: int, margin: float, gridsearch=None, model_path=None,
+               threads: int | None = None) -> pd.DataFrame:
     """Train a variant on a fold's training faces, predict its test faces, write predictions.
 
     Args:
         benchmark, variant, fold: what to train (the fold is the test fold's number).
         store, split_csv: the benchmark dataset's face store and split table.
+        labels: the benchmark's label space (`results/splits/<benchmark>.labels.json`), the same
+            for every fold and variant.
         start: the cascade stage model (`.keras`), the face weights (`.h5`), or None (random).
         settings: fit settings (mode a: `frozen`).
         predictions_path, history_path: outputs.
         backup_dir: resume state (not an output).
-        image_size: input side.
-        class_names: Adience group names (classification), or None (age in years).
+        image_size, margin: input side and crop margin of the faces (recorded in the model).
+        gridsearch: optional grid-search table whose best row overrides learning rate and batch.
         model_path: where to keep the fold's model, or None not to keep it.
         threads: CPU threads TensorFlow may use (the rule's threads).
 
@@ -97,25 +103,23 @@ def train_fold(benchmark: str, variant: str, fold: int, store, split_csv, start,
     use_threads(threads)
     if isinstance(settings, dict):
         settings = FitSettings(**settings)
+    settings = with_grid_choice(settings, gridsearch)
     backbone, pretraining = parse_variant(variant)
     train, test = fold_sets(pd.read_csv(split_csv), int(fold))
-    if class_names:
-        values, names, kind = list(range(len(class_names))), list(class_names), "group"
-    else:
-        values = label_space(train["label"])
-        names, kind = [f"{v:g}" for v in values], "age"
-    info = {"backbone": backbone, "chain": pretraining, "benchmark": benchmark, "variant": variant,
-            "fold": int(fold), "image_size": image_size, "settings": settings.__dict__}
-    model = initial_model(backbone, start, values, names, kind, info, frozen=settings.frozen,
+    space = read_label_space(labels)
+    info = model_info(backbone, pretraining, image_size, margin, settings, benchmark=benchmark,
+                      variant=variant, fold=int(fold))
+    model = initial_model(backbone, start, **space, info=info, frozen=settings.frozen,
                           image_size=image_size, seed=settings.seed)
-    batches = FaceBatches(store, train["index"], to_classes(train["label"], values), settings.batch_size,
-                          shuffle=True, seed=settings.seed)
+    batches = FaceBatches(store, train["index"], to_classes(train["label"], space["values"]),
+                          settings.batch_size, shuffle=True, seed=settings.seed)
     fit(model, batches, None, settings, Path(backup_dir), Path(history_path))
-    table = predictions_table(test, predict(model, store, test, settings.batch_size), values, names)
+    probabilities = predict(model, store, test, settings.batch_size)
+    table = predictions_table(test, probabilities, space["values"], space["names"])
     Path(predictions_path).parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(predictions_path, index=False)
     if model_path:
         model.save(model_path)
     finish(Path(backup_dir))
-    log.info("%s %s fold %s: %d test faces", benchmark, variant, fold, len(table))
+    log.info("%s %s fold %s: %d test faces, %d classes", benchmark, variant, fold, len(table), len(space["values"]))
     return table

@@ -77,7 +77,7 @@ def load_rgb(path: str | Path) -> Image.Image:
 
 
 def read_face(path: str | Path, box: tuple[float, float, float, float] | None, margin: float,
-              size: int) -> np.ndarray:
+              size: int) -> tuple[np.ndarray, float]:
     """Decode a picture and crop a face whose box is known in advance (metadata, or None = all).
 
     The box is in the stored pixels' coordinates (as MATLAB's `imread`, which made IMDB's
@@ -86,7 +86,8 @@ def read_face(path: str | Path, box: tuple[float, float, float, float] | None, m
     is several times faster on large pictures and loses nothing at the output size.
 
     Returns:
-        uint8 array (size, size, 3).
+        uint8 array (size, size, 3), and the fraction of the crop that lay outside the picture
+        (`padding_fraction`; 0 for the whole picture).
 
     Raises:
         ImageSkip: as `load_rgb`.
@@ -108,7 +109,8 @@ def read_face(path: str | Path, box: tuple[float, float, float, float] | None, m
     face = crop_face(to_rgb(image), box, margin, size)
     if orientation in ORIENTATION_TRANSPOSE:
         face = np.asarray(Image.fromarray(face).transpose(ORIENTATION_TRANSPOSE[orientation]))
-    return face
+    padding = 0.0 if box is None else padding_fraction(margin_box(box, margin), image.size)
+    return face, padding
 
 
 def to_rgb(image: Image.Image) -> Image.Image:
@@ -157,6 +159,16 @@ def margin_box(
         int(np.ceil(cx + half)),
         int(np.ceil(cy + half)),
     )
+
+
+def padding_fraction(crop: tuple[int, int, int, int], picture_size: tuple[int, int]) -> float:
+    """Share of a crop box's area that lies outside a picture of `picture_size` (width, height):
+    what `crop_face` pads with black. A face crop that is mostly padding means the face box does
+    not belong to this picture (e.g. boxes of the original photographs applied to face crops)."""
+    x1, y1, x2, y2 = crop
+    width, height = picture_size
+    inside = max(0, min(x2, width) - max(x1, 0)) * max(0, min(y2, height) - max(y1, 0))
+    return 1.0 - inside / float((x2 - x1) * (y2 - y1))
 
 
 def crop_face(

@@ -1,8 +1,10 @@
 """The study's tables from this run's metrics, with the thesis' values beside them (`tables` rule).
 
-Every table is written as CSV and Markdown. Rows of literature baselines carry
-`source = reported` (numbers from the thesis' Tables 2 and 3, not measured here); rows of this run
-carry `source = measured`.
+Every table is written as CSV and Markdown. Measured and reported values never share a column:
+this run's numbers are in the plain columns (`mae`, `accuracy`, ...), the thesis' in `thesis_*`
+columns. Rows of literature baselines (the thesis' Tables 2 and 3) carry `source = literature`
+and have their number only in the `thesis_*` column, so a min() or max() over a measured column
+never picks a literature value.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from agecascade import thesis
@@ -31,7 +34,9 @@ def _summary(path) -> dict:
 
 
 def table4(metrics: dict[str, str | Path]) -> pd.DataFrame:
-    """Thesis Table 4: FG-NET MAE per variant (quartiles of the per-fold MAEs)."""
+    """Thesis Table 4: FG-NET per variant: MAE over all test faces; MedianAE and upper / lower
+    quartile of the per-fold MAEs (as the thesis' numbers and box plots); the same statistics of
+    the per-face errors as `pooled_*` extras."""
     rows = []
     for variant, reported in thesis.TABLE4.items():
         row = {"model": reported["label"], "variant": variant,
@@ -39,51 +44,61 @@ def table4(metrics: dict[str, str | Path]) -> pd.DataFrame:
         if variant in metrics:
             s = _summary(metrics[variant])
             row.update({"mae": s["mae"], "median_ae": s["median_ae"], "upper_quartile": s["fold_mae_q3"],
-                        "lower_quartile": s["fold_mae_q1"], "ci95_low": s["ci95_low"], "ci95_high": s["ci95_high"],
-                        "folds": str(int(s["folds"]))})
+                        "lower_quartile": s["fold_mae_q1"], "pooled_median_ae": s["pooled_median_ae"],
+                        "pooled_upper_quartile": s["pooled_ae_q3"], "pooled_lower_quartile": s["pooled_ae_q1"],
+                        "ci95_low": s["ci95_low"], "ci95_high": s["ci95_high"], "folds": str(int(s["folds"]))})
         row.update({"thesis_mae": reported["mae"], "thesis_median_ae": reported["median_ae"],
                     "thesis_upper_quartile": reported["q3"], "thesis_lower_quartile": reported["q1"]})
         rows.append(row)
     for method, mae in thesis.FGNET_BASELINES.items():
-        rows.append({"model": method, "variant": "", "source": "reported", "mae": mae, "thesis_mae": mae})
+        rows.append({"model": method, "variant": "", "source": "literature", "thesis_mae": mae})
     columns = ["model", "variant", "source", "mae", "median_ae", "upper_quartile", "lower_quartile",
-               "ci95_low", "ci95_high", "folds", "thesis_mae", "thesis_median_ae", "thesis_upper_quartile",
-               "thesis_lower_quartile"]
+               "pooled_median_ae", "pooled_upper_quartile", "pooled_lower_quartile", "ci95_low", "ci95_high",
+               "folds", "thesis_mae", "thesis_median_ae", "thesis_upper_quartile", "thesis_lower_quartile"]
     return pd.DataFrame(rows).reindex(columns=columns)
 
 
 def adience_table(metrics_path) -> pd.DataFrame:
-    """The Adience result (exact and 1-off accuracy, mean +- std over folds, in percent)."""
+    """The Adience result (exact and 1-off accuracy, mean +- std over folds, in percent), beside
+    the majority-class rate of the test folds; literature rows carry only `thesis_accuracy`."""
     s = _summary(metrics_path)
     rows = [{"model": "VGG-16-IMDB-AgeDB", "source": "measured", "folds": str(int(s["folds"])),
              "accuracy": 100 * s["accuracy"], "accuracy_std": 100 * s["accuracy_std"],
              "one_off_accuracy": 100 * s["one_off_accuracy"], "one_off_accuracy_std": 100 * s["one_off_accuracy_std"],
+             "majority_rate": 100 * s["majority_rate"],
              "thesis_accuracy": thesis.ADIENCE["accuracy"], "thesis_accuracy_std": thesis.ADIENCE["accuracy_std"],
              "thesis_one_off_accuracy": thesis.ADIENCE["one_off_accuracy"],
              "thesis_one_off_accuracy_std": thesis.ADIENCE["one_off_accuracy_std"]}]
     for method, accuracy in thesis.ADIENCE_BASELINES.items():
-        rows.append({"model": method, "source": "reported", "accuracy": accuracy, "thesis_accuracy": accuracy})
+        rows.append({"model": method, "source": "literature", "thesis_accuracy": accuracy})
     return pd.DataFrame(rows)
 
 
 def table6(confusion_path, metrics_path) -> pd.DataFrame:
-    """Thesis Table 6: the 3-class confusion matrix, this run's counts beside the thesis'."""
+    """Thesis Table 6 laid out as the thesis': rows true class, columns predicted class, `recall`
+    per row, a `precision` row, accuracy (percent) in its own row; the thesis' counts, precision,
+    recall and accuracy in `thesis ...` columns."""
     measured = pd.read_csv(confusion_path, index_col=0)
     classes = thesis.TABLE6["classes"]
+    matrix = np.asarray(thesis.TABLE6["matrix"], dtype=float)
+    thesis_recall = np.diag(matrix) / matrix.sum(axis=1)
+    thesis_precision = np.diag(matrix) / matrix.sum(axis=0)
     rows = []
     for i, name in enumerate(classes):
         row = {"true": name}
-        for j, predicted in enumerate(classes):
-            row[f"predicted {predicted}"] = int(measured.loc[f"true {name}", f"predicted {predicted}"])
+        row.update({p: int(measured.loc[f"true {name}", f"predicted {p}"]) for p in classes})
         row["recall"] = measured.loc[f"true {name}", "recall"]
-        row["precision"] = measured.loc["precision", f"predicted {name}"]
-        for j, predicted in enumerate(classes):
-            row[f"thesis predicted {predicted}"] = thesis.TABLE6["matrix"][i][j]
+        row.update({f"thesis {p}": int(matrix[i, j]) for j, p in enumerate(classes)})
+        row["thesis recall"] = thesis_recall[i]
         rows.append(row)
+    precision = {"true": "precision", **{p: measured.loc["precision", f"predicted {p}"] for p in classes},
+                 **{f"thesis {p}": thesis_precision[j] for j, p in enumerate(classes)}}
     s = _summary(metrics_path)
-    rows.append({"true": "accuracy (%)", "recall": 100 * s["accuracy"],
-                 "thesis predicted 0-12": thesis.TABLE6["accuracy"]})
-    return pd.DataFrame(rows)
+    accuracy = {"true": "accuracy (%)", "accuracy": 100 * s["accuracy"],
+                "thesis accuracy": thesis.TABLE6["accuracy"]}
+    columns = ["true", *classes, "recall", "accuracy", *[f"thesis {p}" for p in classes], "thesis recall",
+               "thesis accuracy"]
+    return pd.DataFrame([*rows, precision, accuracy]).reindex(columns=columns)
 
 
 def table5(metrics: dict[str, str | Path]) -> pd.DataFrame:
@@ -107,6 +122,29 @@ def table5(metrics: dict[str, str | Path]) -> pd.DataFrame:
     columns = ["features", "feature_set", "source", "mae", "r2", "r2_fold_mean", "upper_quartile",
                "lower_quartile", "mean_predictor_mae", "folds", "thesis_mae", "thesis_r2"]
     return pd.DataFrame(rows).reindex(columns=columns)
+
+
+def _named(inputs: dict, prefix: str) -> dict[str, dict]:
+    """{name: parsed JSON} of the inputs keyed `<prefix>__<name>` (label spaces, prepare reports)."""
+    return {key.split("__", 1)[1]: json.loads(Path(path).read_text())
+            for key, path in inputs.items() if key.count("__") == 1 and key.startswith(prefix + "__")}
+
+
+def label_space_sizes(inputs: dict) -> dict[str, dict]:
+    """{split: {size, kind, values, thesis_size}} of the label spaces among `inputs`."""
+    return {name: {"size": space["size"], "kind": space["kind"], "values": space["values"],
+                   "thesis_size": thesis.LABEL_SPACE_SIZES.get(name)}
+            for name, space in _named(inputs, "labels").items()}
+
+
+def dataset_counts(inputs: dict) -> dict[str, dict]:
+    """{dataset: {kept, input_rows, thesis_kept, thesis_of}} from the prepare reports among `inputs`."""
+    counts = {}
+    for name, report in _named(inputs, "report").items():
+        reported = thesis.DATASET_COUNTS.get(name, {})
+        counts[name] = {"kept": report["kept"], "input_rows": report["input_rows"],
+                        "thesis_kept": reported.get("kept"), "thesis_of": reported.get("of")}
+    return counts
 
 
 def provenance(config: dict, workflow_dir: str | Path) -> dict:
@@ -167,7 +205,9 @@ def write_tables_from_inputs(inputs: dict, out_dir, config: dict, workflow_dir, 
     if regression:
         written.append(out_dir / "table5_regression")
         _write(table5(regression), written[-1])
-    Path(provenance_path).write_text(json.dumps(provenance(config, workflow_dir), indent=2, default=str) + "\n")
+    record = {**provenance(config, workflow_dir), "label_spaces": label_space_sizes(inputs),
+              "datasets": dataset_counts(inputs)}
+    Path(provenance_path).write_text(json.dumps(record, indent=2, default=str) + "\n")
     return [p.with_suffix(s) for p in written for s in (".csv", ".md")]
 
 
@@ -175,6 +215,19 @@ def summary_text(inputs: dict) -> str:
     """One screen: each benchmark's headline number beside the thesis', and the sanity ratio."""
     results = _by_kind(inputs)
     lines = ["agecascade results (thesis values in brackets)", ""]
+    counts = dataset_counts(inputs)
+    if counts:
+        lines.append("Faces kept after preparation")
+        for name, c in counts.items():
+            reported = f"[{c['thesis_kept']:,} of {c['thesis_of']:,}]" if c["thesis_kept"] else ""
+            lines.append(f"  {name:8s} {c['kept']:>9,} of {c['input_rows']:>9,}   {reported}")
+    spaces = label_space_sizes(inputs)
+    if spaces:
+        lines.append("Output neurons (label space, fixed for all folds and variants)")
+        lines.append("  " + ", ".join(f"{name} {s['size']}" + (f" [{s['thesis_size']}]" if s["thesis_size"] else "")
+                                      for name, s in spaces.items()))
+    if counts or spaces:
+        lines.append("")
     fgnet = {v: _summary(p["metrics"]) for (b, v), p in results.items() if b == "fgnet"}
     if fgnet:
         lines.append(f"FG-NET, leave one person out ({int(next(iter(fgnet.values()))['folds'])} folds): MAE in years")
@@ -197,8 +250,10 @@ def summary_text(inputs: dict) -> str:
         if "accuracy" in s and not pd.isna(s.get("accuracy")):
             reported = (f"[{thesis.ADIENCE['accuracy']:.2f} / {thesis.ADIENCE['one_off_accuracy']:.2f}]"
                         if benchmark == "adience" else f"[{thesis.TABLE6['accuracy']:.2f}]")
+            verdict = "beats" if s["accuracy"] > s["majority_rate"] else "does NOT beat"
             lines.append(f"{benchmark} {variant} ({int(s['folds'])} folds): accuracy {100 * s['accuracy']:.2f} %, "
-                         f"1-off {100 * s['one_off_accuracy']:.2f} %  {reported}")
+                         f"1-off {100 * s['one_off_accuracy']:.2f} %  {reported}; majority class of the test "
+                         f"folds {100 * s['majority_rate']:.2f} % ({verdict} it)")
         else:
             lines.append(f"{benchmark} {variant}: MAE {s['mae']:.2f} (mean predictor {s['mean_predictor_mae']:.2f})")
     lines += ["", "Tables: results/tables/*.md   Metrics: results/<benchmark>/<variant>/metrics.csv"]

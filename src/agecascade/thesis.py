@@ -48,3 +48,15 @@ TABLE5 = {
     "vgg16-imdb-agedb-first": {"label": "VGG-16-IMDB-AgeDB First Layer", "mae": 9.53, "r2": -1.40},
     "vgg16-imdb-agedb-flat": {"label": "VGG-16-IMDB-AgeDB Flattened", "mae": 9.98, "r2": -1.52},
 }
+
+
+# Section 3: dataset sizes after the study's cleaning (kept faces), and what they came from.
+DATASET_COUNTS = {
+    "imdb": {"kept": 171_858, "of": 460_723, "text": "171,858 of the IMDB subset's 460,723 images"},
+    "agedb": {"kept": 16_488, "of": 16_488, "text": "16,488 images (no count after face detection given)"},
+    "fgnet": {"kept": 1_002, "of": 1_002, "subjects": 82, "text": "1,002 images of 82 subjects"},
+    "adience": {"kept": 17_417, "of": 26_580, "text": "17,417 images after cleaning (of 26,580)"},
+}
+
+# Section 4: the output layer's size per dataset ("91, 63, 8 or 3 output neurons").
+LABEL_SPACE_SIZES = {"imdb": 91, "fgnet": 63, "adience": 8, "adience3": 3}

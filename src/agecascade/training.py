@@ -29,6 +29,9 @@ from agecascade.data.store import read_rows
 
 log = logging.getLogger(__name__)
 
+# "halving the learning rate after 5 epochs without improvement in terms of validation loss"
+LR_FACTOR = 0.5
+
 
 @dataclass
 class FitSettings:
@@ -146,16 +149,30 @@ def dataset(batches: FaceBatches, augment: dict | None = None, seed: int = 0):
 # ---------------------------------------------------------------------------------------- labels
 
 
-def label_space(labels) -> np.ndarray:
-    """Sorted distinct labels of the training data: one output neuron each."""
-    return np.unique(np.asarray(labels))
+def read_label_space(path) -> dict:
+    """The label space of a dataset as the `splits` rule wrote it: kind, values, names.
+
+    One label space per dataset, fixed for all its folds and variants (thesis: "91, 63, 8 or 3
+    output neurons"): a fold whose training faces lack some ages keeps those classes.
+    """
+    space = json.loads(Path(path).read_text())
+    return {"values": space["values"], "names": space["names"], "kind": space["kind"]}
 
 
 def to_classes(labels, values) -> np.ndarray:
-    """Class index of each label: its position in `values`, or the nearest value's."""
+    """Class index of each label: its position in `values`.
+
+    Raises:
+        ValueError: a label is not in the label space (it would silently become another class).
+    """
     labels = np.asarray(labels, dtype=np.float64)
     values = np.asarray(values, dtype=np.float64)
-    return np.abs(labels[:, None] - values[None, :]).argmin(axis=1).astype(np.int32)
+    distance = np.abs(labels[:, None] - values[None, :])
+    outside = sorted(set(labels[distance.min(axis=1) > 1e-9].tolist()))
+    if outside:
+        raise ValueError(f"Labels {outside[:10]} are not in the label space ({len(values)} classes, "
+                         f"{values.min():g}-{values.max():g}); the splits are older than the data: rerun them.")
+    return distance.argmin(axis=1).astype(np.int32)
 
 
 # ---------------------------------------------------------------------------------------- fit
@@ -179,7 +196,7 @@ def _plateau_callback(patience: int, backup_dir: Path, monitor: str = "val_loss"
             self.state_path.write_text(json.dumps(
                 {"best": float(self.best), "wait": self.wait, "cooldown": self.cooldown_counter}))
 
-    return ResumableReduceLROnPlateau(monitor=monitor, factor=0.5, patience=patience, verbose=1)
+    return ResumableReduceLROnPlateau(monitor=monitor, factor=LR_FACTOR, patience=patience, verbose=1)
 
 
 def _backup_callback(backup_dir: Path, interval_minutes: float, plateau=None):
@@ -291,20 +308,24 @@ def load_age_model(path):
 
 def initial_model(backbone: str, parent: str | Path | None, values, names=None, kind="age", info=None,
                   frozen=False, image_size=224, seed=42):
-    """The model a training run starts from, with a fresh head for `values`.
+    """The model a training run starts from, with a new output layer for `values`.
 
     Args:
         backbone: vgg16, resnet50 or senet50.
-        parent: a `.keras` age model of the previous cascade stage (its backbone is kept), a
-            keras-vggface weight file (`.h5`), or None for random initialisation (demo).
+        parent: a `.keras` age model of the previous cascade stage (every layer but its output
+            layer is kept: `agecascade.models.transfer`), a keras-vggface weight file (`.h5`; a
+            new head is built on the face backbone), or None for random initialisation (demo).
+        frozen: mode a (head only; the face backbone is not trained). Only with a face backbone.
     """
     import keras
 
-    from agecascade.models import build_age_model, build_backbone, load_vggface_weights, replace_head
+    from agecascade.models import build_age_model, build_backbone, load_vggface_weights, transfer
 
     keras.utils.set_random_seed(seed)
     if parent is not None and str(parent).endswith(".keras"):
-        return replace_head(load_age_model(parent), values, names, kind, info, frozen, seed=seed)
+        if frozen:
+            raise ValueError(f"Mode a (frozen) starts from the face backbone, not from an age model. Received: {parent}")
+        return transfer(load_age_model(parent), values, names, kind, info, seed=seed)
     base = build_backbone(backbone, (image_size, image_size, 3))
     if parent is not None:
         load_vggface_weights(base, parent)
@@ -312,17 +333,28 @@ def initial_model(backbone: str, parent: str | Path | None, values, names=None, 
 
 
 def with_grid_choice(settings: FitSettings, gridsearch_csv=None) -> FitSettings:
-    """The settings with the learning rate and batch size the grid search chose (its best row)."""
+    """The settings with the learning rate and batch size the grid search chose (its best row:
+    lowest validation loss, mean over the searched folds; diverged runs are never chosen)."""
     if gridsearch_csv is None:
         return settings
-    best = pd.read_csv(gridsearch_csv).dropna(subset=["val_loss"]).iloc[0]
+    table = pd.read_csv(gridsearch_csv).dropna(subset=["val_loss"])
+    if table.empty:
+        raise ValueError(f"Every grid point of {gridsearch_csv} diverged (validation loss NaN): nothing to choose.")
+    best = table.sort_values("val_loss").iloc[0]
     log.info("Grid search chose learning rate %s, batch size %s", best["learning_rate"], best["batch_size"])
     return FitSettings(**{**asdict(settings), "learning_rate": float(best["learning_rate"]),
                           "batch_size": int(best["batch_size"])})
 
 
-def train_stage(backbone: str, chain: str, store, split_csv, parent, settings: FitSettings | dict,
-                model_path, history_path, backup_dir, image_size: int, gridsearch=None,
+def model_info(backbone: str, chain: str, image_size: int, margin: float, settings: FitSettings, **extra) -> dict:
+    """What an age model records about its training (`LabelSpace.info`): `predict` crops faces
+    with the same margin and size."""
+    return {"backbone": backbone, "chain": chain, "image_size": int(image_size), "margin": float(margin),
+            "settings": asdict(settings), **extra}
+
+
+def train_stage(backbone: str, chain: str, store, split_csv, labels, parent, settings: FitSettings | dict,
+                model_path, history_path, backup_dir, image_size: int, margin: float, gridsearch=None,
                 threads: int | None = None) -> dict:
     """Train one cascade stage (chain `imdb` or `imdb-agedb`) on its dataset's 80/20 split.
 
@@ -330,11 +362,12 @@ def train_stage(backbone: str, chain: str, store, split_csv, parent, settings: F
         backbone: vgg16, resnet50 or senet50.
         chain: the stage's chain; its last link is the dataset trained on.
         store, split_csv: the dataset's face store and train/val split.
+        labels: the dataset's label space (`results/splits/<dataset>.labels.json`).
         parent: the previous stage's model, the face weights, or None (see `initial_model`).
         settings: hyper-parameters (`FitSettings` or its fields).
         model_path, history_path: outputs.
         backup_dir: resume state (not an output: it must survive Snakemake's cleanup).
-        image_size: input side in pixels.
+        image_size, margin: input side in pixels and the crop margin of the faces (recorded).
         gridsearch: optional grid-search table whose best row overrides learning rate and batch.
         threads: CPU threads TensorFlow may use (the rule's threads).
 
@@ -347,60 +380,18 @@ def train_stage(backbone: str, chain: str, store, split_csv, parent, settings: F
     settings = with_grid_choice(settings, gridsearch)
     split = pd.read_csv(split_csv)
     train_rows, val_rows = split[split["split"] == "train"], split[split["split"] == "val"]
-    values = label_space(train_rows["label"])
-    dataset_name = chain.split("-")[-1]
-    info = {"backbone": backbone, "chain": chain, "dataset": dataset_name, "image_size": image_size,
-            "parent": str(parent) if parent else "random initialisation",
-            "settings": asdict(settings)}
-    model = initial_model(backbone, parent, values, info=info, frozen=settings.frozen,
+    space = read_label_space(labels)
+    info = model_info(backbone, chain, image_size, margin, settings, dataset=chain.split("-")[-1],
+                      parent=str(parent) if parent else "random initialisation")
+    model = initial_model(backbone, parent, **space, info=info, frozen=settings.frozen,
                           image_size=image_size, seed=settings.seed)
-    train = FaceBatches(store, train_rows["index"], to_classes(train_rows["label"], values),
+    train = FaceBatches(store, train_rows["index"], to_classes(train_rows["label"], space["values"]),
                         settings.batch_size, shuffle=True, seed=settings.seed)
-    val = FaceBatches(store, val_rows["index"], to_classes(val_rows["label"], values),
+    val = FaceBatches(store, val_rows["index"], to_classes(val_rows["label"], space["values"]),
                       settings.batch_size, shuffle=False)
     history = fit(model, train, val, settings, Path(backup_dir), Path(history_path))
     Path(model_path).parent.mkdir(parents=True, exist_ok=True)
     model.save(model_path)
     finish(Path(backup_dir))
     return {"epochs": int(len(history)), "val_loss": float(history["val_loss"].iloc[-1]),
-            "classes": int(len(values))}
-
-
-def grid_search(backbone: str, parent, store, train_rows: pd.DataFrame, val_rows: pd.DataFrame,
-                learning_rates, batch_sizes, epochs: int, frozen: bool, image_size: int, seed: int,
-                workdir: Path) -> pd.DataFrame:
-    """The study's grid search: every (learning rate, batch size) trained for `epochs` epoch(s)
-    from the same starting point; returns one row per combination with its validation loss,
-    sorted best first."""
-    values = label_space(train_rows["label"])
-    rows = []
-    for lr in learning_rates:
-        for batch_size in batch_sizes:
-            settings = FitSettings(learning_rate=lr, batch_size=batch_size, epochs=epochs,
-                                   patience=None, frozen=frozen, seed=seed)
-            model = initial_model(backbone, parent, values, frozen=frozen, image_size=image_size, seed=seed)
-            train = FaceBatches(store, train_rows["index"], to_classes(train_rows["label"], values),
-                                batch_size, shuffle=True, seed=seed)
-            val = FaceBatches(store, val_rows["index"], to_classes(val_rows["label"], values),
-                              batch_size, shuffle=False)
-            run = Path(workdir) / f"lr{lr}_bs{batch_size}"
-            history = fit(model, train, val, settings, run / "backup", run / "history.csv")
-            finish(run / "backup")
-            rows.append({"learning_rate": lr, "batch_size": batch_size,
-                         "val_loss": float(history["val_loss"].iloc[-1])})
-    table = pd.DataFrame(rows)
-    # a diverged run has a NaN loss: it can never be the choice
-    return table.sort_values("val_loss", na_position="last").reset_index(drop=True)
-
-
-def stage_grid_search(backbone: str, store, split_csv, parent, settings: dict, grid: dict,
-                      image_size: int, output, workdir) -> pd.DataFrame:
-    """Grid search for a cascade stage on its dataset's train/val split; writes the table."""
-    split = pd.read_csv(split_csv)
-    table = grid_search(backbone, parent, store, split[split["split"] == "train"],
-                        split[split["split"] == "val"], grid["learning_rates"], grid["batch_sizes"],
-                        grid["epochs"], settings.get("frozen", False), image_size,
-                        settings.get("seed", 42), Path(workdir))
-    table.to_csv(output, index=False)
-    shutil.rmtree(workdir, ignore_errors=True)
-    return table
+            "classes": int(len(space["values"]))}

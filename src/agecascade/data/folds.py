@@ -10,11 +10,17 @@ Every split table has one row per face of the dataset's store: `index` (row in t
 
 from __future__ import annotations
 
+import json
+import logging
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 from sklearn.model_selection import GroupShuffleSplit, LeaveOneGroupOut, PredefinedSplit
 
-from agecascade.data.adience import class_names  # noqa: F401  (re-exported)
+from agecascade.data.adience import class_names
+
+log = logging.getLogger(__name__)
 
 
 class SplitError(Exception):
@@ -119,9 +125,27 @@ def in_fold(split: pd.DataFrame, fold: int) -> pd.Series:
     return (split["fold"].astype("Int64") == fold).fillna(False).astype(bool)
 
 
-def write_split(name: str, spec: dict, manifest_path, output_path, seed: int) -> pd.DataFrame:
-    """Read a face-store manifest, make the split table of `name` and write it as CSV."""
+def label_space(spec: dict, table: pd.DataFrame) -> dict:
+    """The label space of a benchmark or training set: one output neuron per class.
+
+    Ages: the sorted distinct ages of the whole prepared dataset (every fold, train and test), so
+    every fold and variant has the same output layer (thesis: 91 for IMDB, 63 for FG-NET).
+    Adience: the 8 groups, or the merged 3 (adience3), whether or not a fold shows all of them.
+    """
+    names = class_names(spec)
+    if names:
+        return {"kind": "group", "values": list(range(len(names))), "names": list(names)}
+    values = sorted(int(v) for v in pd.unique(table["label"]))
+    return {"kind": "age", "values": values, "names": [str(v) for v in values]}
+
+
+def write_split(name: str, spec: dict, manifest_path, output_path, labels_path, seed: int) -> pd.DataFrame:
+    """Read a face-store manifest, write the split table of `name` (CSV) and its label space (JSON)."""
     manifest = pd.read_csv(manifest_path, dtype={"subject": str})
     table = make_split(name, spec, manifest, seed)
     table.to_csv(output_path, index=False)
+    space = {"split": name, "size": 0, **label_space(spec, table)}
+    space["size"] = len(space["values"])
+    Path(labels_path).write_text(json.dumps(space, indent=1) + "\n")
+    log.info("%s: %d faces, label space of %d classes", name, len(table), space["size"])
     return table

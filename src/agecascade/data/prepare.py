@@ -19,15 +19,20 @@ from pathlib import Path
 
 import numpy as np
 
+from agecascade import thesis
 from agecascade.data import adience, agedb, fgnet, imdb
 from agecascade.data.store import FaceStoreWriter
 from agecascade.download import find_in_roots, read_marker
-from agecascade.images import ImageSkip, crop_face, load_rgb, read_face
+from agecascade.images import ImageSkip, crop_face, load_rgb, margin_box, padding_fraction, read_face
 
 log = logging.getLogger(__name__)
 
 MANIFEST_COLUMNS = ("source", "subject", "age", "age_group", "fold", "gender", "detector",
-                    "face_found", "confidence")
+                    "face_found", "confidence", "padding")
+# A face whose crop is more than half black padding is "mostly padding"; more than 1 % of such
+# faces stops preparation (the face boxes do not fit the pictures: wrong detector setting).
+MOSTLY_PADDING = 0.5
+MAX_MOSTLY_PADDING_SHARE = 0.01
 
 
 @dataclass(frozen=True)
@@ -73,11 +78,12 @@ def process_picture(task: tuple[str, tuple | None]) -> tuple[str, np.ndarray | N
     """
     path, box = task
     options: PrepareOptions = _state["options"]
-    fields = {"detector": options.detector, "face_found": True, "confidence": ""}
+    fields = {"detector": options.detector, "face_found": True, "confidence": "", "padding": 0.0}
     try:
         if options.detector != "mtcnn":  # the box is known before decoding (or is the picture)
             box = box if options.detector == "metadata" else None
-            return "ok", read_face(path, box, options.margin, options.image_size), fields
+            face, padding = read_face(path, box, options.margin, options.image_size)
+            return "ok", face, {**fields, "padding": round(padding, 4)}
         image = load_rgb(path)
     except ImageSkip as skip:
         return skip.reason, None, {}
@@ -89,6 +95,7 @@ def process_picture(task: tuple[str, tuple | None]) -> tuple[str, np.ndarray | N
     else:
         box, confidence = found
         fields["confidence"] = round(confidence, 4)
+        fields["padding"] = round(padding_fraction(margin_box(box, options.margin), image.size), 4)
     return "ok", crop_face(image, box, options.margin, options.image_size), fields
 
 
@@ -120,14 +127,52 @@ def read_records(dataset: str, roots: list[Path], label_policy: str = "strict", 
     raise ValueError(f"Unknown dataset. Received: dataset={dataset!r}")
 
 
+class PaddingError(RuntimeError):
+    """Too many face crops lie mostly outside their pictures."""
+
+
+def padding_summary(paddings) -> dict:
+    """Distribution of the per-face padding fractions, and how many faces are mostly padding."""
+    values = np.asarray(paddings, dtype=float)
+    if values.size == 0:
+        return {"faces": 0}
+    mostly = int((values > MOSTLY_PADDING).sum())
+    return {"faces": int(values.size), "mean": round(float(values.mean()), 4),
+            **{f"p{q}": round(float(np.percentile(values, q)), 4) for q in (50, 90, 99)},
+            "max": round(float(values.max()), 4), "mostly_padding": mostly,
+            "mostly_padding_share": round(mostly / values.size, 4)}
+
+
+def check_padding(summary: dict, dataset: str, final: bool) -> None:
+    """Stop when more than 1 % of the faces (5 % after the first 1,000, to stop early) are mostly
+    padding: the face boxes do not fit the pictures."""
+    limit = MAX_MOSTLY_PADDING_SHARE if final else 5 * MAX_MOSTLY_PADDING_SHARE
+    if summary.get("faces", 0) and (final or summary["faces"] >= 1000) and summary["mostly_padding_share"] > limit:
+        raise PaddingError(
+            f"{dataset}: {summary['mostly_padding']} of {summary['faces']} face crops "
+            f"({100 * summary['mostly_padding_share']:.1f} %) lie mostly outside their pictures (median "
+            f"padding {summary['p50']:.2f}). The face boxes do not fit these pictures: check "
+            f"datasets.{dataset}.detector (IMDB's faces-only archive imdb_crop.tar needs 'none', "
+            f"its full photographs 'metadata')."
+        )
+
+
 def write_faces(records, options: PrepareOptions, store_path: Path, manifest_path: Path,
-                threads: int = 1, attrs: dict | None = None) -> dict:
-    """Process `records` into the face store and manifest; returns skip counts per reason."""
+                threads: int = 1, attrs: dict | None = None, dataset: str = "") -> tuple[dict, dict]:
+    """Process `records` into the face store and manifest.
+
+    Returns:
+        Skip counts per reason, and the padding summary (`padding_summary`).
+
+    Raises:
+        PaddingError: too many crops are mostly padding (`check_padding`).
+    """
     if options.detector not in DETECTORS:
         raise ValueError(f"detector must be one of {DETECTORS}. Received: {options.detector!r}")
     boxes = records["box"] if "box" in records else [None] * len(records)
     tasks = list(zip(records["path"], boxes))
     skipped: dict[str, int] = {}
+    paddings: list[float] = []
     manifest_path.parent.mkdir(parents=True, exist_ok=True)
     pool = _pool(options, threads)  # before any file is open, so workers inherit none
     results = map(process_picture, tasks) if pool is None else pool.imap(process_picture, tasks, chunksize=16)
@@ -143,10 +188,15 @@ def write_faces(records, options: PrepareOptions, store_path: Path, manifest_pat
                     continue
                 store.append(face)
                 writer.writerow({**{k: row.get(k, "") for k in MANIFEST_COLUMNS}, **fields})
+                paddings.append(fields["padding"])
+                if len(paddings) % 1000 == 0:
+                    check_padding(padding_summary(paddings), dataset, final=False)
     finally:
         if pool is not None:
             pool.terminate()
-    return skipped
+    padding = padding_summary(paddings)
+    check_padding(padding, dataset, final=True)
+    return skipped, padding
 
 
 def prepare_dataset(dataset: str, marker: str | Path, store_path: str | Path,
@@ -170,15 +220,17 @@ def prepare_dataset(dataset: str, marker: str | Path, store_path: str | Path,
     started = time.perf_counter()
     records, dropped = read_records(dataset, read_marker(marker), label_policy, cleaning)
     n_parsed = len(records)
-    skipped = write_faces(records, options, Path(store_path), Path(manifest_path), threads,
-                          attrs={"dataset": dataset, "margin": options.margin,
-                                 "detector": options.detector})
+    skipped, padding = write_faces(records, options, Path(store_path), Path(manifest_path), threads,
+                                   attrs={"dataset": dataset, "margin": options.margin,
+                                          "detector": options.detector}, dataset=dataset)
     kept = n_parsed - sum(skipped.values())
     report = {
         "dataset": dataset,
         "input_rows": n_parsed + sum(dropped.values()),
         "kept": kept,
+        "thesis": thesis.DATASET_COUNTS.get(dataset, {}).get("text"),
         "dropped": {**{k: v for k, v in dropped.items() if v}, **skipped},
+        "padding": padding,
         "options": options.__dict__,
         "threads": threads,
         "seconds": round(time.perf_counter() - started, 2),

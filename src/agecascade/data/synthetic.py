@@ -30,6 +30,7 @@ import scipy.io
 from PIL import Image, ImageOps
 
 from agecascade.data.adience import CANONICAL_GROUPS
+from agecascade.images import margin_box
 
 # The astronaut's face in skimage.data.astronaut() (MTCNN: x 182-265, y 64-171), and the patch cut
 # around it (face plus context) that is pasted into the synthetic pictures.
@@ -160,8 +161,15 @@ def matlab_datenum(date: dt.date) -> float:
     return float(date.toordinal() + 366)
 
 
-def write_imdb(root: Path, n_subjects: int, images_per_subject: int, seed: int, canvas: int) -> dict:
-    """Write a synthetic IMDB-WIKI crop folder with its `imdb.mat`.
+def write_imdb(root: Path, n_subjects: int, images_per_subject: int, seed: int, canvas: int,
+               archive: str = "crop") -> dict:
+    """Write a synthetic IMDB-WIKI folder with its `imdb.mat`, laid out as one of the real archives.
+
+    `archive="crop"` is the faces-only archive `imdb_crop.tar` (`imdb_crop/<NN>/*.jpg`): each
+    picture is the dataset authors' crop of the face with a 40 % margin out of the original
+    photograph, while `face_location` in `imdb.mat` stays in the original photograph's
+    coordinates (as in the real metadata). `archive="full"` is the full photographs
+    (`imdb_0.tar` ... `imdb_9.tar` with `imdb_meta.tar`: `imdb/<NN>/*.jpg`), where the boxes fit.
 
     Besides clean rows, the metadata holds rows that each cleaning rule must drop: no face
     (face_score -inf), low face score, a second face, unknown gender, age out of 0-100, plus a
@@ -170,8 +178,10 @@ def write_imdb(root: Path, n_subjects: int, images_per_subject: int, seed: int, 
     Returns:
         Counts of the rows written by kind (for tests).
     """
+    if archive not in ("crop", "full"):
+        raise ValueError(f"archive must be 'crop' or 'full'. Received: archive={archive!r}")
     rng = np.random.default_rng(seed)
-    base = root / "imdb_crop"
+    base = root / ("imdb_crop" if archive == "crop" else "imdb")
     rows = {k: [] for k in ("dob", "photo_taken", "full_path", "gender", "name", "face_location",
                             "face_score", "second_face_score", "celeb_id")}
     kinds: dict[str, int] = {}
@@ -192,6 +202,8 @@ def write_imdb(root: Path, n_subjects: int, images_per_subject: int, seed: int, 
             # age is defined with the photo taken on 1 July of photo_taken
             taken = birth.year + age + (1 if birth.month >= 7 else 0)
             picture, box = face_picture(max(age, 0), rng, canvas)
+            if archive == "crop":  # the authors' face crop, 40 % margin, black beyond the photo
+                picture = picture.crop(margin_box(box, 0.4))
             folder = f"{index % 100:02d}"
             filename = f"nm{celeb + 1:07d}_rm{index:09d}_{birth.year}-{birth.month}-{birth.day}_{taken}.jpg"
             path = base / folder / filename

@@ -6,7 +6,7 @@ from agecascade.models.head import (
     build_age_model,
     expected_age,
     label_space_of,
-    replace_head,
+    transfer,
 )
 from agecascade.models.weights import WeightLoadError, load_vggface_weights
 
@@ -20,6 +20,6 @@ __all__ = [
     "keras_name",
     "label_space_of",
     "load_vggface_weights",
-    "replace_head",
+    "transfer",
     "vggface_name",
 ]
