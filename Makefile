@@ -61,10 +61,11 @@ test-slow: $(STAMP) $(ASKL_STAMP)
 test-slurm: $(STAMP)
 	$(BIN)/pytest -v -m slurm
 
-## bench: preparation throughput and peak memory, prediction faces/s (prints measured ratios)
+## bench: preparation throughput and peak memory, prediction faces/s and peak memory (prints measured ratios)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/prepare_throughput.py
 	$(BIN)/python benchmarks/predict_throughput.py
+	$(BIN)/python benchmarks/predict_memory.py
 
 ## bench-autosklearn: configurations tried and crashed in a 150 s auto-sklearn run
 bench-autosklearn: $(ASKL_STAMP)

@@ -9,9 +9,12 @@ sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 from agecascade import config as agecascade_config  # noqa: E402
 from agecascade import plan  # noqa: E402
 from agecascade.data.adience import class_names  # noqa: E402
+from agecascade.download import redact  # noqa: E402
 from agecascade.figures import caption  # noqa: E402
 
 agecascade_config.validate(config)
+for warning in plan.check_folds(config):
+    print(f"agecascade: {warning}", file=sys.stderr)
 
 DATASETS = ["imdb", "agedb", "fgnet", "adience"]
 BACKBONES = ["vgg16", "resnet50", "senet50"]
@@ -27,18 +30,7 @@ VARIANTS = sorted(
 
 
 def benchmark_folds(benchmark, all_folds=False):
-    """The folds of a benchmark that run, or all its folds (static, from the config: the DAG
-    needs no data)."""
-    spec = config["benchmarks"][benchmark]
-    if spec["protocol"] == "leave_one_subject_out":
-        folds = list(range(1, spec["subjects"] + 1))
-    elif spec["protocol"] == "holdout_subjects":
-        folds = [0]
-    else:
-        folds = list(range(spec["folds"]))
-    if spec["run_folds"] is not None and not all_folds:
-        folds = [k for k in folds if k in spec["run_folds"]]
-    return folds
+    return plan.benchmark_folds(config, benchmark, all_folds)
 
 
 # "<benchmark>/<variant>/fold<k>" of every fold whose model is kept
@@ -98,7 +90,9 @@ def get_download_inputs(wildcards):
 
 
 def get_dataset_spec(wildcards):
-    return config["datasets"][wildcards.dataset]
+    """The dataset's config entry without credentials (params are recorded in Snakemake's
+    metadata; the download script reads the entry itself from the config)."""
+    return json.loads(redact(json.dumps(config["datasets"][wildcards.dataset])))
 
 
 def get_weights_spec(wildcards):
@@ -213,17 +207,9 @@ def grid_point_files(folder):
 
 def grid_folds(benchmark):
     """The folds whose training sets a benchmark's grid search uses (thesis: FG-NET's first 6,
-    Adience's first); checked against the benchmark's folds."""
+    Adience's first; checked by plan.check_folds)."""
     spec = config["benchmarks"][benchmark]
-    every = benchmark_folds(benchmark, all_folds=True)
-    folds = spec["gridsearch_folds"] or every[:1]
-    unknown = sorted(set(folds) - set(every))
-    if unknown:
-        raise ValueError(
-            f"benchmarks.{benchmark}.gridsearch_folds: folds {unknown} do not exist; "
-            f"the benchmark's folds are {every[0]}-{every[-1]}."
-        )
-    return folds
+    return spec["gridsearch_folds"] or benchmark_folds(benchmark, all_folds=True)[:1]
 
 
 def get_stage_grid_points(wildcards):
@@ -441,7 +427,9 @@ def regression_settings():
 
 def regression_folds():
     spec = config["regression"]
-    folds = benchmark_folds(spec["benchmark"])
+    folds = benchmark_folds(
+        spec["benchmark"]
+    )  # regression.run_folds checked: plan.check_folds
     if spec["run_folds"] is not None:
         folds = [k for k in folds if k in spec["run_folds"]]
     return folds
@@ -548,13 +536,10 @@ def gradcam_models():
     spec = config["figures"]["gradcam"]
     fold = spec["fold"]
     variants = fgnet_variants(["faces2", "imdb"])
-    if not variants or fold not in benchmark_folds("fgnet"):
+    if not variants or fold not in benchmark_folds(
+        "fgnet"
+    ):  # checked: plan.check_folds
         return {}
-    if fold not in config["benchmarks"]["fgnet"]["keep_models"]:
-        raise ValueError(
-            f"figures.gradcam.fold {fold} must be one of benchmarks.fgnet.keep_models "
-            f"{config['benchmarks']['fgnet']['keep_models']} (Grad-CAM needs the fold's models)"
-        )
     return {v: f"results/fgnet/{v}/fold{fold}/model.keras" for v in variants}
 
 

@@ -151,3 +151,113 @@ def test_weight_file_download(tmp_path):
     out = download_file("vgg16", {"source": f"file:{weights}", "md5": _md5(weights)},
                         tmp_path / "weights" / "vgg16.h5", tmp_path / "dl")
     assert out.read_bytes() == weights.read_bytes()
+
+
+def test_a_new_archive_replaces_the_old_extraction_whole(tmp_path):
+    old = _tar(tmp_path / "old.tar.gz", {"FGNET/images/001A02.JPG": b"old", "FGNET/images/002A05.JPG": b"old"})
+    new = _tar(tmp_path / "new.tar.gz", {"FGNET/images/001A02.JPG": b"new"})
+    download_dataset("fgnet", {"source": f"file:{old}", "sha256": _sha256(old)}, tmp_path / "raw", tmp_path / "dl")
+    marker = download_dataset("fgnet", {"source": f"file:{new}", "sha256": _sha256(new)}, tmp_path / "raw",
+                              tmp_path / "dl")
+    images = tmp_path / "raw" / "FGNET" / "images"
+    assert sorted(p.name for p in images.iterdir()) == ["001A02.JPG"]  # nothing of the old archive left
+    assert (images / "001A02.JPG").read_bytes() == b"new"
+    assert marker["files"][0]["hash"] == f"sha256:{_sha256(new)}"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".raw")) == []  # no staging left
+    assert (tmp_path / "dl" / "old.tar.gz").is_file()  # downloads are kept
+
+
+def test_a_failed_extraction_leaves_the_previous_one(tmp_path):
+    good = _tar(tmp_path / "good.tar.gz", {"FGNET/images/001A02.JPG": b"good"})
+    download_dataset("fgnet", {"source": str(good)}, tmp_path / "raw", tmp_path / "dl")
+    evil = _tar(tmp_path / "evil.tar.gz", {"../escape.txt": b"x"})
+    with pytest.raises(SourceError, match="would land outside"):
+        download_dataset("fgnet", {"source": str(evil)}, tmp_path / "raw", tmp_path / "dl")
+    assert (tmp_path / "raw" / "FGNET" / "images" / "001A02.JPG").read_bytes() == b"good"
+
+
+@pytest.fixture
+def http_server(tmp_path):
+    """A loopback HTTP server over tmp_path/served that records the Authorization headers."""
+    import functools
+    import http.server
+    import threading
+
+    served = tmp_path / "served"
+    served.mkdir()
+    seen = []
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def do_GET(self):
+            seen.append(self.headers.get("Authorization"))
+            super().do_GET()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(served)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield served, f"127.0.0.1:{server.server_address[1]}", seen
+    server.shutdown()
+    server.server_close()
+
+
+def test_url_credentials_are_used_but_written_nowhere(tmp_path, http_server, caplog):
+    import base64
+    import logging
+
+    from agecascade.tables import provenance
+
+    served, host, seen = http_server
+    archive = _tar(served / "adience.tar.gz", {"adience/fold_0_data.txt": b"x"})
+    url = f"http://reviewer:s3cr3t-pw@{host}/adience.tar.gz"
+    spec = {"source": url, "sha256": _sha256(archive)}
+    caplog.set_level(logging.DEBUG)
+    marker = download_dataset("adience", spec, tmp_path / "raw", tmp_path / "dl")
+    assert seen == ["Basic " + base64.b64encode(b"reviewer:s3cr3t-pw").decode()]  # sent to the server
+    written = [json.dumps(marker), (tmp_path / "raw" / "dataset.json").read_text(), caplog.text,
+               json.dumps(provenance({"datasets": {"adience": spec}}, tmp_path))]
+    from agecascade.download import redact
+
+    written.append(redact(json.dumps({"datasets": {"adience": spec}})))
+    for text in written:
+        assert "s3cr3t-pw" not in text and "reviewer:" not in text
+    assert f"http://***@{host}/adience.tar.gz" in marker["files"][0]["source"]
+    # an error names the file, never the password
+    with pytest.raises(SourceError) as error:
+        download_dataset("adience", {"source": f"http://reviewer:s3cr3t-pw@{host}/missing.tar.gz"},
+                         tmp_path / "raw2", tmp_path / "dl")
+    assert "no such file on the server" in str(error.value) and "404" in str(error.value)
+    assert "s3cr3t-pw" not in str(error.value)
+
+
+def test_an_empty_dataset_folder_says_which_layout_was_expected(tmp_path):
+    from agecascade.data.prepare import read_records
+
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(SourceError, match=r"expected fold_0_data.txt \.\.\. fold_4_data.txt beside aligned/"):
+        read_records("adience", [tmp_path / "empty"])
+
+
+def test_the_download_rule_leaves_no_credentials_in_logs_or_snakemake_metadata(repo, tmp_path, http_server):
+    import subprocess
+    import sys
+
+    served, host, seen = http_server
+    archive = _tar(served / "fgnet.tar.gz", {"FGNET/images/001A02.JPG": b"x"})
+    (tmp_path / "creds.yaml").write_text(
+        f"datasets:\n  fgnet:\n    source: http://reviewer:s3cr3t-pw@{host}/fgnet.tar.gz\n"
+        f"    sha256: {_sha256(archive)}\n")
+    work = tmp_path / "work"
+    work.mkdir()
+    result = subprocess.run([sys.executable, "-m", "snakemake", "-s", str(repo / "Snakefile"), "-d", str(work),
+                             "--cores", "1", "resources/raw/fgnet/dataset.json", "--configfile",
+                             str(repo / "config.yaml"), str(tmp_path / "creds.yaml")],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert seen and seen[0].startswith("Basic ")  # the credentials reached the server
+    assert "s3cr3t-pw" not in result.stdout + result.stderr
+    for path in work.rglob("*"):
+        if path.is_file():
+            assert b"s3cr3t-pw" not in path.read_bytes(), path

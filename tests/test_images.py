@@ -123,3 +123,21 @@ def test_padding_fraction_is_the_share_of_the_crop_outside_the_picture():
     assert padding_fraction((-10, 0, 10, 10), (20, 20)) == 0.5
     assert padding_fraction((15, 15, 25, 25), (20, 20)) == 0.75
     assert padding_fraction((30, 30, 40, 40), (20, 20)) == 1
+
+
+def test_pictures_over_the_pixel_budget_are_skipped_before_decoding(tmp_path, monkeypatch):
+    import agecascade.images as images
+
+    path = tmp_path / "big.png"
+    Image.new("RGB", (400, 300), (10, 20, 30)).save(path)
+    monkeypatch.setattr(images, "MAX_PIXELS", 100_000)  # 400 x 300 = 120,000 pixels
+    for read in (lambda: load_rgb(path), lambda: read_face(path, None, 0.4, 8)):
+        with pytest.raises(ImageSkip) as skip:
+            read()
+        assert skip.value.reason == "too_large" and "400 x 300" in str(skip.value)
+    # PIL's own decompression-bomb check is a size problem too, never "corrupt"
+    monkeypatch.setattr(images, "MAX_PIXELS", 10**9)
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 50_000)
+    with pytest.raises(ImageSkip) as skip:
+        load_rgb(path)
+    assert skip.value.reason == "too_large"

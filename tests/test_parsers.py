@@ -133,3 +133,28 @@ def test_adience_fold_files(synthetic):
     assert (records.groupby("subject")["fold"].nunique() == 1).all()
     nearest, _ = adience.read_adience(base, "nearest")
     assert len(nearest) > len(records)
+
+
+def test_adience_fold_files_are_read_strictly_line_by_line(tmp_path):
+    header = "user_id\toriginal_image\tface_id\tage\tgender\tx\ty\tdx\tdy\ttilt_ang\tfiducial_yaw_angle\tfiducial_score"
+
+    def line(user, face, age='(25, 32)', extra=""):
+        return f'{user}\t{face}.jpg\t{face}\t{age}\tf\t1\t2\t3\t4\t5\t6\t7{extra}'
+
+    (tmp_path / "aligned").mkdir()
+    lines = [header, line("u1", 1), line('u"2', 2), line("u3", 3), line('u4"', 4), line("u5", 5, extra="\tsurplus"),
+             line("u6", 6), line("u7", 7, age="(8, 12)")[:20]]
+    (tmp_path / "fold_0_data.txt").write_text("\n".join(lines) + "\n")
+    for k in range(1, 5):
+        (tmp_path / f"fold_{k}_data.txt").write_text(header + "\n" + line(f"v{k}", 10 + k) + "\n")
+    records, dropped = adience.read_adience(tmp_path)
+    # the stray quotes join nothing: u"2, u3 and u4" are three faces; the surplus field and the cut
+    # line are counted with their file and line number, and the rest is kept
+    assert list(records[records.fold == 0]["subject"]) == ["u1", 'u"2', "u3", 'u4"', "u6"]
+    assert dropped["malformed_line"] == 2
+    skipped = records.attrs["skipped"]
+    assert [(s["line"], s["reason"].split(":")[0]) for s in skipped] == [(6, "malformed_line"), (8, "malformed_line")]
+    assert all(s["file"].endswith("fold_0_data.txt") for s in skipped)
+    (tmp_path / "fold_3_data.txt").write_text("user\tage\n")
+    with pytest.raises(ValueError, match=r"fold_3_data.txt: the header has no column \['user_id'"):
+        adience.read_adience(tmp_path)

@@ -77,12 +77,74 @@ def test_folder_with_broken_files_processes_the_rest(capsys, tmp_path, astronaut
     assert "broken.jpg: corrupt_image" in err and "notes.png: corrupt_image" in err
     assert "blank.png: no_face" in err
     # the annotated copy: same picture size, red box drawn where the face is
-    annotated = np.asarray(Image.open(tmp_path / "annotated" / "a.jpg"))
+    annotated = np.asarray(Image.open(tmp_path / "annotated" / "sub" / "a.jpg"))  # structure kept
     original = np.asarray(Image.open(astronaut))
     assert annotated.shape == original.shape
     x1, y1 = rows[0]["x1"], rows[0]["y1"]
     assert not np.array_equal(annotated[y1 + 5, x1 - 2:x1 + 3], original[y1 + 5, x1 - 2:x1 + 3])
     assert np.abs(annotated[400:, :100].astype(int) - original[400:, :100]).max() < 40  # elsewhere untouched
+
+
+def test_outputs_that_could_lose_data_are_refused_before_the_model_loads(capsys, tmp_path, astronaut):
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    photo = photos / "me.jpg"
+    photo.write_bytes(astronaut.read_bytes())
+    original = photo.read_bytes()
+    (tmp_path / "old.csv").write_text("keep me")
+    absent_model = tmp_path / "no-such-model.keras"  # the checks come first: the model is never read
+    cases = {
+        ("--annotate", photos): "lies inside the searched folder",
+        ("--annotate", photos / "out"): "lies inside the searched folder",
+        ("--output", photo): "is one of the input photos",
+        ("--output", photos / "faces.csv"): "lies inside the searched folder",
+        ("--output", tmp_path / "old.csv"): "exists: use --force",
+        ("--output", tmp_path / "missing" / "f.csv"): "does not exist",
+        ("--margin", -1): "--margin must be between 0 and 2",
+        ("--min-confidence", 2): "--min-confidence must be in (0, 1]",
+    }
+    for (option, value), message in cases.items():
+        code, out, err = _run(capsys, "predict", photos, "--model", absent_model, option, value)
+        assert code == 2 and message in err and "Model file not found" not in err, (option, value, err)
+    # a photo given directly, annotated into its own folder, would be replaced by its copy
+    code, _, err = _run(capsys, "predict", photo, "--model", absent_model, "--annotate", photos)
+    assert code == 2 and "An annotated copy" in err and "is one of the input photos" in err
+    assert photo.read_bytes() == original and (tmp_path / "old.csv").read_text() == "keep me"
+    assert sorted(p.name for p in photos.iterdir()) == ["me.jpg"]
+
+
+def test_annotated_names_never_collide_and_existing_copies_need_force(capsys, tmp_path, astronaut, age_model):
+    from agecascade.inference import annotation_paths
+
+    photos = tmp_path / "photos"
+    for name in ("a/x.jpg", "b/x.jpg", "x.gif", "x.png"):
+        (photos / name).parent.mkdir(parents=True, exist_ok=True)
+        Image.open(astronaut).save(photos / name)
+    planned = annotation_paths([photos], tmp_path / "out")
+    names = sorted(str(p.relative_to(tmp_path / "out")) for p in planned.values())
+    assert names == ["a/x.jpg", "b/x.jpg", "x.gif.png", "x.png"]  # one copy per photo, structure kept
+    direct = annotation_paths([photos / "a" / "x.jpg", photos / "b" / "x.jpg"], tmp_path / "out")
+    assert sorted(p.name for p in direct.values()) == ["x-2.jpg", "x.jpg"]
+    code, _, err = _run(capsys, "predict", photos, "--model", age_model, "--annotate", tmp_path / "out",
+                        "--batch-size", "1", "--no-progress")
+    assert code == 0, err
+    assert sorted(str(p.relative_to(tmp_path / "out")) for p in (tmp_path / "out").rglob("*.*")) == names
+    code, _, err = _run(capsys, "predict", photos, "--model", age_model, "--annotate", tmp_path / "out")
+    assert code == 2 and "4 annotated copies exist already" in err
+    code, _, err = _run(capsys, "predict", photos, "--model", age_model, "--annotate", tmp_path / "out", "--force",
+                        "--no-progress")
+    assert code == 0, err
+
+
+def test_large_photos_are_detected_on_a_reduced_copy_and_boxes_map_back(astronaut):
+    from agecascade.data.faces import DETECT_MAX_SIDE, FaceDetector
+
+    big = Image.open(astronaut).resize((2048, 2048))  # 4 x the astronaut: above DETECT_MAX_SIDE
+    assert max(big.size) > DETECT_MAX_SIDE
+    (box, confidence), = FaceDetector().detect_all(big)
+    for got, want in zip(box, ASTRONAUT_FACE):
+        assert abs(got - 4 * want) <= 40  # in the full picture's pixels
+    assert confidence > 0.9
 
 
 def test_nothing_processable_exits_non_zero(capsys, tmp_path, age_model):

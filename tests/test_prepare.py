@@ -34,6 +34,11 @@ def test_imdb_store_manifest_and_report_agree(synthetic, tmp_path):
     assert report["input_rows"] == sum(kinds["imdb"].values())
     assert report["dropped"]["corrupt_image"] == kinds["imdb"]["corrupt_image"]
     assert report["dropped"]["missing_file"] == kinds["imdb"]["missing_file"]
+    # which pictures were skipped, not only how many
+    skipped = report["skipped_files"]
+    assert sorted({s["reason"] for s in skipped}) == ["corrupt_image", "missing_file"]
+    assert sum(s["reason"] == "missing_file" for s in skipped) == kinds["imdb"]["missing_file"]
+    assert all(s["source"].endswith(".jpg") and s["source"] not in set(manifest["source"]) for s in skipped)
     assert report["kept"] + sum(report["dropped"].values()) == report["input_rows"]
     assert images.shape[1:] == (32, 32, 3) and images.dtype == np.uint8
     assert set(manifest["detector"]) == {"none"}

@@ -111,6 +111,11 @@ def test_bad_config_stops_at_start_naming_the_key(repo, tmp_path):
     assert result.returncode != 0
     assert "datasets.imdb.detector: 'haar' is not one of" in output
     assert "margin: -2 is less than the minimum of 0" in output
+    # a fold that does not exist never shrinks the plan silently
+    (tmp_path / "folds.yaml").write_text("benchmarks:\n  fgnet:\n    run_folds: [99]\n")
+    result = snakemake(repo, tmp_path, "-n", configs=(*DEMO, str(tmp_path / "folds.yaml")))
+    assert result.returncode != 0
+    assert "benchmarks.fgnet.run_folds: folds [99] do not exist; fgnet's folds are 1-10" in result.stdout + result.stderr
 
 
 DEMO = ("config.yaml", "config.demo.yaml")
@@ -272,3 +277,15 @@ def test_readme_predict_example_on_the_demos_model(repo, demo, tmp_path):
     assert (tmp_path / "annotated/astronaut.png").is_file()
     info = subprocess.run([str(agecascade), "info", str(model)], capture_output=True, text=True)
     assert info.returncode == 0 and json.loads(info.stdout)["chain"] == "imdb-agedb"
+
+
+def test_an_error_a_user_causes_is_one_clear_line_with_the_traceback_in_the_log(repo, tmp_path):
+    # config.yaml has no source for the licensed AgeDB: the download stops, saying where to get it
+    result = snakemake(repo, tmp_path, "--cores", "1", "resources/raw/agedb/dataset.json")
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    lines = [line for line in output.splitlines() if line.startswith("agecascade: ")]
+    assert len(lines) == 1 and "No source configured for 'agedb'" in lines[0] and "ibug.doc.ic.ac.uk" in lines[0]
+    assert "Traceback" not in output  # the traceback is in the log only
+    log = (tmp_path / "logs/download/agedb.log").read_text()
+    assert "Traceback (most recent call last)" in log and "SourceError" in log

@@ -4,7 +4,8 @@
     agecascade info results/models/vgg16/imdb-agedb.keras
 
 Exit codes: 0 when at least one photo was processed (files that could not be are reported on
-stderr), 1 when none could be, 2 for a model file that cannot be used or bad arguments.
+stderr), 1 when none could be, 2 for a model file that cannot be used, bad arguments, or an output
+that would overwrite an input photo or an existing file (checked before anything is loaded).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import argparse
 import logging
 import os
 import sys
+from pathlib import Path
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -30,6 +32,8 @@ def _parser() -> argparse.ArgumentParser:
                          help="crop margin around the face (default: the model's, else 0.4 as in the study)")
     predict.add_argument("--min-confidence", type=float, default=0.9, help="MTCNN confidence threshold")
     predict.add_argument("--no-progress", action="store_true", help="no progress bar")
+    predict.add_argument("--force", action="store_true",
+                         help="replace an existing output file or annotated copies (never an input photo)")
 
     info = commands.add_parser("info", help="describe a trained model")
     info.add_argument("model", help="a .keras model written by the workflow")
@@ -44,7 +48,15 @@ def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="agecascade: %(message)s")
     _quiet_tensorflow()
-    from agecascade.inference import AgePredictor, ModelFileError, model_info, to_json
+    from agecascade.inference import (
+        AgePredictor,
+        ModelFileError,
+        OutputError,
+        check_arguments,
+        check_outputs,
+        model_info,
+        to_json,
+    )
 
     if args.command == "info":
         try:
@@ -54,20 +66,23 @@ def main(argv=None) -> int:
             return 2
         return 0
 
-    try:
+    try:  # arguments and output locations first: nothing is loaded or processed for a bad call
+        check_arguments(args.margin, args.min_confidence, args.batch_size)
+        check_outputs(args.paths, args.output, args.annotate, args.force)
         predictor = AgePredictor(args.model, args.margin, args.min_confidence, args.batch_size)
-    except (FileNotFoundError, ModelFileError, ValueError) as error:
+    except (FileNotFoundError, ModelFileError, OutputError, ValueError) as error:
         print(f"agecascade predict: {error}", file=sys.stderr)
         return 2
     result = predictor.predict(args.paths, progress=False if args.no_progress else None,
-                               annotate_dir=args.annotate)
+                               annotate_dir=args.annotate, force=args.force)
     faces = result.faces
     text = faces.to_json(orient="records", indent=2) if args.format == "json" else faces.to_csv(index=False)
     if args.output == "-":
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     else:
-        with open(args.output, "w") as out:
-            out.write(text)
+        partial = Path(f"{args.output}.partial")
+        partial.write_text(text)
+        partial.replace(args.output)
     print(f"agecascade predict: {len(faces)} face(s) in {result.processed} photo(s); "
           f"{len(result.problems)} file(s) skipped", file=sys.stderr)
     for problem in result.problems:

@@ -3,8 +3,13 @@
 A `source` is an http(s)/ftp URL, a `file:` URL, a local archive or a local directory holding a
 dataset as distributed and extracted. URLs are fetched with pooch (checksum verified, partial files
 removed on failure); archives are extracted only after every member has been checked to land
-inside the target folder. Local directories are used in place: the workflow never copies, modifies
-or deletes a user's raw data.
+inside the target folder, into a fresh folder that then replaces the previous extraction whole (a
+folder never mixes two sources). Local directories are used in place: the workflow never copies,
+modifies or deletes a user's raw data.
+
+Credentials (the `auth_env` variables, or `user:password@` in a URL) are sent to the server and
+written nowhere: every location that reaches a log, the marker, an error or the provenance goes
+through `redact`.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import shutil
 import tarfile
 import zipfile
@@ -24,6 +30,12 @@ import pooch
 log = logging.getLogger(__name__)
 
 REMOTE_SCHEMES = ("http", "https", "ftp", "sftp")
+_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s'\"]+@")
+
+
+def redact(text) -> str:
+    """`text` with the user-info of every URL in it (`https://user:secret@host`) replaced by `***`."""
+    return _USERINFO.sub(r"\g<scheme>***@", str(text))
 
 
 class SourceError(Exception):
@@ -64,6 +76,19 @@ class Source:
     @property
     def filename(self) -> str:
         return Path(unquote(urlparse(self.location).path)).name or "download"
+
+    @property
+    def shown(self) -> str:
+        """The location as it may be written anywhere: without credentials."""
+        return redact(self.location)
+
+    def split_userinfo(self) -> tuple[str, tuple[str, str] | None]:
+        """(URL without user-info, (user, password) from it or None)."""
+        parsed = urlparse(self.location)
+        if parsed.username is None:
+            return self.location, None
+        netloc = parsed.hostname + (f":{parsed.port}" if parsed.port else "")
+        return parsed._replace(netloc=netloc).geturl(), (unquote(parsed.username), unquote(parsed.password or ""))
 
 
 def read_checksum(value: str | None, algorithm: str) -> str | None:
@@ -120,13 +145,14 @@ def _copy_downloader(url: str, output_file, pooch_obj=None, check_only: bool = F
 
 
 def _credentials(source: Source) -> tuple[str, str] | None:
+    _, from_url = source.split_userinfo()
     if source.auth_env is None:
-        return None
+        return from_url
     user_var, password_var = source.auth_env
     user, password = os.environ.get(user_var), os.environ.get(password_var)
     if not user or not password:
         raise SourceError(
-            f"{source.location} needs credentials: set the environment variables {user_var} and "
+            f"{source.shown} needs credentials: set the environment variables {user_var} and "
             f"{password_var} (they are never written to config or logs)."
         )
     return user, password
@@ -149,9 +175,10 @@ def fetch(source: Source, downloads_dir: Path) -> Path:
             if source.scheme in ("ftp", "sftp"):
                 downloader = None  # pooch picks its FTP/SFTP downloader
         downloads_dir.mkdir(parents=True, exist_ok=True)
+        url, _ = source.split_userinfo()  # pooch (and its log) never sees credentials
         try:
             path = pooch.retrieve(
-                source.location,
+                url,
                 known_hash=source.known_hash,
                 fname=source.filename,
                 path=downloads_dir,
@@ -159,11 +186,18 @@ def fetch(source: Source, downloads_dir: Path) -> Path:
                 progressbar=False,
             )
         except ValueError as error:  # pooch: checksum mismatch (the temporary file is gone)
-            raise SourceError(f"{source.location}: {error}") from error
+            raise SourceError(redact(f"{source.shown}: {error}")) from error
+        except SourceError:
+            raise
+        except Exception as error:  # requests' HTTP and connection errors, FTP errors, ...
+            status = getattr(getattr(error, "response", None), "status_code", None)
+            hint = {401: "the credentials were refused", 403: "access denied",
+                    404: "no such file on the server: check the URL"}.get(status, "check the URL and the network")
+            raise SourceError(redact(f"{source.shown}: download failed ({hint}): {error}")) from error
         return Path(path)
     path = source.local_path
     if not path.exists():
-        raise SourceError(f"Source {source.location} does not exist.")
+        raise SourceError(f"Source {source.shown} does not exist.")
     if path.is_file() and source.known_hash:
         algorithm, expected = source.known_hash.split(":", 1)
         actual = pooch.file_hash(str(path), alg=algorithm)
@@ -218,29 +252,41 @@ def extract(archive: Path, target: Path) -> None:
 def download_dataset(name: str, spec: dict, raw_dir: Path, downloads_dir: Path) -> dict:
     """Fetch, verify and unpack every source of a dataset; describe the result in a marker file.
 
-    Archives are extracted into `raw_dir`; plain files are copied there; local directories are
-    only referenced. The marker `raw_dir/dataset.json` lists the folders where the dataset's files
-    now are (`roots`), for the preparation step.
+    Archives are extracted, and plain files copied, into a fresh folder beside `raw_dir` that then
+    replaces `raw_dir` whole: a new source never mixes with an earlier extraction, and a failed or
+    killed extraction leaves the previous one as it was. Local directories are only referenced.
+    The marker `raw_dir/dataset.json` lists the folders where the dataset's files are (`roots`)
+    and every source with its checksum (a changed source re-runs the preparation).
 
     Returns:
         The marker's content.
     """
-    raw_dir.mkdir(parents=True, exist_ok=True)
+    raw_dir = Path(raw_dir)
+    final = raw_dir.resolve()
+    staging = raw_dir.parent / f".{raw_dir.name}.extracting"
+    shutil.rmtree(staging, ignore_errors=True)  # leftovers of a killed run
+    staging.mkdir(parents=True)
     roots, files = [], []
     for source in sources_from_config(name, spec):
         local = fetch(source, downloads_dir)
-        log.info("%s: %s -> %s", name, source.location, local)
+        log.info("%s: %s -> %s", name, source.shown, local)
         if local.is_dir():
             roots.append(str(local.resolve()))
         elif is_archive(local):
-            extract(local, raw_dir)
-            roots.append(str(raw_dir.resolve()))
+            extract(local, staging)
+            roots.append(str(final))
         else:
-            shutil.copyfile(local, raw_dir / local.name)
-            roots.append(str(raw_dir.resolve()))
-        files.append({"source": source.location, "local": str(local), "hash": source.known_hash})
+            shutil.copyfile(local, staging / local.name)
+            roots.append(str(final))
+        files.append({"source": source.shown, "local": str(local), "hash": source.known_hash})
     marker = {"dataset": name, "roots": sorted(set(roots)), "files": files}
-    (raw_dir / "dataset.json").write_text(json.dumps(marker, indent=2) + "\n")
+    (staging / "dataset.json").write_text(json.dumps(marker, indent=2) + "\n")
+    previous = raw_dir.parent / f".{raw_dir.name}.previous"
+    shutil.rmtree(previous, ignore_errors=True)
+    if raw_dir.exists():
+        raw_dir.rename(previous)
+    staging.rename(raw_dir)
+    shutil.rmtree(previous, ignore_errors=True)
     return marker
 
 
@@ -249,8 +295,12 @@ def read_marker(path: str | Path) -> list[Path]:
     return [Path(root) for root in json.loads(Path(path).read_text())["roots"]]
 
 
-def find_in_roots(roots: list[Path], match, max_depth: int = 4) -> Path:
-    """Breadth-first search of the roots for the shallowest path for which `match(path)` is true."""
+def find_in_roots(roots: list[Path], match, max_depth: int = 4, expected: str = "") -> Path:
+    """Breadth-first search of the roots for the shallowest path for which `match(path)` is true.
+
+    Args:
+        expected: what the layout looks like, for the error message.
+    """
     level = list(roots)
     for _ in range(max_depth + 1):
         for path in level:
@@ -261,7 +311,11 @@ def find_in_roots(roots: list[Path], match, max_depth: int = 4) -> Path:
         )
         if not level:
             break
-    raise SourceError(f"Could not find the expected dataset layout under {[str(r) for r in roots]}.")
+    raise SourceError(
+        f"Could not find the expected dataset layout under {[str(r) for r in roots]} (searched "
+        f"{max_depth} folders deep){': expected ' + expected if expected else ''}. Check the dataset's "
+        "`source` in config.yaml."
+    )
 
 
 def download_file(name: str, spec: dict, output: str | Path, downloads_dir: Path) -> Path:

@@ -14,7 +14,12 @@ import numpy as np
 from PIL import Image, ImageOps
 
 # Errors PIL raises for files that are not pictures, are truncated or corrupt.
-IMAGE_ERRORS = (OSError, SyntaxError, ValueError, Image.DecompressionBombError, EOFError)
+IMAGE_ERRORS = (OSError, SyntaxError, ValueError, EOFError)
+
+# The pixel budget of every picture the project decodes (prepare and predict): a 150-megapixel
+# RGB picture takes 450 MB decoded. Larger ones are skipped as `too_large` before decoding, so no
+# picture can exhaust a worker's memory. (PIL's own decompression-bomb check, 179 MP, is replaced.)
+MAX_PIXELS = 150_000_000
 
 
 EXIF_ORIENTATION = 0x0112
@@ -38,21 +43,39 @@ class ImageSkip(Exception):
         self.reason = reason
 
 
+def _too_large(path, width: int, height: int) -> ImageSkip:
+    return ImageSkip("too_large", f"{path}: {width} x {height} pixels ({width * height / 1e6:.0f} MP) is over "
+                                  f"the budget of {MAX_PIXELS / 1e6:.0f} MP (agecascade.images.MAX_PIXELS)")
+
+
 def _open(path: str | Path) -> Image.Image:
+    """Open a picture lazily (header only) and check its size against the pixel budget."""
     try:
-        return Image.open(path)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # our budget decides
+            image = Image.open(path)
     except (FileNotFoundError, IsADirectoryError) as error:
         raise ImageSkip("missing_file", str(path)) from error
+    except Image.DecompressionBombError as error:
+        raise ImageSkip("too_large", f"{path}: {error}") from error
     except IMAGE_ERRORS as error:
         raise ImageSkip("corrupt_image", f"{path}: {error}") from error
+    width, height = image.size
+    if width * height > MAX_PIXELS:
+        image.close()
+        raise _too_large(path, width, height)
+    return image
 
 
 def _decode(image: Image.Image, path) -> None:
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image.load()  # the full decode happens here, so truncation is detected here
-    except (*IMAGE_ERRORS, Image.DecompressionBombWarning) as error:
+    except Image.DecompressionBombError as error:
+        image.close()
+        raise ImageSkip("too_large", f"{path}: {error}") from error
+    except IMAGE_ERRORS as error:
         image.close()
         raise ImageSkip("corrupt_image", f"{path}: {error}") from error
 
@@ -68,7 +91,7 @@ def load_rgb(path: str | Path) -> Image.Image:
 
     Raises:
         ImageSkip: `missing_file` when the file does not exist, `corrupt_image` when it cannot be
-            decoded completely (truncated, not a picture).
+            decoded completely (truncated, not a picture), `too_large` beyond `MAX_PIXELS`.
     """
     image = _open(path)
     _decode(image, path)

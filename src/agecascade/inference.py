@@ -28,6 +28,14 @@ class ModelFileError(ValueError):
     """A file that is not an agecascade age model."""
 
 
+class OutputError(ValueError):
+    """An output location that would overwrite an input or an existing file, or cannot be written."""
+
+
+# PIL writes these formats; an annotated copy of anything else is written as PNG
+WRITABLE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
+
+
 @dataclass
 class Problem:
     """A file that could not be used, and why."""
@@ -52,13 +60,97 @@ class Predictions:
 def find_images(paths) -> list[Path]:
     """The files to process: files as given (whatever their suffix), folders searched recursively
     for picture suffixes, in a stable (sorted) order."""
-    files: list[Path] = []
+    return [file for file, _ in _found(paths)]
+
+
+def _found(paths) -> list[tuple[Path, Path | None]]:
+    """(file, the searched folder it was found in, or None for a file given directly)."""
+    found: list[tuple[Path, Path | None]] = []
     for path in map(Path, paths):
         if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES))
+            found.extend((p, path) for p in sorted(path.rglob("*"))
+                         if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
         else:
-            files.append(path)  # a missing or non-picture file is reported when read
-    return files
+            found.append((path, None))  # a missing or non-picture file is reported when read
+    return found
+
+
+def annotation_paths(paths, annotate_dir) -> dict[Path, Path]:
+    """Where the annotated copy of each input goes: its path inside the folder it was found in
+    (the folder structure is kept), or its name for a file given directly; a format PIL cannot
+    write gets `.png` appended (`x.gif` -> `x.gif.png`, never the `x.png` beside it); names that
+    still repeat are numbered (`x-2.jpg`)."""
+    planned: dict[Path, Path] = {}
+    taken: set[Path] = set()
+    for file, root in _found(paths):
+        target = Path(annotate_dir) / (file.relative_to(root) if root is not None else file.name)
+        if target.suffix.lower() not in WRITABLE_SUFFIXES:
+            target = target.with_name(target.name + ".png")
+        candidate, n = target, 1
+        while candidate.resolve() in taken:
+            n += 1
+            candidate = target.with_name(f"{target.stem}-{n}{target.suffix}")
+        taken.add(candidate.resolve())
+        planned[file] = candidate
+    return planned
+
+
+def check_outputs(paths, output=None, annotate_dir=None, force: bool = False) -> dict[Path, Path]:
+    """Refuse, before any work, every output that could lose data.
+
+    The table (`output`) and the annotated copies may not be an input photo, lie inside a searched
+    folder, or replace an existing file (unless `force`); their folder must exist (the table's) or
+    be creatable (the copies'). Returns the annotated copies' paths (`annotation_paths`).
+
+    Raises:
+        OutputError: naming the path and what to do.
+    """
+    found = _found(paths)
+    inputs = {file.resolve() for file, _ in found}
+    folders = [Path(p).resolve() for p in paths if Path(p).is_dir()]
+
+    def refuse_inside(path: Path, what: str) -> None:
+        resolved = path.resolve()
+        if resolved in inputs:
+            raise OutputError(f"{what} {path} is one of the input photos: choose another path.")
+        for folder in folders:
+            if resolved == folder or folder in resolved.parents:
+                raise OutputError(f"{what} {path} lies inside the searched folder {folder}: "
+                                  "write it elsewhere, so the photos and the results never mix.")
+
+    if output not in (None, "-"):
+        output = Path(output)
+        refuse_inside(output, "The output file")
+        if output.is_dir():
+            raise OutputError(f"The output file {output} is a folder: give a file name.")
+        if not output.resolve().parent.is_dir():
+            raise OutputError(f"The folder of the output file {output} does not exist: create it first.")
+        if output.exists() and not force:
+            raise OutputError(f"The output file {output} exists: use --force to replace it.")
+    if annotate_dir is None:
+        return {}
+    annotate_dir = Path(annotate_dir)
+    if annotate_dir.exists() and not annotate_dir.is_dir():
+        raise OutputError(f"--annotate {annotate_dir} is a file, not a folder.")
+    refuse_inside(annotate_dir, "The --annotate folder")
+    planned = annotation_paths(paths, annotate_dir)
+    for target in planned.values():
+        refuse_inside(target, "An annotated copy")
+    existing = [t for t in planned.values() if t.exists()]
+    if existing and not force:
+        raise OutputError(f"{len(existing)} annotated copies exist already in {annotate_dir} (e.g. {existing[0]}): "
+                          "use --force to replace them, or another folder.")
+    return planned
+
+
+def check_arguments(margin: float | None = None, min_confidence: float = 0.9, batch_size: int = 32) -> None:
+    """Refuse arguments no photo could work with, before anything is loaded."""
+    if margin is not None and not 0 <= margin <= 2:
+        raise ValueError(f"--margin must be between 0 and 2 (the study: 0.4). Received: {margin}")
+    if not 0 < min_confidence <= 1:
+        raise ValueError(f"--min-confidence must be in (0, 1] (MTCNN's confidence). Received: {min_confidence}")
+    if batch_size < 1:
+        raise ValueError(f"--batch-size must be >= 1. Received: {batch_size}")
 
 
 def group_midpoints(names) -> np.ndarray:
@@ -113,6 +205,7 @@ class AgePredictor:
         from agecascade.data.faces import FaceDetector
         from agecascade.models.head import label_space_of
 
+        check_arguments(margin, min_confidence, batch_size)
         self.model_path = str(model)
         self.model = load_model_file(model)
         space = label_space_of(self.model)
@@ -122,8 +215,6 @@ class AgePredictor:
         self.image_size = int(self.model.input_shape[1])
         self.margin = float(margin if margin is not None else self.info.get("margin", DEFAULT_MARGIN))
         self.batch_size = int(batch_size)
-        if self.batch_size < 1:
-            raise ValueError(f"batch_size must be >= 1. Received: batch_size={batch_size}")
         import tensorflow as tf
 
         device = "GPU:0" if tf.config.list_physical_devices("GPU") else "CPU:0"
@@ -132,7 +223,7 @@ class AgePredictor:
     def _faces_of(self, path: Path):
         """(picture, [(box, confidence), ...]) of one file; raises ImageSkip."""
         image = load_rgb(path)
-        faces = self.detector.detect_all(np.asarray(image))
+        faces = self.detector.detect_all(image)  # on a reduced copy; boxes in full-size pixels
         if not faces:
             raise ImageSkip("no_face", f"no face with confidence >= {self.detector.min_confidence}")
         return image, faces
@@ -140,13 +231,15 @@ class AgePredictor:
     def _predict_batch(self, crops: list[np.ndarray]) -> np.ndarray:
         return np.asarray(self.model.predict_on_batch(np.stack(crops).astype("float32")))
 
-    def predict(self, paths, progress: bool | None = None, annotate_dir=None) -> Predictions:
+    def predict(self, paths, progress: bool | None = None, annotate_dir=None, force: bool = False) -> Predictions:
         """Predict the age of every face in `paths` (files and folders).
 
         Args:
             paths: picture files and/or folders (searched recursively).
             progress: show a progress bar (None: only on a terminal).
-            annotate_dir: if given, copies of the pictures with boxes and ages drawn go there.
+            annotate_dir: if given, copies of the pictures with boxes and ages drawn go there
+                (`annotation_paths`); checked first (`check_outputs`), never onto an input.
+            force: replace annotated copies that exist already.
 
         Returns:
             `Predictions`: a table with one row per face (file, face, x1, y1, x2, y2, confidence,
@@ -155,15 +248,22 @@ class AgePredictor:
         """
         from tqdm import tqdm
 
+        planned = check_outputs(paths, None, annotate_dir, force) if annotate_dir is not None else {}
         files = find_images(paths)
         rows, crops, problems, processed = [], [], [], 0
         probabilities: list[np.ndarray] = []
-        pending_annotations = []
+        pending = []  # photos waiting for their faces' ages to be annotated: at most a batch of them
 
         def flush():
             if crops:
                 probabilities.append(self._predict_batch(crops))
                 crops.clear()
+            if pending:  # every pending photo's faces are predicted now: draw them, drop the pictures
+                first = pending[0][2]
+                ages = self._table(rows[first:], [np.concatenate(probabilities)[first:]])
+                for path, image, start, stop in pending:
+                    annotate(image, ages.iloc[start - first:stop - first], planned[path])
+                pending.clear()
 
         for path in tqdm(files, desc="photos", unit="photo", disable=None if progress is None else not progress):
             try:
@@ -180,17 +280,12 @@ class AgePredictor:
                 crops.append(crop_face(image, box, self.margin, self.image_size))
                 rows.append({"file": str(path), "face": k, "x1": box[0], "y1": box[1], "x2": box[2],
                              "y2": box[3], "confidence": round(confidence, 4)})
-                if len(crops) >= self.batch_size:
-                    flush()
-            if annotate_dir is not None:
-                pending_annotations.append((path, image, first_row, len(rows)))
+            if planned:
+                pending.append((path, image, first_row, len(rows)))
+            if len(crops) >= self.batch_size:
+                flush()
         flush()
-        table = self._table(rows, probabilities)
-        if annotate_dir is not None:
-            names = _unique_names([p for p, *_ in pending_annotations])
-            for (path, image, start, stop), name in zip(pending_annotations, names):
-                annotate(image, table.iloc[start:stop], Path(annotate_dir) / name)
-        return Predictions(table, problems, processed)
+        return Predictions(self._table(rows, probabilities), problems, processed)
 
     def _table(self, rows, probabilities) -> pd.DataFrame:
         columns = ["file", "face", "x1", "y1", "x2", "y2", "confidence", "age"]
@@ -208,23 +303,11 @@ class AgePredictor:
         return table[columns]
 
 
-def _unique_names(paths) -> list[str]:
-    """Output file names for annotated copies: the source name, numbered where names repeat."""
-    seen: dict[str, int] = {}
-    names = []
-    for path in paths:
-        name = Path(path).name
-        count = seen.get(name, 0)
-        seen[name] = count + 1
-        names.append(name if count == 0 else f"{Path(path).stem}-{count + 1}{Path(path).suffix}")
-    return names
-
-
 def annotate(image, faces: pd.DataFrame, out_path: Path) -> None:
-    """Write a copy of `image` with each face's box and predicted age drawn on it."""
+    """Draw each face's box and predicted age on `image` (in place: no second full-size copy of a
+    large photo is made) and write it to `out_path`."""
     from PIL import ImageDraw, ImageFont
 
-    image = image.copy()
     draw = ImageDraw.Draw(image)
     width = max(2, round(min(image.size) / 200))
     font = ImageFont.load_default(size=max(12, round(min(image.size) / 25)))
@@ -238,13 +321,11 @@ def annotate(image, faces: pd.DataFrame, out_path: Path) -> None:
                        fill=(255, 40, 40))
         draw.text((face.x1 + width, y + width - (top - face.y1)), label, fill=(255, 255, 255), font=font)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    if out_path.suffix.lower() not in {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}:
-        out_path = out_path.with_suffix(".png")
     image.save(out_path)
 
 
 def predict(paths, model, margin: float | None = None, min_confidence: float = 0.9, batch_size: int = 32,
-            progress: bool | None = None, annotate_dir=None) -> pd.DataFrame:
+            progress: bool | None = None, annotate_dir=None, force: bool = False) -> pd.DataFrame:
     """Ages of every face in the pictures `paths` (files or folders), as a table.
 
     >>> import agecascade
@@ -253,7 +334,9 @@ def predict(paths, model, margin: float | None = None, min_confidence: float = 0
     The files skipped (unreadable, no face) are in `table.attrs["problems"]` and logged.
     See `AgePredictor.predict` for the columns.
     """
-    result = AgePredictor(model, margin, min_confidence, batch_size).predict(paths, progress, annotate_dir)
+    check_arguments(margin, min_confidence, batch_size)
+    check_outputs(paths, None, annotate_dir, force)
+    result = AgePredictor(model, margin, min_confidence, batch_size).predict(paths, progress, annotate_dir, force)
     result.faces.attrs["problems"] = [str(p) for p in result.problems]
     for problem in result.problems:
         log.warning("skipped %s", problem)

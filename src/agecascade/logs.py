@@ -1,10 +1,16 @@
-"""Sending a rule's stderr and Python logging to the rule's log file."""
+"""Sending a rule's stderr and Python logging to the rule's log file.
+
+An error a job stops with is written whole (traceback included) to the rule's log, and as one
+line, `agecascade: <what went wrong> (traceback: <log>)`, to the terminal Snakemake reports to, so
+a user reads what to fix without opening the log.
+"""
 
 from __future__ import annotations
 
 import logging
 import os
 import sys
+import traceback
 from pathlib import Path
 
 
@@ -15,6 +21,7 @@ def log_to(path: str | Path, level: int = logging.INFO) -> None:
     # file descriptors too: TensorFlow's C++ runtime writes to fd 2 directly
     sys.stdout.flush()
     sys.stderr.flush()
+    terminal = os.fdopen(os.dup(2), "w", buffering=1)  # the job's own stderr, before redirection
     os.dup2(handle.fileno(), 1)
     os.dup2(handle.fileno(), 2)
     sys.stderr = handle
@@ -25,3 +32,11 @@ def log_to(path: str | Path, level: int = logging.INFO) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         force=True,
     )
+
+    def report(kind, error, trace):
+        traceback.print_exception(kind, error, trace, file=handle)
+        message = " ".join(str(error).split()) or kind.__name__
+        terminal.write(f"agecascade: {message} (traceback: {path})\n")
+        terminal.flush()
+
+    sys.excepthook = report

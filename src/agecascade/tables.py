@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from agecascade import thesis
+from agecascade.download import redact
 
 
 def _write(table: pd.DataFrame, stem: Path) -> None:
@@ -164,7 +165,8 @@ def provenance(config: dict, workflow_dir: str | Path) -> dict:
     except (OSError, subprocess.CalledProcessError):
         commit, dirty = "unknown", None
     return {"git_commit": commit, "git_dirty": dirty, "python": platform.python_version(),
-            "platform": platform.platform(), "packages": packages, "config": config}
+            "platform": platform.platform(), "packages": packages,
+            "config": json.loads(redact(json.dumps(config, default=str)))}  # no URL credentials
 
 
 def _by_kind(inputs: dict) -> dict[tuple[str, str], dict[str, str]]:

@@ -42,38 +42,74 @@ def parse_age(label: str, policy: str = "strict") -> int | None:
     return int(min(range(len(distances)), key=distances.__getitem__))
 
 
+FOLD_COLUMNS = ("user_id", "original_image", "face_id", "age", "gender")
+
+
+def read_fold_file(path: Path) -> tuple[list[dict], list[dict]]:
+    """The rows of one `fold_<k>_data.txt`, read strictly: tab-separated, no quoting (the format
+    has none: a stray `"` is an ordinary character and never joins lines), one row per line.
+
+    Returns:
+        (rows, malformed): a dict per well-formed line, and `{file, line, reason}` for each line
+        whose field count differs from the header's (counted and skipped, never fatal).
+
+    Raises:
+        ValueError: the header lacks a column the workflow needs (naming the file).
+    """
+    lines = Path(path).read_text(encoding="utf-8", errors="replace").splitlines()
+    header = lines[0].split("\t") if lines else []
+    missing = [c for c in FOLD_COLUMNS if c not in header]
+    if missing:
+        raise ValueError(f"{path}: the header has no column {missing} (expected the tab-separated columns "
+                         f"{', '.join(FOLD_COLUMNS)}, ... of Adience's fold files).")
+    rows, malformed = [], []
+    for number, line in enumerate(lines[1:], start=2):
+        if not line.strip():
+            continue
+        fields = line.split("\t")
+        if len(fields) != len(header):
+            malformed.append({"file": str(path), "line": number,
+                              "reason": f"malformed_line: {len(fields)} fields, the header has {len(header)}"})
+            continue
+        rows.append(dict(zip(header, fields)))
+    return rows, malformed
+
+
 def read_adience(root: Path, policy: str = "strict"):
     """Parse the five Adience fold files in `root` (beside the `aligned/` folder).
 
     Returns:
         (records, dropped): one row per labelled face (source, path, subject = user_id,
-        age_group, fold, gender) and the count of rows dropped for their age label.
+        age_group, fold, gender) and the count of rows dropped per reason (age label, malformed
+        line). `records.attrs["skipped"]` lists each malformed line (file, line number, reason).
     """
     aligned = root / "aligned"
-    rows, dropped = [], {"age_label_dropped": 0}
+    if not aligned.is_dir():
+        raise FileNotFoundError(f"Adience pictures {aligned} not found beside the fold files.")
+    rows, dropped, skipped = [], {"age_label_dropped": 0, "malformed_line": 0}, []
     for fold in range(N_FOLDS):
-        table = pd.read_csv(
-            root / f"fold_{fold}_data.txt", sep="\t", dtype=str, keep_default_na=False
-        )
-        for row in table.itertuples(index=False):
-            group = parse_age(row.age, policy)
+        lines, malformed = read_fold_file(root / f"fold_{fold}_data.txt")
+        dropped["malformed_line"] += len(malformed)
+        skipped.extend(malformed)
+        for row in lines:
+            group = parse_age(row["age"], policy)
             if group is None:
                 dropped["age_label_dropped"] += 1
                 continue
-            source = f"aligned/{row.user_id}/landmark_aligned_face.{row.face_id}.{row.original_image}"
+            source = f"aligned/{row['user_id']}/landmark_aligned_face.{row['face_id']}.{row['original_image']}"
             rows.append(
                 {
                     "source": source,
                     "path": str(root / source),
-                    "subject": row.user_id,
+                    "subject": row["user_id"],
                     "age_group": group,
                     "fold": fold,
-                    "gender": row.gender if row.gender in ("f", "m") else "",
+                    "gender": row["gender"] if row["gender"] in ("f", "m") else "",
                 }
             )
-    if not aligned.is_dir():
-        raise FileNotFoundError(f"Adience pictures {aligned} not found beside the fold files.")
-    return pd.DataFrame(rows), dropped
+    records = pd.DataFrame(rows)
+    records.attrs["skipped"] = skipped
+    return records, dropped
 
 
 def looks_like_root(path: Path) -> bool:

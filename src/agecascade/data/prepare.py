@@ -87,7 +87,7 @@ def process_picture(task: tuple[str, tuple | None]) -> tuple[str, np.ndarray | N
         image = load_rgb(path)
     except ImageSkip as skip:
         return skip.reason, None, {}
-    found = _state["detector"].detect(np.asarray(image))
+    found = _state["detector"].detect(image)  # on a reduced copy; the crop comes from the full picture
     if found is None:
         if options.no_face == "drop":
             return "no_face_detected", None, {}
@@ -116,14 +116,19 @@ def _pool(options: PrepareOptions, threads: int):
 def read_records(dataset: str, roots: list[Path], label_policy: str = "strict", cleaning: dict | None = None):
     """Find the dataset's layout under `roots` and parse it: (records, dropped)."""
     if dataset == "imdb":
-        root = find_in_roots(roots, lambda p: (p / "imdb.mat").is_file())
+        root = find_in_roots(roots, lambda p: (p / "imdb.mat").is_file(),
+                             expected="a folder holding imdb.mat beside the <NN>/ picture folders (imdb_crop/)")
         return imdb.read_imdb(root, **(cleaning or {}))
     if dataset == "agedb":
-        return agedb.read_agedb(find_in_roots(roots, agedb.looks_like_root))
+        return agedb.read_agedb(find_in_roots(roots, agedb.looks_like_root,
+                                              expected="a folder of <id>_<name>_<age>_<gender>.jpg pictures"))
     if dataset == "fgnet":
-        return fgnet.read_fgnet(find_in_roots(roots, fgnet.looks_like_root))
+        return fgnet.read_fgnet(find_in_roots(roots, fgnet.looks_like_root,
+                                              expected="a folder of <NNN>A<yy>.JPG pictures (FGNET/images/)"))
     if dataset == "adience":
-        return adience.read_adience(find_in_roots(roots, adience.looks_like_root), label_policy)
+        return adience.read_adience(find_in_roots(roots, adience.looks_like_root,
+                                                  expected="fold_0_data.txt ... fold_4_data.txt beside aligned/"),
+                                    label_policy)
     raise ValueError(f"Unknown dataset. Received: dataset={dataset!r}")
 
 
@@ -158,11 +163,12 @@ def check_padding(summary: dict, dataset: str, final: bool) -> None:
 
 
 def write_faces(records, options: PrepareOptions, store_path: Path, manifest_path: Path,
-                threads: int = 1, attrs: dict | None = None, dataset: str = "") -> tuple[dict, dict]:
+                threads: int = 1, attrs: dict | None = None, dataset: str = "") -> tuple[dict, dict, list]:
     """Process `records` into the face store and manifest.
 
     Returns:
-        Skip counts per reason, and the padding summary (`padding_summary`).
+        Skip counts per reason, the padding summary (`padding_summary`), and the skipped pictures
+        (`{source, reason}` each).
 
     Raises:
         PaddingError: too many crops are mostly padding (`check_padding`).
@@ -172,6 +178,7 @@ def write_faces(records, options: PrepareOptions, store_path: Path, manifest_pat
     boxes = records["box"] if "box" in records else [None] * len(records)
     tasks = list(zip(records["path"], boxes))
     skipped: dict[str, int] = {}
+    skipped_files: list[dict] = []
     paddings: list[float] = []
     manifest_path.parent.mkdir(parents=True, exist_ok=True)
     pool = _pool(options, threads)  # before any file is open, so workers inherit none
@@ -185,6 +192,7 @@ def write_faces(records, options: PrepareOptions, store_path: Path, manifest_pat
             for row, (status, face, fields) in zip(records.to_dict("records"), results):
                 if status != "ok":
                     skipped[status] = skipped.get(status, 0) + 1
+                    skipped_files.append({"source": row["source"], "reason": status})
                     continue
                 store.append(face)
                 writer.writerow({**{k: row.get(k, "") for k in MANIFEST_COLUMNS}, **fields})
@@ -196,7 +204,7 @@ def write_faces(records, options: PrepareOptions, store_path: Path, manifest_pat
             pool.terminate()
     padding = padding_summary(paddings)
     check_padding(padding, dataset, final=True)
-    return skipped, padding
+    return skipped, padding, skipped_files
 
 
 def prepare_dataset(dataset: str, marker: str | Path, store_path: str | Path,
@@ -220,7 +228,7 @@ def prepare_dataset(dataset: str, marker: str | Path, store_path: str | Path,
     started = time.perf_counter()
     records, dropped = read_records(dataset, read_marker(marker), label_policy, cleaning)
     n_parsed = len(records)
-    skipped, padding = write_faces(records, options, Path(store_path), Path(manifest_path), threads,
+    skipped, padding, skipped_files = write_faces(records, options, Path(store_path), Path(manifest_path), threads,
                                    attrs={"dataset": dataset, "margin": options.margin,
                                           "detector": options.detector}, dataset=dataset)
     kept = n_parsed - sum(skipped.values())
@@ -231,6 +239,9 @@ def prepare_dataset(dataset: str, marker: str | Path, store_path: str | Path,
         "thesis": thesis.DATASET_COUNTS.get(dataset, {}).get("text"),
         "dropped": {**{k: v for k, v in dropped.items() if v}, **skipped},
         "padding": padding,
+        # every picture or label line that was skipped, with its reason (the metadata cleaning of
+        # IMDB is only counted: its rules are in imdb.mat for anyone to recompute)
+        "skipped_files": records.attrs.get("skipped", []) + skipped_files,
         "options": options.__dict__,
         "threads": threads,
         "seconds": round(time.perf_counter() - started, 2),

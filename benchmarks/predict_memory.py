@@ -1,0 +1,64 @@
+"""Peak memory (RSS) of `agecascade predict --annotate` on one 1, 12 and 100 megapixel photo.
+
+Each photo is scikit-image's astronaut scaled up (one face, JPEG). Each run is its own process
+(`agecascade predict` as a user runs it, with a VGG16 age model at 224 px, random weights), whose
+peak resident memory the kernel reports (`ru_maxrss` of the child). Target: under 1.5 GB for all
+three, model included. Also prints the run's wall time and the face it found.
+
+Usage: python benchmarks/predict_memory.py [--megapixels 1 12 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+RUN = """
+import resource, sys
+from agecascade import cli
+code = cli.main(sys.argv[1:])
+print("MAXRSS_KB", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--megapixels", type=float, nargs="+", default=[1, 12, 100])
+    args = parser.parse_args()
+
+    from PIL import Image
+    from skimage import data
+
+    from agecascade.models import build_age_model
+
+    tmp = Path(tempfile.mkdtemp())
+    model = tmp / "vgg16-224.keras"
+    build_age_model("vgg16", list(range(0, 70)), input_shape=(224, 224, 3), seed=0).save(model)
+    results = []
+    for megapixels in args.megapixels:
+        side = int((megapixels * 1e6) ** 0.5)
+        photo = tmp / f"photo-{megapixels:g}mp.jpg"
+        Image.fromarray(data.astronaut()).resize((side, side), Image.Resampling.BILINEAR).save(photo, quality=90)
+        start = time.perf_counter()
+        run = subprocess.run([sys.executable, "-c", RUN, "predict", str(photo), "--model", str(model),
+                              "--annotate", str(tmp / f"annotated-{megapixels:g}"), "--no-progress"],
+                             capture_output=True, text=True)
+        seconds = time.perf_counter() - start
+        peak_kb = int(next(line.split()[1] for line in run.stderr.splitlines() if line.startswith("MAXRSS_KB")))
+        results.append({"megapixels": round(side * side / 1e6, 1), "side": side, "exit": run.returncode,
+                        "faces": max(0, len(run.stdout.strip().splitlines()) - 1),
+                        "peak_rss_mb": round(peak_kb / 1024), "under_1_5_gb": peak_kb / 1024 < 1536,
+                        "seconds": round(seconds, 1)})
+    print(json.dumps(results, indent=2))
+    print(f"children's peak RSS (all runs): {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
