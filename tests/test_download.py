@@ -224,6 +224,7 @@ def test_url_credentials_are_used_but_written_nowhere(tmp_path, http_server, cap
     for text in written:
         assert "s3cr3t-pw" not in text and "reviewer:" not in text
     assert f"http://***@{host}/adience.tar.gz" in marker["files"][0]["source"]
+    assert f"download http://***@{host}/adience.tar.gz: 0 / 0 MB (100.0 %)" in caplog.text  # progress, MB
     # an error names the file, never the password
     with pytest.raises(SourceError) as error:
         download_dataset("adience", {"source": f"http://reviewer:s3cr3t-pw@{host}/missing.tar.gz"},

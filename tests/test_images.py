@@ -141,3 +141,24 @@ def test_pictures_over_the_pixel_budget_are_skipped_before_decoding(tmp_path, mo
     with pytest.raises(ImageSkip) as skip:
         load_rgb(path)
     assert skip.value.reason == "too_large"
+
+
+def test_progress_lines_are_rate_limited_and_say_rate_and_eta(caplog):
+    import logging
+
+    from agecascade.logs import Progress
+
+    clock = iter([10.0, 31.0, 45.0, 70.0, 71.0])
+    progress = Progress("pictures", 1000, "prepare imdb", every=30)
+    progress._clock = lambda: next(clock)
+    progress.started = progress._last = 0.0
+    caplog.set_level(logging.INFO)
+    for _ in range(4):  # at 10, 31, 45, 70 s
+        progress.update(100, "kept 90")
+    progress.update(0, "kept 360", final=True)
+    lines = [r.getMessage() for r in caplog.records]
+    assert lines == [
+        "prepare imdb: 200 / 1,000 pictures (20.0 %), ETA 2 min, 6.5 pictures/s, kept 90",
+        "prepare imdb: 400 / 1,000 pictures (40.0 %), ETA 105 s, 5.7 pictures/s, kept 90",
+        "prepare imdb: 400 / 1,000 pictures (40.0 %), ETA 107 s, 5.6 pictures/s, kept 360",
+    ]

@@ -147,6 +147,51 @@ def test_large_photos_are_detected_on_a_reduced_copy_and_boxes_map_back(astronau
     assert confidence > 0.9
 
 
+def test_paths_from_a_list_file_or_stdin(capsys, monkeypatch, tmp_path, astronaut, age_model):
+    import io
+
+    (tmp_path / "list.txt").write_text(f"{astronaut}\n\n{tmp_path / 'missing.jpg'}\n")
+    code, out, err = _run(capsys, "predict", "--from-list", tmp_path / "list.txt", "--model", age_model)
+    assert code == 0 and len(pd.read_csv(io.StringIO(out))) == 1 and "missing.jpg: missing_file" in err
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"{astronaut}\n"))
+    code, out, err = _run(capsys, "predict", "--from-list", "-", "--model", age_model)
+    assert code == 0 and pd.read_csv(io.StringIO(out))["file"].tolist() == [str(astronaut)]
+    code, _, err = _run(capsys, "predict", "--model", age_model)
+    assert code == 2 and "no photos given" in err
+
+
+def test_a_killed_run_keeps_the_rows_it_wrote(tmp_path, astronaut, age_model):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for i in range(40):
+        (photos / f"p{i:02d}.jpg").write_bytes(astronaut.read_bytes())
+    out = tmp_path / "faces.csv"
+    agecascade = Path(sys.executable).with_name("agecascade")
+    run = subprocess.Popen([str(agecascade), "predict", "--from-list", "-", "--model", str(age_model), "-o", str(out),
+                            "--batch-size", "1"], stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           start_new_session=True)
+    run.stdin.write("".join(f"{p}\n" for p in sorted(photos.iterdir())))
+    run.stdin.close()
+    deadline = time.time() + 300
+    while time.time() < deadline and run.poll() is None:
+        if out.exists() and len(out.read_text().splitlines()) >= 4:  # header + 3 rows
+            break
+        time.sleep(0.05)
+    assert run.poll() is None, "finished before it could be killed: " + run.stderr.read()[-2000:]
+    os.killpg(run.pid, signal.SIGKILL)
+    run.wait()
+    table = pd.read_csv(out)
+    assert 3 <= len(table) < 40 and table["age"].notna().all()  # every row written is whole
+    assert table["file"].tolist() == [str(photos / f"p{i:02d}.jpg") for i in range(len(table))]
+
+
 def test_nothing_processable_exits_non_zero(capsys, tmp_path, age_model):
     (tmp_path / "x.jpg").write_text("no")
     code, out, err = _run(capsys, "predict", tmp_path / "x.jpg", tmp_path / "missing.jpg",

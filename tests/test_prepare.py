@@ -25,7 +25,10 @@ def _prepare(tmp_path, dataset, root, options, **kwargs):
     return report, manifest, images
 
 
-def test_imdb_store_manifest_and_report_agree(synthetic, tmp_path):
+def test_imdb_store_manifest_and_report_agree(synthetic, tmp_path, caplog):
+    import logging
+
+    caplog.set_level(logging.INFO)
     root, kinds = synthetic
     report, manifest, images = _prepare(
         tmp_path, "imdb", root / "imdb", PrepareOptions(image_size=32, detector="none"), threads=2
@@ -44,6 +47,10 @@ def test_imdb_store_manifest_and_report_agree(synthetic, tmp_path):
     assert set(manifest["detector"]) == {"none"}
     assert report["padding"]["faces"] == report["kept"] and report["padding"]["mostly_padding"] == 0
     assert "171,858" in report["thesis"]  # kept count beside the thesis'
+    # progress in the log: pictures done / total, rate, faces kept
+    total = report["kept"] + report["dropped"]["corrupt_image"] + report["dropped"]["missing_file"]
+    assert f"prepare imdb: {total} / {total} pictures (100.0 %)" in caplog.text
+    assert f"kept {report['kept']}" in caplog.text
     # the crop is centred on the face: the picture's background is noise around a flat colour,
     # the face patch is not; the middle of every crop must be face, so far from uniform
     assert images[:, 12:20, 12:20].std(axis=(1, 2, 3)).min() > 5

@@ -2,9 +2,11 @@
 
 The cluster is installed from Debian's packages and started by tests/slurm/start-slurm.sh, with a
 `cpu` and a `gpu` partition and a fake GPU, and stopped by the PIDs of its daemons at the end. The
-project's profile is installed as the user's `slurm` profile in a temporary XDG config folder, with
-this test cluster's overrides, and the demo config runs through it: the FG-NET preparation (a
-CPU-heavy rule), three fold trainings (GPU rule) and their evaluation. Then one fold is forced.
+command is the one a user types in the repository root, `snakemake --profile slurm` (the
+project's profile, found as ./slurm, nothing installed), with the demo config, in a working folder
+of its own, plus only what this test cluster lacks: an accounting database (status from squeue)
+and time (4 jobs at a time, no retries, short waits). It runs the FG-NET preparation (a CPU-heavy
+rule), three fold trainings (GPU rule) and their evaluation. Then one fold is forced.
 
 Skips only where SLURM cannot be installed (not root, or no apt-get); never with CI=true.
 Run alone: `make test-slurm`.
@@ -21,7 +23,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 
 pytestmark = [pytest.mark.slow, pytest.mark.slurm]
 
@@ -60,33 +61,15 @@ def cluster():
             assert not pidfile.exists(), f"{pidfile} left behind"
 
 
-def _install_profile(repo: Path, xdg: Path) -> Path:
-    """The project's profile as the user's `slurm` profile, with this test cluster's overrides."""
-    profile = yaml.safe_load((repo / "profiles/slurm/config.yaml").read_text())
-    assert profile["executor"] == "slurm"
-    profile.update({
-        "jobs": 4,
-        "latency-wait": 5,
-        "retries": 0,  # a failure here is a test failure, not something to retry
-        "slurm-status-command": "squeue",  # no accounting database on the test cluster
-        "slurm-init-seconds-before-status-checks": 5,
-        "default-resources": {**profile["default-resources"], "mem_mb": 1000, "runtime": 20},
-    })
-    # the test node has 2 CPUs and ~24 GB: the paper-sized requests of the rules do not fit
-    for rule in ("train_fold", "train_fold_kept"):
-        profile["set-resources"][rule].update({"cpus_per_task": 1, "mem_mb": 4000, "runtime": 20})
-    profile["set-resources"]["prepare"].update({"mem_mb": 4000, "runtime": 20})
-    folder = xdg / "snakemake" / "slurm"
-    folder.mkdir(parents=True)
-    (folder / "config.yaml").write_text(yaml.safe_dump(profile, sort_keys=False))
-    return folder
-
-
-def _snakemake(repo, workdir, xdg, *args):
-    command = [sys.executable, "-m", "snakemake", "--profile", "slurm", "-s", str(repo / "Snakefile"), *args,
+def _snakemake(repo, workdir, *args):
+    snakemake = Path(sys.executable).with_name("snakemake")
+    command = [str(snakemake), "--profile", "slurm", "--directory", str(workdir), *args,
+               # what the test cluster lacks: accounting (sacct), and time
+               "--slurm-status-command", "squeue", "--slurm-init-seconds-before-status-checks", "5",
+               "--jobs", "4", "--retries", "0", "--latency-wait", "5",
                "--configfile", str(repo / "config.yaml"), str(repo / "config.demo.yaml"), str(workdir / "folds.yaml")]
-    env = {**os.environ, "XDG_CONFIG_HOME": str(xdg), "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
-    return subprocess.run(command, cwd=workdir, env=env, capture_output=True, text=True, timeout=1500)
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    return subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True, timeout=1500)
 
 
 def _submissions(output: str) -> list[tuple[str, str]]:
@@ -96,14 +79,14 @@ def _submissions(output: str) -> list[tuple[str, str]]:
 
 
 def test_snakemake_profile_slurm_runs_the_demo_through_sbatch_and_reruns_one_fold(repo, tmp_path, cluster):
-    workdir, xdg = tmp_path / "run", tmp_path / "xdg"
+    workdir = tmp_path / "run"
     workdir.mkdir()
-    _install_profile(repo, xdg)
     (workdir / "folds.yaml").write_text("benchmarks:\n  fgnet:\n    run_folds: [1, 2, 3]\n")
 
-    result = _snakemake(repo, workdir, xdg, TARGET)
+    result = _snakemake(repo, workdir, TARGET)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-6000:]
+    assert "Using profiles slurm" in output  # ./slurm, the project's profile
     submitted = _submissions(output)
     rules = sorted(rule for rule, _ in submitted)
     # every cluster job went through sbatch; download, splits and evaluate are local rules
@@ -124,13 +107,15 @@ def test_snakemake_profile_slurm_runs_the_demo_through_sbatch_and_reruns_one_fol
         gpu = rule.startswith("train_fold")
         assert f"Partition={'gpu' if gpu else 'cpu'}" in record, record
         assert ("gres/gpu=1" in record or "gres:gpu:1" in record) == gpu, record
+        if gpu:  # the rule's own request (cpus_per_task=4, 16 GB), not a test override
+            assert "NumCPUs=4" in record and re.search(r"mem=16000M|MinMemoryNode=16000M", record), record
     metrics = pd.read_csv(workdir / TARGET, dtype={"fold": str})
     assert list(metrics["fold"]) == ["1", "2", "3", "summary"] and metrics["mae"].notna().all()
     assert (workdir / f"results/fgnet/{VARIANT}/fold1/model.keras").is_file()
 
     forced = f"results/fgnet/{VARIANT}/fold2/predictions.csv"
     before = {k: (workdir / f"results/fgnet/{VARIANT}/fold{k}/predictions.csv").stat().st_mtime for k in (1, 3)}
-    again = _snakemake(repo, workdir, xdg, TARGET, "--forcerun", forced)
+    again = _snakemake(repo, workdir, TARGET, "--forcerun", forced)
     output = again.stdout + again.stderr
     assert again.returncode == 0, output[-6000:]
     assert [rule for rule, _ in _submissions(output)] == ["train_fold"]  # only that fold was resubmitted

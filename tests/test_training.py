@@ -72,7 +72,10 @@ def _data(store, values, batch_size=16):
 
 
 @pytest.mark.parametrize("frozen", [True, False])
-def test_mode_a_trains_only_the_head_modes_b_c_everything(store, tmp_path, frozen):
+def test_mode_a_trains_only_the_head_modes_b_c_everything(store, tmp_path, frozen, caplog):
+    import logging
+
+    caplog.set_level(logging.INFO)
     values = np.unique(pd.read_csv(store / "split.csv")["label"])
     model = initial_model("vgg16", None, values, frozen=frozen, image_size=32, seed=1)
     backbone_before = [np.array(w) for w in model.get_layer("backbone").weights]
@@ -84,6 +87,9 @@ def test_mode_a_trains_only_the_head_modes_b_c_everything(store, tmp_path, froze
     assert changed is (not frozen)
     assert not np.array_equal(head_before, np.array(model.get_layer("fc1").kernel))
     assert list(history.columns[:1]) == ["epoch"] and len(history) == 1 and "val_loss" in history
+    # one progress line per epoch: losses, learning rate, faces/s, the job's ETA
+    assert re.search(r"epoch 1/1: .*loss [\d.]+.*val_loss [\d.]+, learning rate 0.001, [\d.]+ faces/s, job ETA 0 s",
+                     caplog.text), caplog.text
 
 
 TRAIN = """

@@ -1,6 +1,7 @@
 """The workflow as users run it: dry runs on the paper config, and the demo's data stage."""
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -202,6 +203,8 @@ def test_demo_runs_the_regression_with_auto_sklearn_and_writes_table5(demo):
         assert description["crashed"] == 0, (ensemble, description["crash_messages"])
         assert description["configurations_tried"] >= 2 and description["test_faces"] == 10
         assert abs(sum(m["weight"] for m in description["models"]) - 1) < 1e-6, description["models"]
+    log = (demo / "logs/regress_fold/vgg16-imdb-agedb-last/fold1.log").read_text()
+    assert re.search(r"auto-sklearn: \d+ configurations tried, best validation R2", log), log[-2000:]
     predictions = pd.read_csv(demo / "results/regression/vgg16-imdb-agedb-last/fold1.csv")
     assert set(predictions["subject"]) == {1}  # fitted on the other subjects, predicting subject 1
     assert len(list((demo / "results/regression").glob("*/fold*.ensemble.json"))) == 5  # 5 sets x fold 1

@@ -2,6 +2,7 @@
 
     agecascade predict photos/ me.jpg --model results/models/vgg16/imdb-agedb.keras --annotate out/
     agecascade info results/models/vgg16/imdb-agedb.keras
+    agecascade export results/models/vgg16/imdb-agedb.keras age.onnx --format onnx
 
 Exit codes: 0 when at least one photo was processed (files that could not be are reported on
 stderr), 1 when none could be, 2 for a model file that cannot be used, bad arguments, or an output
@@ -22,9 +23,12 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     predict = commands.add_parser("predict", help="predict the age of every face in photos")
-    predict.add_argument("paths", nargs="+", help="picture files and/or folders (searched recursively)")
+    predict.add_argument("paths", nargs="*", help="picture files and/or folders (searched recursively)")
+    predict.add_argument("--from-list", metavar="FILE",
+                         help="also read picture paths from FILE, one per line ('-': standard input)")
     predict.add_argument("--model", "-m", required=True, help="a .keras model written by the workflow")
-    predict.add_argument("--format", choices=("csv", "json"), default="csv", help="output table format")
+    predict.add_argument("--format", choices=("csv", "json"), default="csv",
+                         help="output table format (csv is written as it goes; json at the end)")
     predict.add_argument("--output", "-o", default="-", help="output file (default: stdout)")
     predict.add_argument("--annotate", metavar="DIR", help="write copies of the photos with boxes and ages")
     predict.add_argument("--batch-size", type=int, default=32, help="faces per model call (default 32)")
@@ -37,7 +41,23 @@ def _parser() -> argparse.ArgumentParser:
 
     info = commands.add_parser("info", help="describe a trained model")
     info.add_argument("model", help="a .keras model written by the workflow")
+
+    export = commands.add_parser("export", help="write a model that runs without agecascade (SavedModel, ONNX)")
+    export.add_argument("model", help="a .keras model written by the workflow")
+    export.add_argument("output", help="the SavedModel folder or the .onnx file to write")
+    export.add_argument("--format", choices=("savedmodel", "onnx"), required=True)
+    export.add_argument("--force", action="store_true", help="replace an existing output")
     return parser
+
+
+def _read_list(source: str) -> list[str]:
+    """Picture paths from a list file or standard input ('-'): one per line, blank lines ignored."""
+    handle = sys.stdin if source == "-" else open(source)
+    try:
+        return [line.strip() for line in handle if line.strip()]
+    finally:
+        if handle is not sys.stdin:
+            handle.close()
 
 
 def _quiet_tensorflow() -> None:
@@ -58,6 +78,16 @@ def main(argv=None) -> int:
         to_json,
     )
 
+    if args.command == "export":
+        from agecascade.export import ExportError, export_model
+
+        try:
+            print(to_json(export_model(args.model, args.format, args.output, args.force)))
+        except (FileNotFoundError, ModelFileError, ExportError) as error:
+            print(f"agecascade export: {error}", file=sys.stderr)
+            return 2
+        return 0
+
     if args.command == "info":
         try:
             print(to_json(model_info(args.model)))
@@ -67,23 +97,45 @@ def main(argv=None) -> int:
         return 0
 
     try:  # arguments and output locations first: nothing is loaded or processed for a bad call
+        paths = list(args.paths) + (_read_list(args.from_list) if args.from_list else [])
+        if not paths:
+            raise ValueError("no photos given: name files or folders, or --from-list FILE")
         check_arguments(args.margin, args.min_confidence, args.batch_size)
-        check_outputs(args.paths, args.output, args.annotate, args.force)
+        check_outputs(paths, args.output, args.annotate, args.force)
         predictor = AgePredictor(args.model, args.margin, args.min_confidence, args.batch_size)
     except (FileNotFoundError, ModelFileError, OutputError, ValueError) as error:
         print(f"agecascade predict: {error}", file=sys.stderr)
         return 2
-    result = predictor.predict(args.paths, progress=False if args.no_progress else None,
-                               annotate_dir=args.annotate, force=args.force)
-    faces = result.faces
-    text = faces.to_json(orient="records", indent=2) if args.format == "json" else faces.to_csv(index=False)
-    if args.output == "-":
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    progress = False if args.no_progress or args.from_list == "-" else None
+    if args.format == "csv":  # rows are written as their batch is predicted: a killed run keeps them
+        out = sys.stdout if args.output == "-" else open(args.output, "w", newline="")
+        written = {"faces": 0}
+
+        def write(table):
+            table.to_csv(out, index=False, header=written["faces"] == 0)
+            out.flush()
+            written["faces"] += len(table)
+
+        try:
+            result = predictor.predict(paths, progress=progress, annotate_dir=args.annotate, force=args.force,
+                                       on_rows=write)
+            if not written["faces"]:
+                write(result.faces)  # the header alone
+        finally:
+            if out is not sys.stdout:
+                out.close()
+        count = written["faces"]
     else:
-        partial = Path(f"{args.output}.partial")
-        partial.write_text(text)
-        partial.replace(args.output)
-    print(f"agecascade predict: {len(faces)} face(s) in {result.processed} photo(s); "
+        result = predictor.predict(paths, progress=progress, annotate_dir=args.annotate, force=args.force)
+        text = result.faces.to_json(orient="records", indent=2)
+        if args.output == "-":
+            sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        else:
+            partial = Path(f"{args.output}.partial")
+            partial.write_text(text)
+            partial.replace(args.output)
+        count = len(result.faces)
+    print(f"agecascade predict: {count} face(s) in {result.processed} photo(s); "
           f"{len(result.problems)} file(s) skipped", file=sys.stderr)
     for problem in result.problems:
         print(f"  skipped {problem}", file=sys.stderr)

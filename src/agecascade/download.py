@@ -144,6 +144,33 @@ def _copy_downloader(url: str, output_file, pooch_obj=None, check_only: bool = F
             shutil.copyfileobj(handle, output_file)
 
 
+class DownloadProgress:
+    """pooch's progress bar interface (`total`, `update`, `reset`, `close`) writing log lines: MB
+    done / total, rate and ETA, at most one every 30 seconds."""
+
+    def __init__(self, label: str):
+        from agecascade.logs import Progress
+
+        self._progress = None
+        self._factory = lambda total: Progress("MB", total, f"download {label}")
+        self.total = None
+
+    def reset(self):  # pooch calls it at the start and again before its final update(total)
+        if self._progress is None:
+            self._progress = self._factory(self.total / 1e6 if self.total else None)
+        else:
+            self._progress.done = 0.0
+
+    def update(self, chunk_bytes):
+        if self._progress is None:
+            self.reset()
+        self._progress.update(chunk_bytes / 1e6)
+
+    def close(self):
+        if self._progress is not None:
+            self._progress.update(0, final=True)
+
+
 def _credentials(source: Source) -> tuple[str, str] | None:
     _, from_url = source.split_userinfo()
     if source.auth_env is None:
@@ -171,7 +198,8 @@ def fetch(source: Source, downloads_dir: Path) -> Path:
     if source.is_remote or source.scheme == "file":
         downloader = _copy_downloader
         if source.is_remote:
-            downloader = pooch.HTTPDownloader(auth=_credentials(source), progressbar=False)
+            downloader = pooch.HTTPDownloader(auth=_credentials(source), progressbar=DownloadProgress(source.shown),
+                                             chunk_size=1 << 20)
             if source.scheme in ("ftp", "sftp"):
                 downloader = None  # pooch picks its FTP/SFTP downloader
         downloads_dir.mkdir(parents=True, exist_ok=True)

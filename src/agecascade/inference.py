@@ -231,7 +231,8 @@ class AgePredictor:
     def _predict_batch(self, crops: list[np.ndarray]) -> np.ndarray:
         return np.asarray(self.model.predict_on_batch(np.stack(crops).astype("float32")))
 
-    def predict(self, paths, progress: bool | None = None, annotate_dir=None, force: bool = False) -> Predictions:
+    def predict(self, paths, progress: bool | None = None, annotate_dir=None, force: bool = False,
+                on_rows=None) -> Predictions:
         """Predict the age of every face in `paths` (files and folders).
 
         Args:
@@ -240,6 +241,9 @@ class AgePredictor:
             annotate_dir: if given, copies of the pictures with boxes and ages drawn go there
                 (`annotation_paths`); checked first (`check_outputs`), never onto an input.
             force: replace annotated copies that exist already.
+            on_rows: if given, called with each batch's rows (a table) as soon as they are
+                predicted, and the rows are not kept (`Predictions.faces` is then empty): for runs
+                over millions of photos that write as they go.
 
         Returns:
             `Predictions`: a table with one row per face (file, face, x1, y1, x2, y2, confidence,
@@ -251,19 +255,23 @@ class AgePredictor:
         planned = check_outputs(paths, None, annotate_dir, force) if annotate_dir is not None else {}
         files = find_images(paths)
         rows, crops, problems, processed = [], [], [], 0
-        probabilities: list[np.ndarray] = []
+        tables: list[pd.DataFrame] = []
         pending = []  # photos waiting for their faces' ages to be annotated: at most a batch of them
 
         def flush():
-            if crops:
-                probabilities.append(self._predict_batch(crops))
-                crops.clear()
-            if pending:  # every pending photo's faces are predicted now: draw them, drop the pictures
-                first = pending[0][2]
-                ages = self._table(rows[first:], [np.concatenate(probabilities)[first:]])
-                for path, image, start, stop in pending:
-                    annotate(image, ages.iloc[start - first:stop - first], planned[path])
-                pending.clear()
+            # every row not yet predicted has its crop in `crops`: one batch predicts them all
+            if not crops:
+                return
+            table = self._table(rows, [self._predict_batch(crops)])
+            crops.clear()
+            for path, image, start, stop in pending:  # draw, write and drop the pictures
+                annotate(image, table.iloc[start:stop], planned[path])
+            pending.clear()
+            rows.clear()
+            if on_rows is not None:
+                on_rows(table)
+            else:
+                tables.append(table)
 
         for path in tqdm(files, desc="photos", unit="photo", disable=None if progress is None else not progress):
             try:
@@ -285,7 +293,8 @@ class AgePredictor:
             if len(crops) >= self.batch_size:
                 flush()
         flush()
-        return Predictions(self._table(rows, probabilities), problems, processed)
+        faces = pd.concat(tables, ignore_index=True) if tables else self._table([], [])
+        return Predictions(faces, problems, processed)
 
     def _table(self, rows, probabilities) -> pd.DataFrame:
         columns = ["file", "face", "x1", "y1", "x2", "y2", "confidence", "age"]

@@ -110,6 +110,29 @@ def excluded_components(n_rows: int, n_features: int) -> dict:
     return {}
 
 
+class TrialLog:
+    """auto-sklearn's trials callback: a log line at most every 30 seconds with the configurations
+    tried so far, the best validation score (R^2, auto-sklearn's regression metric) and the time
+    left, so a user tailing the log sees the search move."""
+
+    def __init__(self, every: float = 30.0):
+        self.every, self.tried, self.best_cost, self._last = every, 0, float("inf"), 0.0
+
+    def __call__(self, smbo, run_info, result, time_left):
+        import time
+
+        self.tried += 1
+        cost = float(getattr(result, "cost", float("inf")))
+        self.best_cost = min(self.best_cost, cost)
+        now = time.monotonic()
+        if now - self._last >= self.every:
+            self._last = now
+            best = f"{1 - self.best_cost:.4f}" if np.isfinite(self.best_cost) else "none yet"
+            log.info("auto-sklearn: %d configurations tried, best validation R2 %s, %.0f s left", self.tried, best,
+                     time_left)
+        return None
+
+
 def fit_predict(x_train, y_train, x_test, settings: AutoSklearnSettings, tmp_folder, n_jobs: int = 1):
     """Fit auto-sklearn on (x_train, y_train), predict x_test. Returns (predictions, ensemble description)."""
     from autosklearn.regression import AutoSklearnRegressor
@@ -129,6 +152,7 @@ def fit_predict(x_train, y_train, x_test, settings: AutoSklearnSettings, tmp_fol
         n_jobs=int(n_jobs),
         tmp_folder=str(tmp_folder),
         delete_tmp_folder_after_terminate=True,
+        get_trials_callback=TrialLog(),
     )
     automl.fit(x_train, y_train, dataset_name="fgnet-features")
     predictions = automl.predict(x_test)

@@ -226,6 +226,33 @@ def _backup_callback(backup_dir: Path, interval_minutes: float, plateau=None):
     return EpochBackup(str(backup_dir / "checkpoint"), delete_checkpoint=False)
 
 
+def _epoch_log(epochs: int, faces: int):
+    import keras
+
+    from agecascade.logs import _duration
+
+    class EpochLog(keras.callbacks.Callback):
+        """One log line per epoch: losses, learning rate, faces/s and the job's ETA."""
+
+        def on_train_begin(self, logs=None):
+            self.durations = []
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.started = time.monotonic()
+
+        def on_epoch_end(self, epoch, logs=None):
+            seconds = time.monotonic() - self.started
+            self.durations.append(seconds)
+            logs = logs or {}
+            values = ", ".join(f"{k} {float(v):.4g}" for k, v in logs.items() if k != "learning_rate")
+            rate = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
+            eta = _duration((epochs - epoch - 1) * float(np.mean(self.durations)))
+            log.info("epoch %d/%d: %s, learning rate %.3g, %.1f faces/s, job ETA %s", epoch + 1, epochs, values,
+                     rate, faces / max(seconds, 1e-9), eta)
+
+    return EpochLog()
+
+
 def fit(model, train: FaceBatches, val: FaceBatches | None, settings: FitSettings, backup_dir: Path,
         history_path: Path, extra_callbacks=()):
     """Compile and train `model`, resuming from `backup_dir` if an earlier run was interrupted.
@@ -257,6 +284,7 @@ def fit(model, train: FaceBatches, val: FaceBatches | None, settings: FitSetting
         # after the schedule, so a backup holds the learning rate it just set
         _backup_callback(backup_dir, settings.backup_interval_minutes, plateau),
         keras.callbacks.CSVLogger(str(running_history), append=resuming),
+        _epoch_log(settings.epochs, len(train.indices)),
         *extra_callbacks,
     ]
     if resuming:

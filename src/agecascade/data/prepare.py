@@ -23,6 +23,7 @@ from agecascade import thesis
 from agecascade.data import adience, agedb, fgnet, imdb
 from agecascade.data.store import FaceStoreWriter
 from agecascade.download import find_in_roots, read_marker
+from agecascade.logs import Progress
 from agecascade.images import ImageSkip, crop_face, load_rgb, margin_box, padding_fraction, read_face
 
 log = logging.getLogger(__name__)
@@ -181,6 +182,7 @@ def write_faces(records, options: PrepareOptions, store_path: Path, manifest_pat
     skipped_files: list[dict] = []
     paddings: list[float] = []
     manifest_path.parent.mkdir(parents=True, exist_ok=True)
+    progress = Progress("pictures", len(tasks), f"prepare {dataset}".strip())
     pool = _pool(options, threads)  # before any file is open, so workers inherit none
     results = map(process_picture, tasks) if pool is None else pool.imap(process_picture, tasks, chunksize=16)
     try:
@@ -190,6 +192,7 @@ def write_faces(records, options: PrepareOptions, store_path: Path, manifest_pat
             writer = csv.DictWriter(handle, fieldnames=MANIFEST_COLUMNS, extrasaction="ignore")
             writer.writeheader()
             for row, (status, face, fields) in zip(records.to_dict("records"), results):
+                progress.update(1, f"kept {len(paddings) + (status == 'ok'):,}")
                 if status != "ok":
                     skipped[status] = skipped.get(status, 0) + 1
                     skipped_files.append({"source": row["source"], "reason": status})
@@ -202,6 +205,7 @@ def write_faces(records, options: PrepareOptions, store_path: Path, manifest_pat
     finally:
         if pool is not None:
             pool.terminate()
+    progress.update(0, f"kept {len(paddings):,}", final=True)
     padding = padding_summary(paddings)
     check_padding(padding, dataset, final=True)
     return skipped, padding, skipped_files
