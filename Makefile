@@ -8,6 +8,10 @@ STAMP  := $(VENV)/.installed
 ASKL_VENV  ?= .venv-autosklearn
 ASKL_STAMP := $(ASKL_VENV)/.installed
 CORES  ?= 2
+# GPU=1 installs TensorFlow's CUDA build (tensorflow[and-cuda], the pinned version) instead of the
+# CPU one; it is the default where nvidia-smi lists a GPU. Without it a GPU node trains on its CPU.
+GPU    ?= $(shell nvidia-smi -L 2>/dev/null | grep -q '^GPU' && echo 1)
+TF_VERSION := $(shell sed -n 's/^tensorflow_cpu==//p' requirements.txt)
 SMK    := $(BIN)/snakemake
 DEMO   := --configfile config.yaml config.demo.yaml
 # 2 cores: two one-thread training jobs at a time beat one two-thread job (graph building and
@@ -22,6 +26,9 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.txt
+	if [ "$(GPU)" = "1" ]; then \
+	  $(BIN)/pip uninstall --quiet --yes tensorflow-cpu && \
+	  $(BIN)/pip install --quiet "tensorflow[and-cuda]==$(TF_VERSION)"; fi
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 

@@ -81,7 +81,8 @@ def _submissions(output: str) -> list[tuple[str, str]]:
 def test_snakemake_profile_slurm_runs_the_demo_through_sbatch_and_reruns_one_fold(repo, tmp_path, cluster):
     workdir = tmp_path / "run"
     workdir.mkdir()
-    (workdir / "folds.yaml").write_text("benchmarks:\n  fgnet:\n    run_folds: [1, 2, 3]\n")
+    # the test cluster's GPUs are fake (GRES on /dev/null): train on the CPU anyway
+    (workdir / "folds.yaml").write_text("benchmarks:\n  fgnet:\n    run_folds: [1, 2, 3]\ntraining:\n  require_gpu: false\n")
 
     result = _snakemake(repo, workdir, TARGET)
     output = result.stdout + result.stderr

@@ -183,3 +183,39 @@ def test_a_diverged_grid_point_is_never_chosen(tmp_path):
     assert choice.iloc[0]["learning_rate"] == 0.001 and np.isnan(choice.iloc[1]["val_loss"])
     chosen = with_grid_choice(FitSettings(learning_rate=1.0, batch_size=1, epochs=1), tmp_path / "grid.csv")
     assert (chosen.learning_rate, chosen.batch_size) == (0.001, 48)
+
+
+def test_mixed_bfloat16_trains_saves_loads_and_predicts(store, tmp_path):
+    import keras
+
+    from agecascade.training import load_age_model, setup_device
+
+    values = np.unique(pd.read_csv(store / "split.csv")["label"])
+    settings = FitSettings(learning_rate=1e-3, batch_size=16, epochs=1, precision="mixed_bfloat16", jit_compile=False)
+    try:
+        report = setup_device(settings, None)
+        assert report["precision"] == "mixed_bfloat16" and report["backend"] == "tensorflow"
+        model = initial_model("resnet50", None, values, image_size=32, seed=1, precision=settings.precision)
+        assert model.get_layer("backbone").get_layer("conv1__7x7_s2").compute_dtype == "bfloat16"
+        assert model.get_layer("age_softmax").compute_dtype == "float32"  # the softmax stays float32
+        history = fit(model, *_data(store, values), settings, tmp_path / "b", tmp_path / "h.csv")
+        assert np.isfinite(history["loss"]).all()
+        model.save(tmp_path / "m.keras")
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    loaded = load_age_model(tmp_path / "m.keras")
+    x = np.random.default_rng(0).uniform(0, 255, (4, 32, 32, 3)).astype("float32")
+    p = loaded.predict(x, verbose=0)
+    assert p.dtype == np.float32 and np.allclose(p.sum(axis=1), 1, atol=1e-4)
+    np.testing.assert_allclose(p, model.predict(x, verbose=0), atol=1e-3)
+
+
+def test_a_job_granted_a_gpu_that_tensorflow_cannot_see_stops_at_once(monkeypatch):
+    from agecascade.training import DeviceError, setup_device
+
+    monkeypatch.setenv("SLURM_JOB_GPUS", "0")  # what SLURM sets for a job with --gres=gpu:1
+    with pytest.raises(DeviceError, match=r"SLURM granted this job a GPU \(SLURM_JOB_GPUS=0\).*CUDA build.*"
+                                          r"training.require_gpu: false"):
+        setup_device(FitSettings(learning_rate=1, batch_size=1, epochs=1), None)
+    report = setup_device(FitSettings(learning_rate=1, batch_size=1, epochs=1, require_gpu=False), None)
+    assert report["gpus"] == ["none: CPU only"]

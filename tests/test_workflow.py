@@ -260,6 +260,16 @@ def test_forcing_one_fold_reruns_that_job_and_its_aggregations_only(repo, demo):
 
 
 @pytest.mark.slow
+def test_a_changed_source_reruns_the_download_and_the_preparation(repo, demo, tmp_path):
+    (tmp_path / "source.yaml").write_text("datasets:\n  fgnet:\n    sha256: '" + "0" * 64 + "'\n")
+    plan = snakemake(repo, demo, "resources/faces/fgnet.h5", "-n", "--quiet", "rules",
+                     configs=(*DEMO, str(tmp_path / "source.yaml")))
+    assert plan.returncode == 0, plan.stderr[-2000:]
+    counts = job_counts(plan.stdout + plan.stderr)
+    assert counts.get("download") == 1 and counts.get("prepare") == 1, counts
+
+
+@pytest.mark.slow
 def test_readme_predict_example_on_the_demos_model(repo, demo, tmp_path):
     from skimage import data
     from PIL import Image

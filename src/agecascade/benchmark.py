@@ -29,8 +29,8 @@ from agecascade.training import (
     initial_model,
     model_info,
     read_label_space,
+    setup_device,
     to_classes,
-    use_threads,
     with_grid_choice,
 )
 
@@ -100,9 +100,9 @@ def train_fold(benchmark: str, variant: str, fold: int, store, split_csv, labels
     Returns:
         The predictions table.
     """
-    use_threads(threads)
     if isinstance(settings, dict):
         settings = FitSettings(**settings)
+    setup_device(settings, threads)
     settings = with_grid_choice(settings, gridsearch)
     backbone, pretraining = parse_variant(variant)
     train, test = fold_sets(pd.read_csv(split_csv), int(fold))
@@ -110,7 +110,7 @@ def train_fold(benchmark: str, variant: str, fold: int, store, split_csv, labels
     info = model_info(backbone, pretraining, image_size, margin, settings, benchmark=benchmark,
                       variant=variant, fold=int(fold))
     model = initial_model(backbone, start, **space, info=info, frozen=settings.frozen,
-                          image_size=image_size, seed=settings.seed)
+                          image_size=image_size, seed=settings.seed, precision=settings.precision)
     batches = FaceBatches(store, train["index"], to_classes(train["label"], space["values"]),
                           settings.batch_size, shuffle=True, seed=settings.seed)
     fit(model, batches, None, settings, Path(backup_dir), Path(history_path))

@@ -31,8 +31,8 @@ from agecascade.training import (
     fit,
     initial_model,
     read_label_space,
+    setup_device,
     to_classes,
-    use_threads,
 )
 
 log = logging.getLogger(__name__)
@@ -79,15 +79,15 @@ def grid_point(backbone: str, start, store, split_csv, labels, settings: dict, l
         validation_fraction: see `search_sets`.
         threads: CPU threads TensorFlow may use.
     """
-    use_threads(threads)
     run_settings = FitSettings(**{**settings, "learning_rate": float(learning_rate), "batch_size": int(batch_size),
                                   "epochs": int(epochs), "patience": None, "backup_interval_minutes": 0.0})
+    setup_device(run_settings, threads)
     space = read_label_space(labels)
     rows = []
     for fold, train_rows, val_rows in search_sets(pd.read_csv(split_csv), folds, validation_fraction,
                                                   run_settings.seed):
         model = initial_model(backbone, start, **space, frozen=run_settings.frozen, image_size=image_size,
-                              seed=run_settings.seed)
+                              seed=run_settings.seed, precision=run_settings.precision)
         train = FaceBatches(store, train_rows["index"], to_classes(train_rows["label"], space["values"]),
                             run_settings.batch_size, shuffle=True, seed=run_settings.seed)
         val = FaceBatches(store, val_rows["index"], to_classes(val_rows["label"], space["values"]),

@@ -28,6 +28,9 @@ def fit_settings(config: dict, spec: dict, backbone: str, frozen: bool) -> dict:
         "augment": config["training"]["augment"],
         "seed": config["seed"],
         "backup_interval_minutes": config["training"]["backup_interval_minutes"],
+        "precision": config["training"]["precision"],
+        "jit_compile": config["training"]["jit_compile"],
+        "require_gpu": config["training"]["require_gpu"],
     }
 
 

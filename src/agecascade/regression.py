@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import shutil
 from collections import Counter
 from dataclasses import asdict, dataclass
@@ -113,10 +114,13 @@ def excluded_components(n_rows: int, n_features: int) -> dict:
 class TrialLog:
     """auto-sklearn's trials callback: a log line at most every 30 seconds with the configurations
     tried so far, the best validation score (R^2, auto-sklearn's regression metric) and the time
-    left, so a user tailing the log sees the search move."""
+    spent, so a user tailing the log sees the search move."""
 
     def __init__(self, every: float = 30.0):
+        import time
+
         self.every, self.tried, self.best_cost, self._last = every, 0, float("inf"), 0.0
+        self.started = time.monotonic()
 
     def __call__(self, smbo, run_info, result, time_left):
         import time
@@ -128,8 +132,10 @@ class TrialLog:
         if now - self._last >= self.every:
             self._last = now
             best = f"{1 - self.best_cost:.4f}" if np.isfinite(self.best_cost) else "none yet"
-            log.info("auto-sklearn: %d configurations tried, best validation R2 %s, %.0f s left", self.tried, best,
-                     time_left)
+            # straight to stderr (the rule's log): auto-sklearn reconfigures Python logging while it runs
+            print(f"{time.strftime('%Y-%m-%d %H:%M:%S')} INFO agecascade.regression: auto-sklearn: {self.tried} "
+                  f"configurations tried, best validation R2 {best}, {now - self.started:.0f} s in",
+                  file=sys.stderr, flush=True)
         return None
 
 

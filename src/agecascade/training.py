@@ -48,6 +48,11 @@ class FitSettings:
         seed: seed of initialisation, shuffling and augmentation.
         backup_interval_minutes: back up for resuming at the end of an epoch once this many
             minutes passed since the last backup (0: after every epoch).
+        precision: "float32", "mixed_float16" or "mixed_bfloat16" (Keras' mixed precision; the
+            output layer stays float32).
+        jit_compile: "auto" (Keras decides), True or False (XLA compilation of the train step).
+        require_gpu: stop at once when the job was granted a GPU by SLURM but TensorFlow sees
+            none (see `setup_device`).
     """
 
     learning_rate: float
@@ -58,6 +63,9 @@ class FitSettings:
     augment: dict = field(default_factory=lambda: {"rotation": 10.0, "shift": 0.1, "crop": 0.15, "flip": True})
     seed: int = 42
     backup_interval_minutes: float = 0.0
+    precision: str = "float32"
+    jit_compile: str | bool = "auto"
+    require_gpu: bool = True
 
 
 # ---------------------------------------------------------------------------------------- input
@@ -269,6 +277,7 @@ def fit(model, train: FaceBatches, val: FaceBatches | None, settings: FitSetting
     backup_dir.mkdir(parents=True, exist_ok=True)
     running_history = backup_dir / "history.csv"
     model.compile(
+        jit_compile=settings.jit_compile,
         optimizer=keras.optimizers.Adam(settings.learning_rate),
         loss=keras.losses.SparseCategoricalCrossentropy(),
         metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
@@ -312,6 +321,50 @@ def finish(backup_dir: Path) -> None:
 # ---------------------------------------------------------------------------------------- stages
 
 
+PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
+GPU_VARIABLES = ("SLURM_JOB_GPUS", "SLURM_STEP_GPUS", "SLURM_GPUS_ON_NODE", "SLURM_GPUS")
+
+
+class DeviceError(RuntimeError):
+    """A job that was granted a GPU but cannot use one."""
+
+
+def setup_device(settings: FitSettings, threads: int | None) -> dict:
+    """Threads, precision and the device check of a training job; logs what it runs on.
+
+    Under SLURM a job granted a GPU (`SLURM_JOB_GPUS`, ...) that TensorFlow cannot see stops here
+    (unless `settings.require_gpu` is false) instead of training for days on the CPU.
+
+    Returns:
+        What the job runs on: backend, devices, precision.
+    """
+    import os
+
+    import keras
+
+    use_threads(threads)
+    if settings.precision not in PRECISIONS:
+        raise ValueError(f"training.precision must be one of {PRECISIONS}. Received: {settings.precision!r}")
+    keras.mixed_precision.set_global_policy(settings.precision)
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    names = [tf.config.experimental.get_device_details(g).get("device_name", g.name) for g in gpus]
+    report = {"backend": keras.backend.backend(), "gpus": names or ["none: CPU only"],
+              "precision": settings.precision, "jit_compile": settings.jit_compile,
+              "threads": threads, "tensorflow_cuda_build": tf.test.is_built_with_cuda()}
+    log.info("devices: %s", report)
+    granted = {v: os.environ[v] for v in GPU_VARIABLES if os.environ.get(v)}
+    if granted and not gpus and settings.require_gpu:
+        raise DeviceError(
+            f"SLURM granted this job a GPU ({', '.join(f'{k}={v}' for k, v in granted.items())}) but TensorFlow sees "
+            f"none. Check: is the CUDA build of TensorFlow installed (tensorflow[and-cuda], `make GPU=1`; this one is "
+            f"{'a CUDA' if report['tensorflow_cuda_build'] else 'a CPU-only'} build)? Does `nvidia-smi` on the node "
+            "list the GPU? To train on the CPU anyway, set training.require_gpu: false."
+        )
+    return report
+
+
 def use_threads(threads: int | None) -> None:
     """Limit TensorFlow to the rule's threads (call before any TensorFlow work in the process)."""
     if not threads:
@@ -335,7 +388,7 @@ def load_age_model(path):
 
 
 def initial_model(backbone: str, parent: str | Path | None, values, names=None, kind="age", info=None,
-                  frozen=False, image_size=224, seed=42):
+                  frozen=False, image_size=224, seed=42, precision: str | None = None):
     """The model a training run starts from, with a new output layer for `values`.
 
     Args:
@@ -349,6 +402,8 @@ def initial_model(backbone: str, parent: str | Path | None, values, names=None, 
 
     from agecascade.models import build_age_model, build_backbone, load_vggface_weights, transfer
 
+    if precision is not None:
+        keras.mixed_precision.set_global_policy(precision)  # before any layer is built
     keras.utils.set_random_seed(seed)
     if parent is not None and str(parent).endswith(".keras"):
         if frozen:
@@ -402,9 +457,9 @@ def train_stage(backbone: str, chain: str, store, split_csv, labels, parent, set
     Returns:
         A summary: epochs trained, final validation loss, label space size.
     """
-    use_threads(threads)
     if isinstance(settings, dict):
         settings = FitSettings(**settings)
+    setup_device(settings, threads)
     settings = with_grid_choice(settings, gridsearch)
     split = pd.read_csv(split_csv)
     train_rows, val_rows = split[split["split"] == "train"], split[split["split"] == "val"]
@@ -412,7 +467,7 @@ def train_stage(backbone: str, chain: str, store, split_csv, labels, parent, set
     info = model_info(backbone, chain, image_size, margin, settings, dataset=chain.split("-")[-1],
                       parent=str(parent) if parent else "random initialisation")
     model = initial_model(backbone, parent, **space, info=info, frozen=settings.frozen,
-                          image_size=image_size, seed=settings.seed)
+                          image_size=image_size, seed=settings.seed, precision=settings.precision)
     train = FaceBatches(store, train_rows["index"], to_classes(train_rows["label"], space["values"]),
                         settings.batch_size, shuffle=True, seed=settings.seed)
     val = FaceBatches(store, val_rows["index"], to_classes(val_rows["label"], space["values"]),

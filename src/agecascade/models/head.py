@@ -76,8 +76,9 @@ def _hidden(backbone: str, seed: int | None) -> list[keras.layers.Layer]:
 def _close(inputs, x, values, names, kind, info, seed) -> keras.Model:
     """Add the output layer (He-normal softmax over the label space) and the `LabelSpace`."""
     init = keras.initializers.HeNormal(seed=None if seed is None else seed + 2)
-    x = layers.Dense(len(values), activation="softmax", kernel_initializer=init, name=OUTPUT_LAYER)(x)
-    outputs = LabelSpace(values, names, kind, info, name="label_space")(x)
+    # the softmax in float32 whatever the precision policy (mixed precision's numerics)
+    x = layers.Dense(len(values), activation="softmax", kernel_initializer=init, name=OUTPUT_LAYER, dtype="float32")(x)
+    outputs = LabelSpace(values, names, kind, info, name="label_space", dtype="float32")(x)
     return keras.Model(inputs, outputs, name="age_model")
 
 
