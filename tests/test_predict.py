@@ -192,6 +192,15 @@ def test_a_killed_run_keeps_the_rows_it_wrote(tmp_path, astronaut, age_model):
     assert table["file"].tolist() == [str(photos / f"p{i:02d}.jpg") for i in range(len(table))]
 
 
+def test_predict_crops_with_the_margin_the_model_was_trained_with(tmp_path):
+    from agecascade.inference import AgePredictor
+
+    path = _save_model(tmp_path / "m.keras", [10, 20], info={"margin": 0.25}, size=48)
+    predictor = AgePredictor(path)
+    assert (predictor.margin, predictor.image_size) == (0.25, 48)
+    assert AgePredictor(path, margin=0.4).margin == 0.4  # --margin overrides
+
+
 def test_nothing_processable_exits_non_zero(capsys, tmp_path, age_model):
     (tmp_path / "x.jpg").write_text("no")
     code, out, err = _run(capsys, "predict", tmp_path / "x.jpg", tmp_path / "missing.jpg",
