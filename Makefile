@@ -74,6 +74,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/predict_throughput.py
 	$(BIN)/python benchmarks/predict_memory.py
 	$(BIN)/python benchmarks/export_speed.py
+	$(BIN)/python benchmarks/startup.py
 
 ## bench-autosklearn: configurations tried and crashed in a 150 s auto-sklearn run
 bench-autosklearn: $(ASKL_STAMP)

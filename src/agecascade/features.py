@@ -73,9 +73,9 @@ def extract_features(extractor: str, layer: str, store, out_path, start=None, im
     Returns:
         Summary: number of faces and feature dimension.
     """
-    from agecascade.training import use_threads
+    from agecascade.training import setup_device
 
-    use_threads(threads)
+    setup_device(None, threads)  # threads, and a log line saying what it runs on
     backbone_name, backbone = extractor_backbone(extractor, start, image_size, seed)
     model, conv = feature_model(backbone, backbone_name, layer)
     out_path = Path(out_path)

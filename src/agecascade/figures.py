@@ -181,9 +181,9 @@ def gradcam_grid(models: dict[str, str | Path], store, split_csv, fold: int, out
     """
     from agecascade.data.folds import in_fold
     from agecascade.gradcam import gradcam, overlay
-    from agecascade.training import load_age_model, use_threads
+    from agecascade.training import load_age_model, setup_device
 
-    use_threads(threads)
+    setup_device(None, threads)  # threads, and a log line saying what it runs on
     plt, _ = _plt()
     split = pd.read_csv(split_csv)
     test = split[in_fold(split, fold)].sort_values("label")

@@ -329,11 +329,12 @@ class DeviceError(RuntimeError):
     """A job that was granted a GPU but cannot use one."""
 
 
-def setup_device(settings: FitSettings, threads: int | None) -> dict:
+def setup_device(settings: FitSettings | None, threads: int | None) -> dict:
     """Threads, precision and the device check of a training job; logs what it runs on.
 
     Under SLURM a job granted a GPU (`SLURM_JOB_GPUS`, ...) that TensorFlow cannot see stops here
-    (unless `settings.require_gpu` is false) instead of training for days on the CPU.
+    (unless `settings.require_gpu` is false) instead of training for days on the CPU. Without
+    settings (feature extraction, Grad-CAM) it only sets the threads and logs the devices.
 
     Returns:
         What the job runs on: backend, devices, precision.
@@ -343,6 +344,8 @@ def setup_device(settings: FitSettings, threads: int | None) -> dict:
     import keras
 
     use_threads(threads)
+    if settings is None:
+        settings = FitSettings(learning_rate=0.0, batch_size=1, epochs=0, require_gpu=False)
     if settings.precision not in PRECISIONS:
         raise ValueError(f"training.precision must be one of {PRECISIONS}. Received: {settings.precision!r}")
     keras.mixed_precision.set_global_policy(settings.precision)
