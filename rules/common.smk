@@ -205,13 +205,6 @@ def grid_point_files(folder):
     ]
 
 
-def grid_folds(benchmark):
-    """The folds whose training sets a benchmark's grid search uses (thesis: FG-NET's first 6,
-    Adience's first; checked by plan.check_folds)."""
-    spec = config["benchmarks"][benchmark]
-    return spec["gridsearch_folds"] or benchmark_folds(benchmark, all_folds=True)[:1]
-
-
 def get_stage_grid_points(wildcards):
     return grid_point_files(
         f"results/gridsearch/models/{wildcards.backbone}/{wildcards.chain}"
@@ -242,7 +235,7 @@ def get_stage_grid_job(wildcards):
 
 def get_fold_grid_job(wildcards):
     backbone = wildcards.variant.split("-", 1)[0]
-    return grid_job(wildcards, backbone, grid_folds(wildcards.benchmark))
+    return grid_job(wildcards, backbone, plan.grid_folds(config, wildcards.benchmark))
 
 
 def get_grid_runtime(wildcards):
@@ -349,11 +342,8 @@ def get_table_inputs(wildcards):
     }
     for path in regression_metrics():
         inputs[f"regression__{Path(path).parent.name}__metrics"] = path
-    for (
-        split
-    ) in (
-        SPLITS
-    ):  # label spaces and kept counts, beside the thesis' (provenance, summary)
+    # label spaces and kept counts, beside the thesis' (provenance, summary)
+    for split in SPLITS:
         inputs[f"labels__{split}"] = f"results/splits/{split}.labels.json"
     for dataset in DATASETS:
         inputs[f"report__{dataset}"] = f"resources/faces/{dataset}.report.json"
@@ -427,9 +417,8 @@ def regression_settings():
 
 def regression_folds():
     spec = config["regression"]
-    folds = benchmark_folds(
-        spec["benchmark"]
-    )  # regression.run_folds checked: plan.check_folds
+    # regression.run_folds is checked against the benchmark's folds by plan.check_folds
+    folds = benchmark_folds(spec["benchmark"])
     if spec["run_folds"] is not None:
         folds = [k for k in folds if k in spec["run_folds"]]
     return folds
@@ -536,9 +525,8 @@ def gradcam_models():
     spec = config["figures"]["gradcam"]
     fold = spec["fold"]
     variants = fgnet_variants(["faces2", "imdb"])
-    if not variants or fold not in benchmark_folds(
-        "fgnet"
-    ):  # checked: plan.check_folds
+    # a fold that does not exist stops the run (plan.check_folds); one not run is left out
+    if not variants or fold not in benchmark_folds("fgnet"):
         return {}
     return {v: f"results/fgnet/{v}/fold{fold}/model.keras" for v in variants}
 

@@ -75,14 +75,14 @@ def _found(paths) -> list[tuple[Path, Path | None]]:
     return found
 
 
-def annotation_paths(paths, annotate_dir) -> dict[Path, Path]:
+def annotation_paths(paths, annotate_dir, found=None) -> dict[Path, Path]:
     """Where the annotated copy of each input goes: its path inside the folder it was found in
     (the folder structure is kept), or its name for a file given directly; a format PIL cannot
     write gets `.png` appended (`x.gif` -> `x.gif.png`, never the `x.png` beside it); names that
     still repeat are numbered (`x-2.jpg`)."""
     planned: dict[Path, Path] = {}
     taken: set[Path] = set()
-    for file, root in _found(paths):
+    for file, root in found if found is not None else _found(paths):
         target = Path(annotate_dir) / (file.relative_to(root) if root is not None else file.name)
         if target.suffix.lower() not in WRITABLE_SUFFIXES:
             target = target.with_name(target.name + ".png")
@@ -95,7 +95,7 @@ def annotation_paths(paths, annotate_dir) -> dict[Path, Path]:
     return planned
 
 
-def check_outputs(paths, output=None, annotate_dir=None, force: bool = False) -> dict[Path, Path]:
+def check_outputs(paths, output=None, annotate_dir=None, force: bool = False, found=None) -> dict[Path, Path]:
     """Refuse, before any work, every output that could lose data.
 
     The table (`output`) and the annotated copies may not be an input photo, lie inside a searched
@@ -105,7 +105,7 @@ def check_outputs(paths, output=None, annotate_dir=None, force: bool = False) ->
     Raises:
         OutputError: naming the path and what to do.
     """
-    found = _found(paths)
+    found = found if found is not None else _found(paths)  # folders are searched once
     inputs = {file.resolve() for file, _ in found}
     folders = [Path(p).resolve() for p in paths if Path(p).is_dir()]
 
@@ -133,7 +133,7 @@ def check_outputs(paths, output=None, annotate_dir=None, force: bool = False) ->
     if annotate_dir.exists() and not annotate_dir.is_dir():
         raise OutputError(f"--annotate {annotate_dir} is a file, not a folder.")
     refuse_inside(annotate_dir, "The --annotate folder")
-    planned = annotation_paths(paths, annotate_dir)
+    planned = annotation_paths(paths, annotate_dir, found)
     for target in planned.values():
         refuse_inside(target, "An annotated copy")
     existing = [t for t in planned.values() if t.exists()]
@@ -252,8 +252,9 @@ class AgePredictor:
         """
         from tqdm import tqdm
 
-        planned = check_outputs(paths, None, annotate_dir, force) if annotate_dir is not None else {}
-        files = find_images(paths)
+        found = _found(paths)  # folders are searched once
+        planned = check_outputs(paths, None, annotate_dir, force, found) if annotate_dir is not None else {}
+        files = [file for file, _ in found]
         rows, crops, problems, processed = [], [], [], 0
         tables: list[pd.DataFrame] = []
         pending = []  # photos waiting for their faces' ages to be annotated: at most a batch of them
@@ -343,8 +344,7 @@ def predict(paths, model, margin: float | None = None, min_confidence: float = 0
     The files skipped (unreadable, no face) are in `table.attrs["problems"]` and logged.
     See `AgePredictor.predict` for the columns.
     """
-    check_arguments(margin, min_confidence, batch_size)
-    check_outputs(paths, None, annotate_dir, force)
+    check_outputs(paths, None, annotate_dir, force)  # before the model loads (AgePredictor checks the arguments)
     result = AgePredictor(model, margin, min_confidence, batch_size).predict(paths, progress, annotate_dir, force)
     result.faces.attrs["problems"] = [str(p) for p in result.problems]
     for problem in result.problems:

@@ -62,6 +62,13 @@ def benchmark_folds(config: dict, benchmark: str, all_folds: bool = False) -> li
     return folds
 
 
+def grid_folds(config: dict, benchmark: str) -> list[int]:
+    """The folds whose training sets a benchmark's grid search uses: `gridsearch_folds`, or the
+    benchmark's first fold (thesis: FG-NET's first 6, Adience's first)."""
+    spec = config["benchmarks"][benchmark]
+    return spec["gridsearch_folds"] or benchmark_folds(config, benchmark, all_folds=True)[:1]
+
+
 def _span(folds: list[int]) -> str:
     return f"{folds[0]}-{folds[-1]}" if len(folds) > 1 else str(folds[0])
 
