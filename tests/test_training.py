@@ -64,6 +64,39 @@ def test_batches_read_the_right_faces_in_a_seeded_order(store):
         FaceBatches(store / "faces.h5", [1, 1], [0, 0], 2, False)
 
 
+def test_a_resumed_epoch_reads_the_batches_of_the_uninterrupted_run(store):
+    indices = np.arange(30)
+    straight = FaceBatches(store / "faces.h5", indices, indices % 7, batch_size=8, shuffle=True, seed=2)
+    epochs = [np.concatenate([y for _, y in straight()]) for _ in range(3)]
+    resumed = FaceBatches(store / "faces.h5", indices, indices, batch_size=8, shuffle=True, seed=2)
+    resumed[0]  # a first read (Keras reads batches to learn their shapes) must not fix the order
+    resumed.epoch = 2  # as `fit` sets it after two finished epochs
+    np.testing.assert_array_equal(np.concatenate([y for _, y in resumed()]) % 7, epochs[2])
+    assert not np.array_equal(epochs[1], epochs[2])
+
+
+def test_augmentation_runs_in_training_only_and_the_saved_model_has_none(store, tmp_path):
+    import keras
+
+    from agecascade.training import load_age_model, training_model
+
+    model = initial_model("vgg16", None, [1, 2, 3], image_size=32, seed=0)
+    augment = {"rotation": 10.0, "shift": 0.1, "crop": 0.15, "flip": True}
+    trainer = training_model(model, augment, seed=0)
+    faces = FaceBatches(store / "faces.h5", np.arange(8), np.zeros(8), 8, shuffle=False)[0][0]
+    assert faces.dtype == np.uint8  # the host hands over uint8; the cast is in the model
+    plain = keras.ops.convert_to_numpy(model(faces.astype("float32")))
+    inference = keras.ops.convert_to_numpy(trainer(faces, training=False))
+    np.testing.assert_allclose(inference, plain, rtol=1e-6)  # inactive outside training
+    augmented = keras.ops.convert_to_numpy(trainer.get_layer("augment")(faces.astype("float32"), training=True))
+    assert np.abs(augmented - faces).mean() > 5  # active in training: rotated, shifted, cropped, flipped
+    model.save(tmp_path / "m.keras")
+    loaded = load_age_model(tmp_path / "m.keras")
+    names = {type(layer).__name__ for layer in loaded._flatten_layers()}
+    assert not {n for n in names if n.startswith("Random")}, names
+    np.testing.assert_allclose(loaded.predict(faces.astype("float32"), verbose=0), plain, rtol=1e-5)
+
+
 def _data(store, values, batch_size=16):
     split = pd.read_csv(store / "split.csv")
     train, val = split[split.split == "train"], split[split.split == "val"]

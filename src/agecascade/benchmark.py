@@ -23,7 +23,6 @@ from agecascade.models.head import expected_age
 from agecascade.training import (
     FaceBatches,
     FitSettings,
-    dataset,
     finish,
     fit,
     initial_model,
@@ -31,6 +30,7 @@ from agecascade.training import (
     read_label_space,
     setup_device,
     to_classes,
+    training_model,
     with_grid_choice,
 )
 
@@ -62,7 +62,7 @@ def fold_sets(split: pd.DataFrame, fold: int) -> tuple[pd.DataFrame, pd.DataFram
 def predict(model, store, rows: pd.DataFrame, batch_size: int) -> np.ndarray:
     """Class probabilities of the faces `rows["index"]` of a store, in the order of `rows`."""
     batches = FaceBatches(store, rows["index"], np.zeros(len(rows), dtype=np.int32), batch_size, shuffle=False)
-    return model.predict(dataset(batches).map(lambda x, y: x), verbose=0)
+    return training_model(model).predict(batches, verbose=0)
 
 
 def predictions_table(rows: pd.DataFrame, probabilities: np.ndarray, values, names) -> pd.DataFrame:

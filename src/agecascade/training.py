@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import h5py
+import keras
 import numpy as np
 import pandas as pd
 
@@ -71,8 +72,14 @@ class FitSettings:
 # ---------------------------------------------------------------------------------------- input
 
 
-class FaceBatches:
-    """Batches of (faces, class index) read from a face store, in a seeded per-epoch order.
+class FaceBatches(keras.utils.PyDataset):
+    """Batches of (uint8 faces, class index) read from a face store, in a seeded per-epoch order.
+
+    A `keras.utils.PyDataset`, so the same pipeline feeds every Keras backend (TensorFlow, JAX,
+    PyTorch). The host only reads rows of the HDF5 store; casting and augmentation happen in the
+    training model (`training_model`), on the accelerator when there is one. The order of epoch e
+    is a permutation seeded with `seed + e`, so a resumed run (`fit` sets `epoch`) sees the same
+    batches as an uninterrupted one.
 
     Args:
         store: the HDF5 face store.
@@ -81,9 +88,11 @@ class FaceBatches:
         batch_size: faces per batch.
         shuffle: reshuffle every epoch (training) or keep the order (evaluation).
         seed: base seed of the shuffling.
+        workers: reader threads (Keras' PyDataset workers; 1 reads in the input pipeline's thread).
     """
 
-    def __init__(self, store, indices, classes, batch_size: int, shuffle: bool, seed: int = 0):
+    def __init__(self, store, indices, classes, batch_size: int, shuffle: bool, seed: int = 0, workers: int = 1):
+        super().__init__(workers=workers, use_multiprocessing=False, max_queue_size=8)
         self.store = str(store)
         self.indices = np.asarray(indices, dtype=np.int64)
         self.classes = np.asarray(classes, dtype=np.int32)
@@ -96,62 +105,89 @@ class FaceBatches:
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.seed = seed
-        self.epoch = 0
+        self._epoch = 0
+        self._order = None
+        self._images = None  # the store's images, opened on the first read (in the reading thread)
         with h5py.File(self.store, "r") as handle:
             self.image_shape = tuple(handle["images"].shape[1:])
+            if int(self.indices.max()) >= handle["images"].shape[0] or int(self.indices.min()) < 0:
+                raise ValueError(f"Rows outside the {handle['images'].shape[0]} faces of {self.store} selected.")
 
     def __len__(self) -> int:
         return math.ceil(len(self.indices) / self.batch_size)
 
-    def __call__(self):
-        """One epoch of batches (a generator, for tf.data)."""
-        order = np.arange(len(self.indices))
-        if self.shuffle:
-            np.random.default_rng(self.seed + self.epoch).shuffle(order)
+    @property
+    def epoch(self) -> int:
+        """The epoch being read (0-based); set it to resume after finished epochs."""
+        return self._epoch
+
+    @epoch.setter
+    def epoch(self, value: int) -> None:
+        self._epoch = int(value)
+        self._order = None
+
+    def order(self) -> np.ndarray:
+        """Positions of this epoch's faces, in reading order."""
+        if self._order is None:
+            order = np.arange(len(self.indices))
+            if self.shuffle:
+                np.random.default_rng(self.seed + self.epoch).shuffle(order)
+            self._order = order
+        return self._order
+
+    def __getitem__(self, batch: int):
+        if not 0 <= batch < len(self):
+            raise IndexError(batch)
+        if self._images is None:
+            self._images = h5py.File(self.store, "r")["images"]
+        chosen = self.order()[batch * self.batch_size : (batch + 1) * self.batch_size]
+        return read_rows(self._images, self.indices[chosen]), self.classes[chosen]
+
+    def on_epoch_end(self) -> None:
         self.epoch += 1
-        with h5py.File(self.store, "r") as handle:
-            images = handle["images"]
-            for start in range(0, len(order), self.batch_size):
-                chosen = order[start : start + self.batch_size]
-                yield read_rows(images, self.indices[chosen]), self.classes[chosen]
+
+    def __call__(self):
+        """One epoch of batches, then on to the next epoch (for use without Keras)."""
+        for batch in range(len(self)):
+            yield self[batch]
+        self.on_epoch_end()
+
+    def __getstate__(self):
+        return {**self.__dict__, "_images": None}
 
 
-def augmenter(settings: dict, seed: int):
-    """The study's augmentation as Keras preprocessing layers (identity at inference)."""
-    import keras
-
+def augmenter(settings: dict, seed: int) -> keras.Sequential:
+    """The study's augmentation as Keras preprocessing layers: random rotation (degrees), shift
+    and crop (fractions of the side) and horizontal flip, active only in training."""
     steps = []
     if settings.get("rotation"):
-        steps.append(keras.layers.RandomRotation(settings["rotation"] / 360.0, fill_mode="reflect", seed=seed))
+        steps.append(keras.layers.RandomRotation(settings["rotation"] / 360.0, fill_mode="reflect", seed=seed,
+                                                 dtype="float32"))
     if settings.get("shift"):
-        steps.append(keras.layers.RandomTranslation(settings["shift"], settings["shift"], fill_mode="reflect", seed=seed + 1))
+        steps.append(keras.layers.RandomTranslation(settings["shift"], settings["shift"], fill_mode="reflect",
+                                                    seed=seed + 1, dtype="float32"))
     if settings.get("crop"):
         # a random crop of up to `crop` of the side, scaled back to the input size
-        steps.append(keras.layers.RandomZoom((-settings["crop"], 0.0), fill_mode="reflect", seed=seed + 2))
+        steps.append(keras.layers.RandomZoom((-settings["crop"], 0.0), fill_mode="reflect", seed=seed + 2,
+                                             dtype="float32"))
     if settings.get("flip"):
-        steps.append(keras.layers.RandomFlip("horizontal", seed=seed + 3))
+        steps.append(keras.layers.RandomFlip("horizontal", seed=seed + 3, dtype="float32"))
     return keras.Sequential(steps, name="augment")
 
 
-def dataset(batches: FaceBatches, augment: dict | None = None, seed: int = 0):
-    """A tf.data pipeline over `batches`, augmented when `augment` is given, prefetching."""
-    import tensorflow as tf
+def training_model(model: keras.Model, augment: dict | None = None, seed: int = 0) -> keras.Model:
+    """The model `fit` trains: uint8 faces -> float32 -> augmentation (training only) -> `model`.
 
-    signature = (
-        tf.TensorSpec(shape=(None, *batches.image_shape), dtype=tf.uint8),
-        tf.TensorSpec(shape=(None,), dtype=tf.int32),
-    )
-    data = tf.data.Dataset.from_generator(batches, output_signature=signature)
-    data = data.apply(tf.data.experimental.assert_cardinality(len(batches)))
+    Augmentation runs inside the train step, batched, on the device that trains (the host only
+    reads faces), and is inactive outside training (`training=False`: evaluation, prediction).
+    `model` itself is what gets saved: its file has no augmentation layers and predicts as before.
+    """
+    inputs = keras.Input(shape=model.input_shape[1:], dtype="uint8", name="faces_uint8")
+    x = keras.ops.cast(inputs, "float32")
     if augment:
-        layer = augmenter(augment, seed)
-        data = data.map(
-            lambda x, y: (layer(tf.cast(x, tf.float32), training=True), y),
-            num_parallel_calls=tf.data.AUTOTUNE,
-        )
-    else:
-        data = data.map(lambda x, y: (tf.cast(x, tf.float32), y))
-    return data.prefetch(tf.data.AUTOTUNE)
+        # float32 whatever the precision policy: the model's first layer casts to its compute dtype
+        x = augmenter(augment, seed)(x)
+    return keras.Model(inputs, model(x), name=f"training_{model.name}")
 
 
 # ---------------------------------------------------------------------------------------- labels
@@ -187,8 +223,6 @@ def to_classes(labels, values) -> np.ndarray:
 
 
 def _plateau_callback(patience: int, backup_dir: Path, monitor: str = "val_loss"):
-    import keras
-
     class ResumableReduceLROnPlateau(keras.callbacks.ReduceLROnPlateau):
         """ReduceLROnPlateau whose counters are saved with every backup and restored on resume."""
 
@@ -207,36 +241,7 @@ def _plateau_callback(patience: int, backup_dir: Path, monitor: str = "val_loss"
     return ResumableReduceLROnPlateau(monitor=monitor, factor=LR_FACTOR, patience=patience, verbose=1)
 
 
-def _backup_callback(backup_dir: Path, interval_minutes: float, plateau=None):
-    import keras
-
-    class EpochBackup(keras.callbacks.BackupAndRestore):
-        """Keras' BackupAndRestore (model, optimizer, epoch), saving at the end of an epoch once
-        `interval_minutes` have passed since the last save (0: every epoch), together with the
-        learning-rate schedule's counters."""
-
-        def on_train_begin(self, logs=None):
-            super().on_train_begin(logs)
-            self._saved_at = time.monotonic()
-
-        def on_epoch_end(self, epoch, logs=None):
-            self._current_epoch = epoch + 1
-            self._last_batch_seen = 0
-            if time.monotonic() - self._saved_at >= 60 * interval_minutes:
-                self._save_model()
-
-        def _save_model(self):
-            super()._save_model()
-            if plateau is not None:
-                plateau.save_state()
-            self._saved_at = time.monotonic()
-
-    return EpochBackup(str(backup_dir / "checkpoint"), delete_checkpoint=False)
-
-
 def _epoch_log(epochs: int, faces: int):
-    import keras
-
     from agecascade.logs import _duration
 
     class EpochLog(keras.callbacks.Callback):
@@ -263,25 +268,29 @@ def _epoch_log(epochs: int, faces: int):
 
 def fit(model, train: FaceBatches, val: FaceBatches | None, settings: FitSettings, backup_dir: Path,
         history_path: Path, extra_callbacks=()):
-    """Compile and train `model`, resuming from `backup_dir` if an earlier run was interrupted.
+    """Train `model` (in place) on `train`, resuming from `backup_dir` if an earlier run was
+    interrupted. Augmentation runs in the training model around it (`training_model`).
 
     Returns:
         The history as a DataFrame (one row per epoch, all epochs of all runs).
     """
-    import keras
+    from agecascade.keras_internals import Adam, build_for_training, epoch_backup
 
     backup_dir = Path(backup_dir)
-    resuming = (backup_dir / "checkpoint" / "training_metadata.json").is_file()
+    metadata = backup_dir / "checkpoint" / "training_metadata.json"
+    resuming = metadata.is_file()
     if not resuming and backup_dir.exists():
         shutil.rmtree(backup_dir)  # leftovers of a run that never finished an epoch
     backup_dir.mkdir(parents=True, exist_ok=True)
     running_history = backup_dir / "history.csv"
-    model.compile(
+    trainer = training_model(model, settings.augment, settings.seed)
+    trainer.compile(
         jit_compile=settings.jit_compile,
-        optimizer=keras.optimizers.Adam(settings.learning_rate),
+        optimizer=Adam(settings.learning_rate),
         loss=keras.losses.SparseCategoricalCrossentropy(),
         metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
     )
+    build_for_training(trainer, *train[0])
     plateau = None
     if settings.patience:
         # without a validation set (benchmark folds train on every non-test face) the schedule
@@ -291,16 +300,18 @@ def fit(model, train: FaceBatches, val: FaceBatches | None, settings: FitSetting
     callbacks = [
         *([plateau] if plateau else []),
         # after the schedule, so a backup holds the learning rate it just set
-        _backup_callback(backup_dir, settings.backup_interval_minutes, plateau),
+        epoch_backup(backup_dir / "checkpoint", settings.backup_interval_minutes,
+                     plateau.save_state if plateau else None),
         keras.callbacks.CSVLogger(str(running_history), append=resuming),
         _epoch_log(settings.epochs, len(train.indices)),
         *extra_callbacks,
     ]
     if resuming:
-        log.info("Resuming from %s", backup_dir)
-    model.fit(
-        dataset(train, settings.augment, settings.seed),
-        validation_data=dataset(val) if val is not None else None,
+        train.epoch = int(json.loads(metadata.read_text())["epoch"])  # the resumed epochs' shuffles
+        log.info("Resuming from %s after epoch %d", backup_dir, train.epoch)
+    trainer.fit(
+        train,
+        validation_data=val,
         epochs=settings.epochs,
         callbacks=callbacks,
         shuffle=False,  # FaceBatches shuffles, seeded, per epoch
@@ -332,8 +343,8 @@ class DeviceError(RuntimeError):
 def setup_device(settings: FitSettings | None, threads: int | None) -> dict:
     """Threads, precision and the device check of a training job; logs what it runs on.
 
-    Under SLURM a job granted a GPU (`SLURM_JOB_GPUS`, ...) that TensorFlow cannot see stops here
-    (unless `settings.require_gpu` is false) instead of training for days on the CPU. Without
+    Under SLURM a job granted a GPU (`SLURM_JOB_GPUS`, ...) that the Keras backend cannot see stops
+    here (unless `settings.require_gpu` is false) instead of training for days on the CPU. Without
     settings (feature extraction, Grad-CAM) it only sets the threads and logs the devices.
 
     Returns:
@@ -341,39 +352,65 @@ def setup_device(settings: FitSettings | None, threads: int | None) -> dict:
     """
     import os
 
-    import keras
-
     use_threads(threads)
     if settings is None:
         settings = FitSettings(learning_rate=0.0, batch_size=1, epochs=0, require_gpu=False)
     if settings.precision not in PRECISIONS:
         raise ValueError(f"training.precision must be one of {PRECISIONS}. Received: {settings.precision!r}")
     keras.mixed_precision.set_global_policy(settings.precision)
-    import tensorflow as tf
-
-    gpus = tf.config.list_physical_devices("GPU")
-    names = [tf.config.experimental.get_device_details(g).get("device_name", g.name) for g in gpus]
-    report = {"backend": keras.backend.backend(), "gpus": names or ["none: CPU only"],
+    gpus, cuda_build = accelerators()
+    report = {"backend": keras.backend.backend(), "gpus": gpus or ["none: CPU only"],
               "precision": settings.precision, "jit_compile": settings.jit_compile,
-              "threads": threads, "tensorflow_cuda_build": tf.test.is_built_with_cuda()}
+              "threads": threads, "cuda_build": cuda_build}
     log.info("devices: %s", report)
     granted = {v: os.environ[v] for v in GPU_VARIABLES if os.environ.get(v)}
     if granted and not gpus and settings.require_gpu:
         raise DeviceError(
-            f"SLURM granted this job a GPU ({', '.join(f'{k}={v}' for k, v in granted.items())}) but TensorFlow sees "
-            f"none. Check: is the CUDA build of TensorFlow installed (tensorflow[and-cuda], `make GPU=1`; this one is "
-            f"{'a CUDA' if report['tensorflow_cuda_build'] else 'a CPU-only'} build)? Does `nvidia-smi` on the node "
+            f"SLURM granted this job a GPU ({', '.join(f'{k}={v}' for k, v in granted.items())}) but "
+            f"{report['backend']} sees none. Check: is the CUDA build installed (tensorflow[and-cuda], `make GPU=1`; "
+            f"this one is {'a CUDA' if cuda_build else 'a CPU-only'} build)? Does `nvidia-smi` on the node "
             "list the GPU? To train on the CPU anyway, set training.require_gpu: false."
         )
     return report
 
 
-def use_threads(threads: int | None) -> None:
-    """Limit TensorFlow to the rule's threads (call before any TensorFlow work in the process)."""
-    if not threads:
-        return
+def accelerators() -> tuple[list[str], bool]:
+    """The GPUs the Keras backend sees (names) and whether the backend is a CUDA build."""
+    backend = keras.backend.backend()
+    if backend == "jax":
+        import jax
+
+        gpus = [d for d in jax.devices() if d.platform != "cpu"]
+        return [getattr(d, "device_kind", str(d)) for d in gpus], bool(gpus) or jax.default_backend() != "cpu"
+    if backend == "torch":
+        import torch
+
+        count = torch.cuda.device_count()
+        return [torch.cuda.get_device_name(i) for i in range(count)], torch.version.cuda is not None
     import tensorflow as tf
 
+    gpus = tf.config.list_physical_devices("GPU")
+    return ([tf.config.experimental.get_device_details(g).get("device_name", g.name) for g in gpus],
+            tf.test.is_built_with_cuda())
+
+
+def use_threads(threads: int | None) -> None:
+    """Limit the backend to the rule's threads (call before any backend work in the process).
+
+    On TensorFlow also turns off Grappler's constant folding, which spends seconds on every large
+    training graph and folds nothing in it (the weights are variables; see `benchmarks/startup.py`).
+    """
+    if keras.backend.backend() != "tensorflow":
+        if threads and keras.backend.backend() == "torch":
+            import torch
+
+            torch.set_num_threads(threads)
+        return  # JAX: XLA's CPU thread pool is fixed at start (XLA_FLAGS); SLURM's CPU binding limits it
+    import tensorflow as tf
+
+    tf.config.optimizer.set_experimental_options({"constant_folding": False})
+    if not threads:
+        return
     try:
         tf.config.threading.set_intra_op_parallelism_threads(threads)
         tf.config.threading.set_inter_op_parallelism_threads(max(1, min(threads, 2)))
@@ -382,9 +419,8 @@ def use_threads(threads: int | None) -> None:
 
 
 def load_age_model(path):
-    """Load a saved age model (registers agecascade's layers first)."""
-    import keras
-
+    """Load a saved age model (registers agecascade's layers and optimizer first)."""
+    import agecascade.keras_internals  # noqa: F401  (registers the optimizer)
     import agecascade.models  # noqa: F401  (registers FacePreprocess and LabelSpace)
 
     return keras.saving.load_model(path)
@@ -401,8 +437,6 @@ def initial_model(backbone: str, parent: str | Path | None, values, names=None, 
             new head is built on the face backbone), or None for random initialisation (demo).
         frozen: mode a (head only; the face backbone is not trained). Only with a face backbone.
     """
-    import keras
-
     from agecascade.models import build_age_model, build_backbone, load_vggface_weights, transfer
 
     if precision is not None:
