@@ -29,21 +29,37 @@ KERAS_VERSION = "3.15.1"
 class Adam(keras.optimizers.Adam):
     """`keras.optimizers.Adam` with TensorFlow's fused update kernel on the TensorFlow backend."""
 
+    def apply(self, grads, trainable_variables=None):
+        self._step_constants = {}  # per dtype, built once per traced step instead of per variable
+        try:
+            return super().apply(grads, trainable_variables)
+        finally:
+            self._step_constants = {}
+
+    def _constants(self, dtype, learning_rate):
+        cache = getattr(self, "_step_constants", None)
+        if cache is None or dtype not in cache:
+            step = ops.cast(self.iterations + 1, dtype)
+            beta_1, beta_2 = ops.cast(self.beta_1, dtype), ops.cast(self.beta_2, dtype)
+            constants = {"beta1_power": ops.power(beta_1, step), "beta2_power": ops.power(beta_2, step),
+                         "lr": ops.cast(learning_rate, dtype), "beta1": beta_1, "beta2": beta_2,
+                         "epsilon": ops.cast(self.epsilon, dtype)}
+            if cache is None:
+                return constants
+            cache[dtype] = constants
+        return cache[dtype]
+
     def update_step(self, gradient, variable, learning_rate):
         if keras.backend.backend() != "tensorflow" or self.amsgrad:
             return super().update_step(gradient, variable, learning_rate)
         import tensorflow as tf
 
-        dtype = variable.dtype
         index = self._get_variable_index(variable)
-        step = ops.cast(self.iterations + 1, dtype)
-        beta_1, beta_2 = ops.cast(self.beta_1, dtype), ops.cast(self.beta_2, dtype)
         # var -= lr * sqrt(1 - beta_2^t) / (1 - beta_1^t) * m / (sqrt(v) + epsilon), as Keras' Adam
         tf.raw_ops.ResourceApplyAdam(
             var=variable.handle, m=self._momentums[index].handle, v=self._velocities[index].handle,
-            beta1_power=ops.power(beta_1, step), beta2_power=ops.power(beta_2, step),
-            lr=ops.cast(learning_rate, dtype), beta1=beta_1, beta2=beta_2,
-            epsilon=ops.cast(self.epsilon, dtype), grad=ops.cast(gradient, dtype), use_locking=False,
+            grad=ops.cast(gradient, variable.dtype), use_locking=False,
+            **self._constants(variable.dtype, learning_rate),
         )
 
 

@@ -358,6 +358,9 @@ def setup_device(settings: FitSettings | None, threads: int | None) -> dict:
     if settings.precision not in PRECISIONS:
         raise ValueError(f"training.precision must be one of {PRECISIONS}. Received: {settings.precision!r}")
     keras.mixed_precision.set_global_policy(settings.precision)
+    # Keras wraps every layer call in a traceback filter; tracing SENet50's train step makes tens of
+    # thousands of such calls (~1 s of a job's start-up). A batch job's log gets the full traceback.
+    keras.config.disable_traceback_filtering()
     gpus, cuda_build = accelerators()
     report = {"backend": keras.backend.backend(), "gpus": gpus or ["none: CPU only"],
               "precision": settings.precision, "jit_compile": settings.jit_compile,
