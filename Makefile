@@ -68,13 +68,14 @@ test-slow: $(STAMP) $(ASKL_STAMP)
 test-slurm: $(STAMP)
 	$(BIN)/pytest -v -m slurm
 
-## bench: preparation throughput and peak memory, prediction faces/s and peak memory (prints measured ratios)
+## bench: preparation, prediction, export, training start-up and training throughput (prints measured ratios)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/prepare_throughput.py
 	$(BIN)/python benchmarks/predict_throughput.py
 	$(BIN)/python benchmarks/predict_memory.py
 	$(BIN)/python benchmarks/export_speed.py
 	$(BIN)/python benchmarks/startup.py
+	$(BIN)/python benchmarks/training_throughput.py
 
 ## bench-autosklearn: configurations tried and crashed in a 150 s auto-sklearn run
 bench-autosklearn: $(ASKL_STAMP)

@@ -15,7 +15,7 @@ from agecascade.models import (
     vggface_name,
 )
 from agecascade.models.preprocessing import FacePreprocess
-from agecascade.models.weights import write_weight_file
+from vggface_files import write_weight_file
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,7 @@
 import datetime as dt
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from agecascade.data import adience, agedb, fgnet, imdb
@@ -83,8 +84,11 @@ def test_fgnet_label_space_is_the_sorted_distinct_ages():
     for i in range(1002):
         subject, age = i % 82 + 1, ages_used[i % 63]
         names.append(f"{subject:03d}A{age:02d}{'ab'[i % 2] if i % 50 == 0 else ''}.{'jpg' if i % 7 else 'JPG'}")
-    space = fgnet.label_space(names)
-    assert len(space) == 63 and space[0] == 0 and space[-1] == 69
+    from agecascade.data.folds import label_space
+
+    table = pd.DataFrame([fgnet.parse_name(n) for n in names]).rename(columns={"age": "label"})
+    space = label_space({"protocol": "leave_one_subject_out"}, table)["values"]
+    assert len(space) == 63 and space[0] == 0 and space[-1] == 69  # thesis: 63 output neurons
     assert len({fgnet.parse_name(n)["subject"] for n in names}) == 82
 
 

@@ -4,5 +4,3 @@ Modules: `imdb`, `agedb`, `fgnet`, `adience` (one parser each, returning a table
 `synthetic` (demo data in those formats), `faces` (detection and margin crop), `store` (the HDF5
 face store), `prepare` (records -> store + manifest + report) and `folds` (benchmark splits).
 """
-
-DATASETS = ("imdb", "agedb", "fgnet", "adience")

@@ -35,10 +35,5 @@ def read_fgnet(root: Path):
     return pd.DataFrame(rows), {"unparsable_name": unparsable}
 
 
-def label_space(filenames) -> list[int]:
-    """Sorted distinct ages of FG-NET file names: the output neurons of an FG-NET head."""
-    return sorted({f["age"] for f in map(parse_name, filenames) if f})
-
-
 def looks_like_root(path: Path) -> bool:
     return path.is_dir() and any(parse_name(p.name) for p in path.iterdir() if p.is_file())

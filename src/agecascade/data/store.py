@@ -59,11 +59,6 @@ class FaceStoreWriter:
         self.close()
 
 
-def open_store(path: str | Path) -> h5py.File:
-    """Open a face store for reading (use as a context manager; `f["images"][i]` is face i)."""
-    return h5py.File(path, "r")
-
-
 def read_rows(images: h5py.Dataset, rows) -> np.ndarray:
     """Faces `rows` of a store's `images` dataset, in the order given.
 
