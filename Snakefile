@@ -24,37 +24,37 @@ include: "rules/figures.smk"
 rule all:
     default_target: True
     input:
-        get_data_targets(),
-        get_stage_models(),
+        STUDY.data_targets(),
+        STUDY.stage_models(),
         "results/tables/table4_fgnet.csv",
         "results/summary.txt",
-        figure_targets(),
+        STUDY.figure_targets(),
 
 
 # Every figure and table, from the results on disk (plans no training when they are present).
 rule figures:
     input:
-        figure_targets(),
+        STUDY.figure_targets(),
         "results/tables/table4_fgnet.csv",
 
 
 rule data:
     input:
-        get_data_targets(),
+        STUDY.data_targets(),
 
 
 rule models:
     input:
-        get_stage_models(),
+        STUDY.stage_models(),
 
 
 rule regression:
     input:
-        regression_metrics(),
+        STUDY.regression_metrics(),
         "results/tables/table4_fgnet.csv",
 
 
 rule benchmarks:
     input:
-        benchmark_metrics(),
+        STUDY.benchmark_metrics(),
         "results/tables/table4_fgnet.csv",

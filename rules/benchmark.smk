@@ -7,7 +7,7 @@ localrules:
 
 rule train_fold:
     input:
-        unpack(get_fold_inputs),
+        unpack(STUDY.fold_inputs),
     output:
         predictions="results/{benchmark}/{variant}/fold{fold}/predictions.csv",
         history="results/{benchmark}/{variant}/fold{fold}/history.csv",
@@ -22,14 +22,14 @@ rule train_fold:
         gpu=1,
         cpus_per_task=4,
         mem_mb=16000,
-        runtime=get_fold_runtime,
+        runtime=STUDY.fold_runtime,
     params:
-        job=get_fold_job,
-        settings=get_fold_settings,
+        job=STUDY.fold_job,
+        settings=STUDY.fold_settings,
         image_size=config["image_size"],
         margin=config["margin"],
         # resume state: not an output, so Snakemake's cleanup of a killed job keeps it
-        backup=get_fold_backup,
+        backup=STUDY.fold_backup,
         model=None,
     script:
         "../workflow_scripts/train_fold.py"
@@ -47,11 +47,11 @@ use rule train_fold as train_fold_kept with:
     benchmark:
         "results/benchmarks/train_fold/{kept}.tsv"
     params:
-        job=get_fold_job,
-        settings=get_fold_settings,
+        job=STUDY.fold_job,
+        settings=STUDY.fold_settings,
         image_size=config["image_size"],
         margin=config["margin"],
-        backup=get_fold_backup,
+        backup=STUDY.fold_backup,
         model="results/{kept}/model.keras",
 
 
@@ -60,7 +60,8 @@ ruleorder: train_fold_kept > train_fold
 
 rule evaluate:
     input:
-        unpack(get_evaluate_inputs),
+        split="results/splits/{benchmark}.csv",
+        predictions=STUDY.fold_predictions,
     output:
         metrics="results/{benchmark}/{variant}/metrics.csv",
         confusion="results/{benchmark}/{variant}/confusion.csv",
@@ -69,14 +70,15 @@ rule evaluate:
     conda:
         "../envs/main.yaml"
     params:
-        class_names=get_benchmark_class_names,
+        folds=STUDY.evaluated_folds,
+        class_names=STUDY.class_names,
     script:
         "../workflow_scripts/evaluate.py"
 
 
 rule tables:
     input:
-        unpack(get_table_inputs),
+        STUDY.table_inputs(),
     output:
         **table_outputs(),
         provenance="results/provenance.json",
@@ -85,6 +87,9 @@ rule tables:
     conda:
         "../envs/main.yaml"
     params:
+        results=STUDY.table_results(),
+        label_spaces=STUDY.label_spaces(),
+        reports=STUDY.prepare_reports(),
         config=config,
         workflow_dir=workflow.basedir,
     script:
@@ -93,7 +98,7 @@ rule tables:
 
 rule summary:
     input:
-        unpack(get_table_inputs),
+        STUDY.table_inputs(),
         table4="results/tables/table4_fgnet.csv",
     output:
         report(
@@ -103,5 +108,9 @@ rule summary:
         "logs/summary.log",
     conda:
         "../envs/main.yaml"
+    params:
+        results=STUDY.table_results(),
+        label_spaces=STUDY.label_spaces(),
+        reports=STUDY.prepare_reports(),
     script:
         "../workflow_scripts/summary.py"

@@ -6,7 +6,7 @@ localrules:
 
 rule download:
     input:
-        unpack(get_download_inputs),
+        unpack(STUDY.download_inputs),
     output:
         marker="resources/raw/{dataset}/dataset.json",
     log:
@@ -16,7 +16,7 @@ rule download:
     conda:
         "../envs/main.yaml"
     params:
-        spec=get_dataset_spec,
+        spec=STUDY.dataset_spec,
         downloads="resources/downloads",
     script:
         "../workflow_scripts/download.py"
@@ -30,7 +30,7 @@ rule download_weights:
     conda:
         "../envs/main.yaml"
     params:
-        spec=get_weights_spec,
+        spec=STUDY.weights_spec,
         downloads="resources/downloads",
     script:
         "../workflow_scripts/download_weights.py"

@@ -9,7 +9,7 @@ localrules:
 
 rule figure:
     input:
-        unpack(get_figure_inputs),
+        unpack(STUDY.figure_inputs),
     output:
         png=report(
             "results/figures/{figure}.png",
@@ -24,14 +24,14 @@ rule figure:
         "../envs/main.yaml"
     params:
         options={"fgnet_subject": config["figures"]["fgnet_subject"]},
-        caption=get_figure_caption,
+        caption=STUDY.figure_caption,
     script:
         "../workflow_scripts/figure.py"
 
 
 rule gradcam:
     input:
-        unpack(lambda wildcards: gradcam_models()),
+        unpack(STUDY.gradcam_inputs),
         store="resources/faces/fgnet.h5",
         split="results/splits/fgnet.csv",
     output:
@@ -53,11 +53,9 @@ rule gradcam:
         mem_mb=8000,
         runtime=30,
     params:
-        fold=config["figures"]["gradcam"]["fold"],
+        fold=STUDY.gradcam_fold(),
         faces=config["figures"]["gradcam"]["faces"],
-        models=gradcam_models(),
-        caption=caption(
-            "fig14_gradcam", gradcam_fold=config["figures"]["gradcam"]["fold"]
-        ),
+        models=STUDY.gradcam_models(),
+        caption=STUDY.gradcam_caption(),
     script:
         "../workflow_scripts/gradcam.py"

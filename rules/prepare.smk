@@ -13,10 +13,10 @@ rule prepare:
         "../envs/main.yaml"
     threads: config["prepare"]["threads"]
     resources:
-        mem_mb=get_prepare_mem_mb,
+        mem_mb=STUDY.prepare_mem_mb,
         runtime=720,
     params:
-        options=get_prepare_options,
-        parsing=get_parse_options,
+        options=STUDY.prepare_options,
+        parsing=STUDY.parse_options,
     script:
         "../workflow_scripts/prepare.py"

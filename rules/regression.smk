@@ -5,7 +5,7 @@ localrules:
 
 rule extract_features:
     input:
-        unpack(get_extractor_inputs),
+        unpack(STUDY.extractor_inputs),
     output:
         "results/features/{extractor}/{layer}.h5",
     log:
@@ -33,7 +33,7 @@ rule extract_features:
 rule regress_fold:
     input:
         features="results/features/{extractor}/{layer}.h5",
-        split=f"results/splits/{config['regression']['benchmark']}.csv",
+        split=STUDY.regression_split(),
     output:
         predictions="results/regression/{extractor}-{layer}/fold{fold}.csv",
         ensemble="results/regression/{extractor}-{layer}/fold{fold}.ensemble.json",
@@ -45,12 +45,12 @@ rule regress_fold:
         "../envs/autosklearn.yaml"
     threads: config["regression"]["threads"]
     resources:
-        mem_mb=get_regression_mem_mb,
-        runtime=get_regression_runtime,
+        mem_mb=STUDY.regression_mem_mb,
+        runtime=STUDY.regression_runtime,
     params:
         python=regression_python(),
         script=workflow_script("regress_fold.py"),
-        settings=regression_settings(),
+        settings=STUDY.regression_settings(),
         tmp="results/regression/{extractor}-{layer}/fold{fold}.autosklearn",
     shell:
         "{params.python} {params.script:q} --features {input.features:q} --split {input.split:q}"
@@ -61,7 +61,8 @@ rule regress_fold:
 
 rule evaluate_regression:
     input:
-        unpack(get_regression_evaluate_inputs),
+        split=STUDY.regression_split(),
+        predictions=STUDY.regression_predictions,
     output:
         metrics="results/regression/{extractor}-{layer}/metrics.csv",
     log:
@@ -69,6 +70,7 @@ rule evaluate_regression:
     conda:
         "../envs/main.yaml"
     params:
+        folds=STUDY.regression_evaluated_folds,
         class_names=None,
     script:
         "../workflow_scripts/evaluate.py"

@@ -4,7 +4,7 @@ localrules:
 
 rule splits:
     input:
-        manifest=get_split_manifest,
+        manifest=STUDY.split_manifest,
     output:
         split="results/splits/{split}.csv",
         labels="results/splits/{split}.labels.json",
@@ -13,7 +13,7 @@ rule splits:
     conda:
         "../envs/main.yaml"
     params:
-        spec=get_split_spec,
+        spec=STUDY.split_spec,
         seed=config["seed"],
     script:
         "../workflow_scripts/splits.py"

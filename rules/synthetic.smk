@@ -12,7 +12,7 @@ rule synthetic_dataset:
         mem_mb=2000,
         runtime=30,
     params:
-        spec=get_synthetic_spec,
+        spec=STUDY.synthetic_spec,
         seed=config["seed"],
     script:
         "../workflow_scripts/synthetic_dataset.py"

@@ -8,7 +8,7 @@ localrules:
 
 rule gridsearch_stage:
     input:
-        unpack(get_stage_inputs),
+        unpack(STUDY.stage_inputs),
     output:
         "results/gridsearch/models/{backbone}/{chain}/lr{lr}_bs{batch}.csv",
     log:
@@ -22,10 +22,10 @@ rule gridsearch_stage:
         gpu=1,
         cpus_per_task=8,
         mem_mb=32000,
-        runtime=get_grid_runtime,
+        runtime=STUDY.grid_runtime,
     params:
-        job=get_stage_grid_job,
-        settings=get_stage_settings,
+        job=STUDY.stage_grid_job,
+        settings=STUDY.stage_settings,
         image_size=config["image_size"],
         workdir="results/.resume/gridsearch/models/{backbone}/{chain}/lr{lr}_bs{batch}",
     script:
@@ -34,7 +34,7 @@ rule gridsearch_stage:
 
 use rule gridsearch_stage as gridsearch_fold with:
     input:
-        unpack(get_variant_inputs),
+        unpack(STUDY.variant_inputs),
     output:
         "results/gridsearch/{benchmark}/{variant}/lr{lr}_bs{batch}.csv",
     log:
@@ -46,17 +46,17 @@ use rule gridsearch_stage as gridsearch_fold with:
         gpu=1,
         cpus_per_task=4,
         mem_mb=16000,
-        runtime=get_grid_runtime,
+        runtime=STUDY.grid_runtime,
     params:
-        job=get_fold_grid_job,
-        settings=get_variant_settings,
+        job=STUDY.fold_grid_job,
+        settings=STUDY.variant_settings,
         image_size=config["image_size"],
         workdir="results/.resume/gridsearch/{benchmark}/{variant}/lr{lr}_bs{batch}",
 
 
 rule gridsearch_stage_choice:
     input:
-        get_stage_grid_points,
+        STUDY.stage_grid_points,
     output:
         "results/gridsearch/models/{backbone}/{chain}.csv",
     log:
@@ -69,7 +69,7 @@ rule gridsearch_stage_choice:
 
 use rule gridsearch_stage_choice as gridsearch_fold_choice with:
     input:
-        get_fold_grid_points,
+        STUDY.fold_grid_points,
     output:
         "results/gridsearch/{benchmark}/{variant}.csv",
     log:
@@ -78,8 +78,8 @@ use rule gridsearch_stage_choice as gridsearch_fold_choice with:
 
 rule train_stage:
     input:
-        unpack(get_stage_inputs),
-        unpack(get_gridsearch_choice),
+        unpack(STUDY.stage_inputs),
+        unpack(STUDY.stage_grid_choice),
     output:
         model="results/models/{backbone}/{chain}.keras",
         history="results/models/{backbone}/{chain}.history.csv",
@@ -94,9 +94,9 @@ rule train_stage:
         gpu=1,
         cpus_per_task=8,
         mem_mb=32000,
-        runtime=get_stage_runtime,
+        runtime=STUDY.stage_runtime,
     params:
-        settings=get_stage_settings,
+        settings=STUDY.stage_settings,
         image_size=config["image_size"],
         margin=config["margin"],
         # Resume state lives outside the outputs: Snakemake's cleanup of an incomplete job

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from agecascade.evaluation import age_metrics, confusion, evaluate, group_metrics, mean_predictor
-from agecascade.tables import summary_text, table4, write_tables_from_inputs
+from agecascade.tables import summary_text, table4, write_tables
 
 
 def _age_predictions():
@@ -90,16 +90,16 @@ def _write_fold(tmp_path, name, frame):
 def test_tables_carry_thesis_values_and_reported_baselines(tmp_path):
     split = _split()
     split.to_csv(tmp_path / "split.csv", index=False)
-    inputs = {}
+    results = []
     for variant, shift in (("vgg16-imdb-agedb", 1), ("resnet50-faces2", 9)):
         folds = {}
         for fold, rows in _age_predictions().groupby("fold"):
             frame = rows.drop(columns="fold").assign(expected=rows["true"] + shift)
-            folds[f"fold{fold}"] = _write_fold(tmp_path, f"{variant}{fold}.csv", frame)
+            folds[fold] = _write_fold(tmp_path, f"{variant}{fold}.csv", frame)
         evaluate(folds, tmp_path / "split.csv", tmp_path / f"{variant}_metrics.csv", tmp_path / f"{variant}_conf.csv")
-        inputs[f"fgnet__{variant}__metrics"] = str(tmp_path / f"{variant}_metrics.csv")
-        inputs[f"fgnet__{variant}__confusion"] = str(tmp_path / f"{variant}_conf.csv")
-    table = table4({"vgg16-imdb-agedb": inputs["fgnet__vgg16-imdb-agedb__metrics"]})
+        results.append({"benchmark": "fgnet", "variant": variant, "metrics": str(tmp_path / f"{variant}_metrics.csv"),
+                        "confusion": str(tmp_path / f"{variant}_conf.csv")})
+    table = table4({"vgg16-imdb-agedb": results[0]["metrics"]})
     row = table[table.variant == "vgg16-imdb-agedb"].iloc[0]
     assert row["mae"] == 1 and row["thesis_mae"] == 2.68 and row["source"] == "measured"
     assert pd.isna(table[table.variant == "vgg16-faces2"].iloc[0]["mae"])  # not run: no number
@@ -109,8 +109,9 @@ def test_tables_carry_thesis_values_and_reported_baselines(tmp_path):
 
     (tmp_path / "labels.json").write_text('{"kind": "age", "size": 3, "values": [1, 2, 3], "names": ["1", "2", "3"]}')
     (tmp_path / "report.json").write_text('{"kept": 990, "input_rows": 1002}')
-    inputs = {**inputs, "labels__fgnet": str(tmp_path / "labels.json"), "report__fgnet": str(tmp_path / "report.json")}
-    written = write_tables_from_inputs(inputs, tmp_path / "tables", {"seed": 1}, tmp_path, tmp_path / "prov.json")
+    spaces, reports = {"fgnet": str(tmp_path / "labels.json")}, {"fgnet": str(tmp_path / "report.json")}
+    written = write_tables(results, spaces, reports, {"table4": str(tmp_path / "tables" / "table4_fgnet.csv")},
+                           {"seed": 1}, tmp_path, tmp_path / "prov.json")
     assert (tmp_path / "tables" / "table4_fgnet.md").read_text().count("literature") == 3
     import json
 
@@ -118,7 +119,7 @@ def test_tables_carry_thesis_values_and_reported_baselines(tmp_path):
     assert record["label_spaces"]["fgnet"]["size"] == 3 and record["label_spaces"]["fgnet"]["thesis_size"] == 63
     assert record["datasets"]["fgnet"] == {"kept": 990, "input_rows": 1002, "thesis_kept": 1002, "thesis_of": 1002}
     assert all(p.is_file() for p in written)
-    text = summary_text(inputs)
+    text = summary_text(results, spaces, reports)
     assert "best: vgg16-imdb-agedb" in text and "learned: below 1" in text
     assert "fgnet          990 of     1,002   [1,002 of 1,002]" in text and "fgnet 3 [63]" in text
 

@@ -5,7 +5,7 @@ log_to(snakemake.log[0])
 from agecascade.evaluation import evaluate  # noqa: E402
 
 evaluate(
-    {key: path for key, path in snakemake.input.items() if key.startswith("fold")},
+    dict(zip(snakemake.params.folds, snakemake.input.predictions)),
     split_csv=snakemake.input.split,
     metrics_path=snakemake.output.metrics,
     confusion_path=snakemake.output.get("confusion"),

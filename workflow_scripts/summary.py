@@ -4,4 +4,4 @@ log_to(snakemake.log[0])
 
 from agecascade.tables import write_summary  # noqa: E402
 
-write_summary(dict(snakemake.input.items()), snakemake.output[0])
+write_summary(snakemake.params.results, snakemake.params.label_spaces, snakemake.params.reports, snakemake.output[0])

@@ -2,11 +2,13 @@ from agecascade.logs import log_to
 
 log_to(snakemake.log[0])
 
-from agecascade.tables import write_tables_from_inputs  # noqa: E402
+from agecascade.tables import write_tables  # noqa: E402
 
-write_tables_from_inputs(
-    dict(snakemake.input.items()),
-    out_dir="results/tables",
+write_tables(
+    snakemake.params.results,
+    snakemake.params.label_spaces,
+    snakemake.params.reports,
+    outputs={name: path for name, path in snakemake.output.items() if name != "provenance"},
     config=snakemake.params.config,
     workflow_dir=snakemake.params.workflow_dir,
     provenance_path=snakemake.output.provenance,

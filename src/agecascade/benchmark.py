@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from agecascade.data.folds import in_fold
-from agecascade.models.backbones import BACKBONES
+from agecascade.vocabulary import BACKBONES, PRETRAININGS
 from agecascade.models.head import expected_age
 from agecascade.training import (
     FaceBatches,
@@ -36,14 +36,11 @@ from agecascade.training import (
 
 log = logging.getLogger(__name__)
 
-VARIANTS = ("vgg16-faces2", "resnet50-faces2", "senet50-faces2", "vgg16-imdb", "resnet50-imdb",
-            "senet50-imdb", "vgg16-imdb-agedb")
-
 
 def parse_variant(variant: str) -> tuple[str, str]:
     """`vgg16-imdb-agedb` -> ("vgg16", "imdb-agedb")."""
     backbone, _, pretraining = variant.partition("-")
-    if variant not in VARIANTS and (backbone not in BACKBONES or pretraining not in ("faces2", "imdb", "imdb-agedb")):
+    if backbone not in BACKBONES or pretraining not in PRETRAININGS:
         raise ValueError(f"Unknown variant. Expected <backbone>-<faces2|imdb|imdb-agedb>. Received: {variant!r}")
     return backbone, pretraining
 

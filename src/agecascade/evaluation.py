@@ -37,8 +37,7 @@ from agecascade.data.folds import in_fold
 
 def read_predictions(paths: dict[int, str | Path]) -> pd.DataFrame:
     """All folds' predictions in one table with a `fold` column."""
-    folds = {int(str(key).removeprefix("fold")): path for key, path in paths.items()}
-    frames = [pd.read_csv(path).assign(fold=fold) for fold, path in sorted(folds.items())]
+    frames = [pd.read_csv(path).assign(fold=int(fold)) for fold, path in sorted(paths.items())]
     return pd.concat(frames, ignore_index=True)
 
 
@@ -140,7 +139,7 @@ def evaluate(prediction_paths: dict, split_csv, metrics_path, confusion_path=Non
     """Write the metrics table (and the confusion matrix where the benchmark has one).
 
     Args:
-        prediction_paths: {fold: predictions.csv}; keys may be fold numbers or "fold<k>".
+        prediction_paths: {fold number: predictions.csv}.
         split_csv: the benchmark's split (for the mean predictor of age benchmarks).
         metrics_path: output: per-fold rows and a summary row.
         confusion_path: output: confusion matrix, or None.

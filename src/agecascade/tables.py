@@ -125,23 +125,21 @@ def table5(metrics: dict[str, str | Path]) -> pd.DataFrame:
     return pd.DataFrame(rows).reindex(columns=columns)
 
 
-def _named(inputs: dict, prefix: str) -> dict[str, dict]:
-    """{name: parsed JSON} of the inputs keyed `<prefix>__<name>` (label spaces, prepare reports)."""
-    return {key.split("__", 1)[1]: json.loads(Path(path).read_text())
-            for key, path in inputs.items() if key.count("__") == 1 and key.startswith(prefix + "__")}
+def _read_json(paths: dict) -> dict[str, dict]:
+    return {name: json.loads(Path(path).read_text()) for name, path in paths.items()}
 
 
-def label_space_sizes(inputs: dict) -> dict[str, dict]:
-    """{split: {size, kind, values, thesis_size}} of the label spaces among `inputs`."""
+def label_space_sizes(label_spaces: dict) -> dict[str, dict]:
+    """{split: {size, kind, values, thesis_size}} from {split: labels.json}."""
     return {name: {"size": space["size"], "kind": space["kind"], "values": space["values"],
                    "thesis_size": thesis.LABEL_SPACE_SIZES.get(name)}
-            for name, space in _named(inputs, "labels").items()}
+            for name, space in _read_json(label_spaces).items()}
 
 
-def dataset_counts(inputs: dict) -> dict[str, dict]:
-    """{dataset: {kept, input_rows, thesis_kept, thesis_of}} from the prepare reports among `inputs`."""
+def dataset_counts(reports: dict) -> dict[str, dict]:
+    """{dataset: {kept, input_rows, thesis_kept, thesis_of}} from {dataset: prepare report}."""
     counts = {}
-    for name, report in _named(inputs, "report").items():
+    for name, report in _read_json(reports).items():
         reported = thesis.DATASET_COUNTS.get(name, {})
         counts[name] = {"kept": report["kept"], "input_rows": report["input_rows"],
                         "thesis_kept": reported.get("kept"), "thesis_of": reported.get("of")}
@@ -169,61 +167,57 @@ def provenance(config: dict, workflow_dir: str | Path) -> dict:
             "config": json.loads(redact(json.dumps(config, default=str)))}  # no URL credentials
 
 
-def _by_kind(inputs: dict) -> dict[tuple[str, str], dict[str, str]]:
-    """{(benchmark, variant): {"metrics": path, "confusion": path}} from `benchmark__variant__kind` keys."""
-    results: dict = {}
-    for key, path in inputs.items():
-        if key.count("__") == 2:
-            benchmark, variant, kind = key.split("__")
-            results.setdefault((benchmark, variant), {})[kind] = path
-    return results
+def _by_kind(results: list[dict]) -> dict[tuple[str, str], dict[str, str]]:
+    """{(benchmark, variant): {"metrics": path, "confusion": path}} of `agecascade.plan.Study.table_results`."""
+    return {(r["benchmark"], r["variant"]): {k: v for k, v in r.items() if k not in ("benchmark", "variant")}
+            for r in results}
 
 
-def write_tables_from_inputs(inputs: dict, out_dir, config: dict, workflow_dir, provenance_path) -> list[Path]:
-    """Write every table whose results are among `inputs`, and the provenance record.
+def write_tables(results: list[dict], label_spaces: dict, reports: dict, outputs: dict, config: dict,
+                 workflow_dir, provenance_path) -> list[Path]:
+    """Write every table of `outputs` ({name: CSV path}; a Markdown copy beside each) from the
+    results (`Study.table_results`), and the provenance record with label spaces and counts.
 
     Returns:
         The table files written (CSV and Markdown).
     """
-    out_dir = Path(out_dir)
-    results = _by_kind(inputs)
-    written = [out_dir / "table4_fgnet"]
-    _write(table4({v: p["metrics"] for (b, v), p in results.items() if b == "fgnet"}), written[-1])
-    adience = results.get(("adience", "vgg16-imdb-agedb"))
-    if adience:
-        written.append(out_dir / "adience")
-        _write(adience_table(adience["metrics"]), written[-1])
-    adience3 = results.get(("adience3", "vgg16-imdb-agedb"))
-    if adience3:
-        written.append(out_dir / "table6_adience3")
-        _write(table6(adience3["confusion"], adience3["metrics"]), written[-1])
-    top4 = results.get(("fgnet_top4", "vgg16-imdb-agedb"))
-    if top4:
-        written.append(out_dir / "fgnet_top4_confusion")
-        pd.read_csv(top4["confusion"], index_col=0).to_csv(written[-1].with_suffix(".csv"))
-        written[-1].with_suffix(".md").write_text(
-            pd.read_csv(top4["confusion"], index_col=0).to_markdown(floatfmt=".2f") + "\n")
-    regression = {v: p["metrics"] for (b, v), p in results.items() if b == "regression"}
-    if regression:
-        written.append(out_dir / "table5_regression")
-        _write(table5(regression), written[-1])
-    record = {**provenance(config, workflow_dir), "label_spaces": label_space_sizes(inputs),
-              "datasets": dataset_counts(inputs)}
+    by_kind = _by_kind(results)
+    makers = {
+        "table4": lambda: table4({v: p["metrics"] for (b, v), p in by_kind.items() if b == "fgnet"}),
+        "adience": lambda: adience_table(by_kind[("adience", "vgg16-imdb-agedb")]["metrics"]),
+        "table6": lambda: table6(by_kind[("adience3", "vgg16-imdb-agedb")]["confusion"],
+                                 by_kind[("adience3", "vgg16-imdb-agedb")]["metrics"]),
+        "top4": lambda: pd.read_csv(by_kind[("fgnet_top4", "vgg16-imdb-agedb")]["confusion"], index_col=0),
+        "table5": lambda: table5({v: p["metrics"] for (b, v), p in by_kind.items() if b == "regression"}),
+    }
+    written = []
+    for name, path in outputs.items():
+        stem = Path(path).with_suffix("")
+        stem.parent.mkdir(parents=True, exist_ok=True)
+        if name == "top4":  # a confusion matrix: rows are true ages
+            table = makers[name]()
+            table.to_csv(stem.with_suffix(".csv"))
+            stem.with_suffix(".md").write_text(table.to_markdown(floatfmt=".2f") + "\n")
+        else:
+            _write(makers[name](), stem)
+        written.append(stem)
+    record = {**provenance(config, workflow_dir), "label_spaces": label_space_sizes(label_spaces),
+              "datasets": dataset_counts(reports)}
     Path(provenance_path).write_text(json.dumps(record, indent=2, default=str) + "\n")
     return [p.with_suffix(s) for p in written for s in (".csv", ".md")]
 
 
-def summary_text(inputs: dict) -> str:
+def summary_text(results: list[dict], label_spaces: dict, reports: dict) -> str:
     """One screen: each benchmark's headline number beside the thesis', and the sanity ratio."""
-    results = _by_kind(inputs)
+    results = _by_kind(results)
     lines = ["agecascade results (thesis values in brackets)", ""]
-    counts = dataset_counts(inputs)
+    counts = dataset_counts(reports)
     if counts:
         lines.append("Faces kept after preparation")
         for name, c in counts.items():
             reported = f"[{c['thesis_kept']:,} of {c['thesis_of']:,}]" if c["thesis_kept"] else ""
             lines.append(f"  {name:8s} {c['kept']:>9,} of {c['input_rows']:>9,}   {reported}")
-    spaces = label_space_sizes(inputs)
+    spaces = label_space_sizes(label_spaces)
     if spaces:
         lines.append("Output neurons (label space, fixed for all folds and variants)")
         lines.append("  " + ", ".join(f"{name} {s['size']}" + (f" [{s['thesis_size']}]" if s["thesis_size"] else "")
@@ -262,7 +256,7 @@ def summary_text(inputs: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_summary(inputs: dict, output) -> str:
-    text = summary_text(inputs)
+def write_summary(results: list[dict], label_spaces: dict, reports: dict, output) -> str:
+    text = summary_text(results, label_spaces, reports)
     Path(output).write_text(text)
     return text

@@ -15,8 +15,8 @@ import keras
 from keras import layers
 
 from agecascade.models.preprocessing import FacePreprocess
+from agecascade.vocabulary import BACKBONES
 
-BACKBONES = ("vgg16", "resnet50", "senet50")
 # keras-vggface preprocessing version: 1 = VGGFace (VGG16), 2 = VGGFace2 (ResNet50, SENet50)
 PREPROCESS_VERSION = {"vgg16": 1, "resnet50": 2, "senet50": 2}
 # The last convolutional layer (Grad-CAM, feature extraction), in Keras names
