@@ -33,3 +33,36 @@ def test_a_partial_run_says_what_it_leaves_out(demo):
     assert plan.benchmark_folds(partial, "fgnet", all_folds=True) == list(range(1, 11))
     (warning,) = plan.check_folds(partial)
     assert "Figure 14 (Grad-CAM) is not planned" in warning
+
+
+def test_the_schema_spells_the_vocabulary(repo):
+    import yaml
+
+    from agecascade import vocabulary
+
+    patterns = [line.split("pattern: ")[1].split('"')[1] for line in
+                (repo / "schemas/config.schema.yaml").read_text().splitlines() if "pattern: \"^(vgg16" in line]
+    assert patterns == [f"^{vocabulary.VARIANT_PATTERN}$",
+                        f"^{vocabulary.VARIANT_PATTERN}/({vocabulary.alternatives(vocabulary.LAYERS)})$"]
+    schema = yaml.safe_load((repo / "schemas/config.schema.yaml").read_text())
+    assert set(schema["properties"]["datasets"]["required"]) <= set(vocabulary.DATASETS)
+
+
+def test_the_study_plans_from_the_config_alone(demo):
+    study = plan.Study(demo)
+    # kept folds are looked up, never parsed back from their path
+    job = study.kept["fgnet/vgg16-imdb/fold1"]
+    assert job == {"benchmark": "fgnet", "variant": "vgg16-imdb", "fold": 1}
+    wildcards = type("W", (), {"kept": "fgnet/vgg16-imdb/fold1"})()
+    assert study.fold_job(wildcards) == job
+    assert study.fold_inputs(wildcards)["start"] == "results/models/vgg16/imdb.keras"
+    assert study.fold_backup(wildcards) == "results/.resume/fgnet/vgg16-imdb/fold1"
+    # evaluation gets fold numbers beside their files, in the same order
+    wildcards = type("W", (), {"benchmark": "fgnet", "variant": "vgg16-imdb"})()
+    assert study.fold_predictions(wildcards) == [f"results/fgnet/vgg16-imdb/fold{k}/predictions.csv"
+                                                 for k in study.evaluated_folds(wildcards)]
+    # the tables read structured results; every table the config makes is an output
+    results = study.table_results()
+    assert {"benchmark", "variant", "metrics"} <= set(results[0])
+    assert set(study.table_paths()) == {"table4", "adience", "table6", "top4", "table5"}
+    assert set(study.table_inputs()) >= {r["metrics"] for r in results}

@@ -2,7 +2,7 @@ from agecascade.logs import log_to
 
 log_to(snakemake.log[0])
 
-from agecascade.benchmark import train_fold  # noqa: E402
+from agecascade.fold_training import train_fold  # noqa: E402
 
 train_fold(
     **snakemake.params.job,

@@ -10,7 +10,7 @@ train_stage(
     store=snakemake.input.store,
     split_csv=snakemake.input.split,
     labels=snakemake.input.labels,
-    parent=snakemake.input.get("start"),
+    start=snakemake.input.get("start"),
     settings=snakemake.params.settings,
     model_path=snakemake.output.model,
     history_path=snakemake.output.history,

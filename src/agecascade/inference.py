@@ -376,7 +376,7 @@ def model_info(path) -> dict:
                   "preprocessing": (f"keras-vggface v{preprocess[0].version} (RGB->BGR, channel means)"
                                     if preprocess else "none")},
         "parameters": int(model.count_params()),
-        "training_data": {k: info[k] for k in ("dataset", "benchmark", "fold", "parent") if k in info},
+        "training_data": {k: info[k] for k in ("dataset", "benchmark", "fold", "start", "parent") if k in info},
         "settings": info.get("settings", {}),
         "metrics": _recorded_metrics(path, info),
     }

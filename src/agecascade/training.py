@@ -429,13 +429,13 @@ def load_age_model(path):
     return keras.saving.load_model(path)
 
 
-def initial_model(backbone: str, parent: str | Path | None, values, names=None, kind="age", info=None,
+def initial_model(backbone: str, start: str | Path | None, values, names=None, kind="age", info=None,
                   frozen=False, image_size=224, seed=42, precision: str | None = None):
     """The model a training run starts from, with a new output layer for `values`.
 
     Args:
         backbone: vgg16, resnet50 or senet50.
-        parent: a `.keras` age model of the previous cascade stage (every layer but its output
+        start: what the model starts from: a `.keras` age model of the previous cascade stage (every layer but its output
             layer is kept: `agecascade.models.transfer`), a keras-vggface weight file (`.h5`; a
             new head is built on the face backbone), or None for random initialisation (demo).
         frozen: mode a (head only; the face backbone is not trained). Only with a face backbone.
@@ -445,13 +445,13 @@ def initial_model(backbone: str, parent: str | Path | None, values, names=None, 
     if precision is not None:
         keras.mixed_precision.set_global_policy(precision)  # before any layer is built
     keras.utils.set_random_seed(seed)
-    if parent is not None and str(parent).endswith(".keras"):
+    if start is not None and str(start).endswith(".keras"):
         if frozen:
-            raise ValueError(f"Mode a (frozen) starts from the face backbone, not from an age model. Received: {parent}")
-        return transfer(load_age_model(parent), values, names, kind, info, seed=seed)
+            raise ValueError(f"Mode a (frozen) starts from the face backbone, not from an age model. Received: {start}")
+        return transfer(load_age_model(start), values, names, kind, info, seed=seed)
     base = build_backbone(backbone, (image_size, image_size, 3))
-    if parent is not None:
-        load_vggface_weights(base, parent)
+    if start is not None:
+        load_vggface_weights(base, start)
     return build_age_model(base, values, names, kind, info, frozen, seed=seed)
 
 
@@ -476,7 +476,7 @@ def model_info(backbone: str, chain: str, image_size: int, margin: float, settin
             "settings": asdict(settings), **extra}
 
 
-def train_stage(backbone: str, chain: str, store, split_csv, labels, parent, settings: FitSettings | dict,
+def train_stage(backbone: str, chain: str, store, split_csv, labels, start, settings: FitSettings | dict,
                 model_path, history_path, backup_dir, image_size: int, margin: float, gridsearch=None,
                 threads: int | None = None) -> dict:
     """Train one cascade stage (chain `imdb` or `imdb-agedb`) on its dataset's 80/20 split.
@@ -486,7 +486,7 @@ def train_stage(backbone: str, chain: str, store, split_csv, labels, parent, set
         chain: the stage's chain; its last link is the dataset trained on.
         store, split_csv: the dataset's face store and train/val split.
         labels: the dataset's label space (`results/splits/<dataset>.labels.json`).
-        parent: the previous stage's model, the face weights, or None (see `initial_model`).
+        start: the previous stage's model, the face weights, or None (see `initial_model`).
         settings: hyper-parameters (`FitSettings` or its fields).
         model_path, history_path: outputs.
         backup_dir: resume state (not an output: it must survive Snakemake's cleanup).
@@ -505,8 +505,8 @@ def train_stage(backbone: str, chain: str, store, split_csv, labels, parent, set
     train_rows, val_rows = split[split["split"] == "train"], split[split["split"] == "val"]
     space = read_label_space(labels)
     info = model_info(backbone, chain, image_size, margin, settings, dataset=chain.split("-")[-1],
-                      parent=str(parent) if parent else "random initialisation")
-    model = initial_model(backbone, parent, **space, info=info, frozen=settings.frozen,
+                      start=str(start) if start else "random initialisation")
+    model = initial_model(backbone, start, **space, info=info, frozen=settings.frozen,
                           image_size=image_size, seed=settings.seed, precision=settings.precision)
     train = FaceBatches(store, train_rows["index"], to_classes(train_rows["label"], space["values"]),
                         settings.batch_size, shuffle=True, seed=settings.seed)
