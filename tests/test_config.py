@@ -78,3 +78,28 @@ def test_defaults_are_filled():
     # nested defaults: the thesis' auto-sklearn budget, Grad-CAM on the first kept fold
     assert cfg["regression"]["time_left_for_this_task"] == 43200 and cfg["regression"]["per_run_time_limit"] == 3600
     assert cfg["figures"]["gradcam"] == {"fold": 1, "faces": 3}
+
+
+def test_package_defaults_are_the_schemas():
+    import yaml
+
+    from agecascade.config import SCHEMA, schema_default
+    from agecascade.data.prepare import PrepareOptions
+    from agecascade.inference import DEFAULT_MARGIN, DEFAULT_MIN_CONFIDENCE
+    from agecascade.training import FitSettings
+
+    schema = yaml.safe_load(SCHEMA.read_text())
+    training = schema["properties"]["training"]["properties"]
+    settings = FitSettings(learning_rate=1e-4, batch_size=1, epochs=1)
+    assert settings.augment == training["augment"]["default"] == {"rotation": 10, "shift": 0.1, "crop": 0.15,
+                                                                 "flip": True}
+    assert (settings.precision, settings.jit_compile, settings.require_gpu) == (
+        training["precision"]["default"], training["jit_compile"]["default"], training["require_gpu"]["default"])
+    assert settings.seed == schema["properties"]["seed"]["default"]
+    dataset = schema["definitions"]["dataset"]["properties"]
+    options = PrepareOptions()
+    assert (options.margin, options.image_size) == (schema["properties"]["margin"]["default"], 224)
+    assert (options.no_face, options.min_confidence) == (dataset["no_face"]["default"], dataset["min_confidence"]["default"])
+    assert (DEFAULT_MARGIN, DEFAULT_MIN_CONFIDENCE) == (0.4, 0.9)  # thesis: "a 40% margin"
+    with pytest.raises(KeyError, match="has no default"):
+        schema_default("training", "chains")

@@ -19,6 +19,10 @@ from pathlib import Path
 
 
 def _parser() -> argparse.ArgumentParser:
+    from agecascade.config import schema_default
+
+    DEFAULT_MARGIN = schema_default("margin")  # noqa: N806
+    DEFAULT_MIN_CONFIDENCE = schema_default("datasets", "fgnet", "min_confidence")  # noqa: N806
     parser = argparse.ArgumentParser(prog="agecascade", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -33,8 +37,9 @@ def _parser() -> argparse.ArgumentParser:
     predict.add_argument("--annotate", metavar="DIR", help="write copies of the photos with boxes and ages")
     predict.add_argument("--batch-size", type=int, default=32, help="faces per model call (default 32)")
     predict.add_argument("--margin", type=float, default=None,
-                         help="crop margin around the face (default: the model's, else 0.4 as in the study)")
-    predict.add_argument("--min-confidence", type=float, default=0.9, help="MTCNN confidence threshold")
+                         help=f"crop margin around the face (default: the model's, else {DEFAULT_MARGIN} as in the study)")
+    predict.add_argument("--min-confidence", type=float, default=DEFAULT_MIN_CONFIDENCE,
+                         help=f"MTCNN confidence threshold (default {DEFAULT_MIN_CONFIDENCE}, as the workflow's)")
     predict.add_argument("--no-progress", action="store_true", help="no progress bar")
     predict.add_argument("--force", action="store_true",
                          help="replace an existing output file or annotated copies (never an input photo)")

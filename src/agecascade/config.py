@@ -8,6 +8,7 @@ by its dotted path (`datasets.imdb.margin`), not by its place in the schema.
 from __future__ import annotations
 
 import copy
+import functools
 from pathlib import Path
 
 import jsonschema
@@ -35,6 +36,28 @@ def _with_defaults(validator_class):
 
 def load_schema(path: str | Path = SCHEMA) -> dict:
     return yaml.safe_load(Path(path).read_text())
+
+
+@functools.lru_cache(maxsize=1)
+def _schema() -> dict:
+    return load_schema()
+
+
+def schema_default(*keys: str):
+    """The schema's default of a config key, e.g. `schema_default("training", "augment")` or
+    `schema_default("datasets", "fgnet", "min_confidence")`: the one place a default is written;
+    the package's dataclasses and the command-line tools take theirs from here."""
+    schema = _schema()
+    node = schema
+    for key in keys:
+        while "$ref" in node:
+            node = schema["definitions"][node["$ref"].rsplit("/", 1)[1]]
+        node = node["properties"][key]
+    while "$ref" in node:
+        node = schema["definitions"][node["$ref"].rsplit("/", 1)[1]]
+    if "default" not in node:
+        raise KeyError(f"{'.'.join(keys)} has no default in {SCHEMA}")
+    return copy.deepcopy(node["default"])
 
 
 def validate(config: dict, schema: dict | None = None) -> dict:

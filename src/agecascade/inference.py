@@ -16,12 +16,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from agecascade.config import schema_default
 from agecascade.images import ImageSkip, crop_face, load_rgb
 
 log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif"}
-DEFAULT_MARGIN = 0.4  # the study's margin, used when a model does not record its own
+# the study's margin and MTCNN threshold (the config schema's defaults), used when a model does not
+# record its own margin or the command line gives no threshold
+DEFAULT_MARGIN = schema_default("margin")
+DEFAULT_MIN_CONFIDENCE = schema_default("datasets", "fgnet", "min_confidence")
 
 
 class ModelFileError(ValueError):
@@ -143,7 +147,7 @@ def check_outputs(paths, output=None, annotate_dir=None, force: bool = False, fo
     return planned
 
 
-def check_arguments(margin: float | None = None, min_confidence: float = 0.9, batch_size: int = 32) -> None:
+def check_arguments(margin: float | None = None, min_confidence: float = DEFAULT_MIN_CONFIDENCE, batch_size: int = 32) -> None:
     """Refuse arguments no photo could work with, before anything is loaded."""
     if margin is not None and not 0 <= margin <= 2:
         raise ValueError(f"--margin must be between 0 and 2 (the study: 0.4). Received: {margin}")
@@ -201,7 +205,8 @@ class AgePredictor:
         batch_size: faces per model call.
     """
 
-    def __init__(self, model, margin: float | None = None, min_confidence: float = 0.9, batch_size: int = 32):
+    def __init__(self, model, margin: float | None = None, min_confidence: float = DEFAULT_MIN_CONFIDENCE,
+                 batch_size: int = 32):
         from agecascade.data.faces import FaceDetector
         from agecascade.models.head import label_space_of
 

@@ -26,6 +26,7 @@ import keras
 import numpy as np
 import pandas as pd
 
+from agecascade.config import schema_default
 from agecascade.data.store import read_rows
 
 log = logging.getLogger(__name__)
@@ -61,12 +62,12 @@ class FitSettings:
     epochs: int
     patience: int | None = None
     frozen: bool = False
-    augment: dict = field(default_factory=lambda: {"rotation": 10.0, "shift": 0.1, "crop": 0.15, "flip": True})
-    seed: int = 42
-    backup_interval_minutes: float = 0.0
-    precision: str = "float32"
-    jit_compile: str | bool = "auto"
-    require_gpu: bool = True
+    augment: dict = field(default_factory=lambda: schema_default("training", "augment"))
+    seed: int = field(default_factory=lambda: schema_default("seed"))
+    backup_interval_minutes: float = field(default_factory=lambda: schema_default("training", "backup_interval_minutes"))
+    precision: str = field(default_factory=lambda: schema_default("training", "precision"))
+    jit_compile: str | bool = field(default_factory=lambda: schema_default("training", "jit_compile"))
+    require_gpu: bool = field(default_factory=lambda: schema_default("training", "require_gpu"))
 
 
 # ---------------------------------------------------------------------------------------- input

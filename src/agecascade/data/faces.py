@@ -28,7 +28,7 @@ class FaceDetector:
         single_thread: limit TensorFlow to one thread (for use inside worker processes).
     """
 
-    def __init__(self, device: str = "CPU:0", min_confidence: float = 0.9, single_thread: bool = True):
+    def __init__(self, device: str = "CPU:0", min_confidence: float | None = None, single_thread: bool = True):
         if single_thread:
             for key, value in _THREADS_ENV.items():
                 os.environ.setdefault(key, value)
@@ -41,6 +41,10 @@ class FaceDetector:
                 tf.config.threading.set_inter_op_parallelism_threads(1)
             except RuntimeError:  # already initialised in this process
                 pass
+        if min_confidence is None:
+            from agecascade.config import schema_default
+
+            min_confidence = schema_default("datasets", "fgnet", "min_confidence")
         self.min_confidence = min_confidence
         self._mtcnn = MTCNN(device=device)
 

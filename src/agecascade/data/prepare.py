@@ -14,12 +14,13 @@ import logging
 import multiprocessing
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from agecascade import thesis
+from agecascade.config import schema_default
 from agecascade.data import adience, agedb, fgnet, imdb
 from agecascade.data.store import FaceStoreWriter
 from agecascade.download import find_in_roots, read_marker
@@ -50,11 +51,11 @@ class PrepareOptions:
         min_confidence: MTCNN detections below this count as no face.
     """
 
-    image_size: int = 224
-    margin: float = 0.4
+    image_size: int = field(default_factory=lambda: schema_default("image_size"))
+    margin: float = field(default_factory=lambda: schema_default("margin"))
     detector: str = "none"
-    no_face: str = "drop"
-    min_confidence: float = 0.9
+    no_face: str = field(default_factory=lambda: schema_default("datasets", "fgnet", "no_face"))
+    min_confidence: float = field(default_factory=lambda: schema_default("datasets", "fgnet", "min_confidence"))
 
 
 DETECTORS = ("metadata", "mtcnn", "none")
