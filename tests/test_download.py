@@ -234,7 +234,7 @@ def test_url_credentials_are_used_but_written_nowhere(tmp_path, http_server, cap
 
 
 def test_an_empty_dataset_folder_says_which_layout_was_expected(tmp_path):
-    from agecascade.data.prepare import read_records
+    from agecascade.data.registry import read_records
 
     (tmp_path / "empty").mkdir()
     with pytest.raises(SourceError, match=r"expected fold_0_data.txt \.\.\. fold_4_data.txt beside aligned/"):

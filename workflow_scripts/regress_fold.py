@@ -2,12 +2,9 @@
 
 import argparse
 import json
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # the agecascade link beside this file
-
-from agecascade.logs import log_to  # noqa: E402
+# `python workflow_scripts/regress_fold.py` puts this folder, with its agecascade link, on sys.path
+from agecascade.logs import log_to
 
 parser = argparse.ArgumentParser()
 for name in ("features", "split", "fold", "predictions", "ensemble", "settings", "tmp", "jobs", "log"):

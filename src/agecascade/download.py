@@ -323,29 +323,6 @@ def read_marker(path: str | Path) -> list[Path]:
     return [Path(root) for root in json.loads(Path(path).read_text())["roots"]]
 
 
-def find_in_roots(roots: list[Path], match, max_depth: int = 4, expected: str = "") -> Path:
-    """Breadth-first search of the roots for the shallowest path for which `match(path)` is true.
-
-    Args:
-        expected: what the layout looks like, for the error message.
-    """
-    level = list(roots)
-    for _ in range(max_depth + 1):
-        for path in level:
-            if match(path):
-                return path
-        level = sorted(
-            child for path in level if path.is_dir() for child in path.iterdir() if child.is_dir()
-        )
-        if not level:
-            break
-    raise SourceError(
-        f"Could not find the expected dataset layout under {[str(r) for r in roots]} (searched "
-        f"{max_depth} folders deep){': expected ' + expected if expected else ''}. Check the dataset's "
-        "`source` in config.yaml."
-    )
-
-
 def download_file(name: str, spec: dict, output: str | Path, downloads_dir: Path) -> Path:
     """Fetch a single-file source (a weight file) and place a copy at `output`."""
     sources = sources_from_config(name, spec)

@@ -112,6 +112,9 @@ def read_adience(root: Path, policy: str = "strict"):
     return records, dropped
 
 
+LAYOUT = "fold_0_data.txt ... fold_4_data.txt beside aligned/"
+
+
 def looks_like_root(path: Path) -> bool:
     return (path / "fold_0_data.txt").is_file()
 

@@ -39,5 +39,8 @@ def read_agedb(root: Path):
     return pd.DataFrame(rows), {"unparsable_name": unparsable}
 
 
+LAYOUT = "a folder of <id>_<name>_<age>_<gender>.jpg pictures"
+
+
 def looks_like_root(path: Path) -> bool:
     return path.is_dir() and any(parse_name(p.name) for p in path.iterdir() if p.is_file())

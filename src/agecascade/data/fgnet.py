@@ -35,5 +35,8 @@ def read_fgnet(root: Path):
     return pd.DataFrame(rows), {"unparsable_name": unparsable}
 
 
+LAYOUT = "a folder of <NNN>A<yy>.JPG pictures (FGNET/images/)"
+
+
 def looks_like_root(path: Path) -> bool:
     return path.is_dir() and any(parse_name(p.name) for p in path.iterdir() if p.is_file())

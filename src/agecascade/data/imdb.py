@@ -58,6 +58,13 @@ def ages(fields: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     return np.where(valid, age, np.nan), valid
 
 
+LAYOUT = "a folder holding imdb.mat beside the <NN>/ picture folders (imdb_crop/)"
+
+
+def looks_like_root(path: Path) -> bool:
+    return (path / "imdb.mat").is_file()
+
+
 def read_imdb(root: Path, min_face_score: float = 1.0, min_age: int = 0, max_age: int = 100):
     """Parse and clean IMDB.
 

@@ -21,9 +21,9 @@ import numpy as np
 
 from agecascade import thesis
 from agecascade.config import schema_default
-from agecascade.data import adience, agedb, fgnet, imdb
 from agecascade.data.store import FaceStoreWriter
-from agecascade.download import find_in_roots, read_marker
+from agecascade.data.registry import read_records
+from agecascade.download import read_marker
 from agecascade.logs import Progress
 from agecascade.images import ImageSkip, crop_face, load_rgb, margin_box, padding_fraction, read_face
 
@@ -113,25 +113,6 @@ def _pool(options: PrepareOptions, threads: int):
     method = "spawn" if "tensorflow" in sys.modules else "fork"
     context = multiprocessing.get_context(method)
     return context.Pool(threads, initializer=_init_worker, initargs=(options,))
-
-
-def read_records(dataset: str, roots: list[Path], label_policy: str = "strict", cleaning: dict | None = None):
-    """Find the dataset's layout under `roots` and parse it: (records, dropped)."""
-    if dataset == "imdb":
-        root = find_in_roots(roots, lambda p: (p / "imdb.mat").is_file(),
-                             expected="a folder holding imdb.mat beside the <NN>/ picture folders (imdb_crop/)")
-        return imdb.read_imdb(root, **(cleaning or {}))
-    if dataset == "agedb":
-        return agedb.read_agedb(find_in_roots(roots, agedb.looks_like_root,
-                                              expected="a folder of <id>_<name>_<age>_<gender>.jpg pictures"))
-    if dataset == "fgnet":
-        return fgnet.read_fgnet(find_in_roots(roots, fgnet.looks_like_root,
-                                              expected="a folder of <NNN>A<yy>.JPG pictures (FGNET/images/)"))
-    if dataset == "adience":
-        return adience.read_adience(find_in_roots(roots, adience.looks_like_root,
-                                                  expected="fold_0_data.txt ... fold_4_data.txt beside aligned/"),
-                                    label_policy)
-    raise ValueError(f"Unknown dataset. Received: dataset={dataset!r}")
 
 
 class PaddingError(RuntimeError):

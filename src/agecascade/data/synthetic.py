@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import tarfile
 import tempfile
 from functools import lru_cache
@@ -27,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 import scipy.io
-from PIL import Image, ImageOps
+from PIL import Image
 
 from agecascade.data.adience import CANONICAL_GROUPS
 from agecascade.images import margin_box
