@@ -16,7 +16,7 @@ include: "rules/download.smk"
 include: "rules/prepare.smk"
 include: "rules/splits.smk"
 include: "rules/train.smk"
-include: "rules/benchmark.smk"
+include: "rules/folds.smk"
 include: "rules/regression.smk"
 include: "rules/figures.smk"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pandas as pd
+from agecascade.data.named_files import read_named_files
 
 NAME = re.compile(r"^(?P<id>\d+)_(?P<name>.+)_(?P<age>\d+)_(?P<gender>[mfMF])\.jpe?g$", re.IGNORECASE)
 
@@ -29,14 +29,7 @@ def read_agedb(root: Path):
         (records, dropped): one row per picture (source, path, subject, age, gender) and the
         count of files whose name is not an AgeDB name.
     """
-    rows, unparsable = [], 0
-    for path in sorted(p for p in root.iterdir() if p.is_file()):
-        fields = parse_name(path.name)
-        if fields is None:
-            unparsable += 1
-            continue
-        rows.append({"source": path.name, "path": str(path), **fields})
-    return pd.DataFrame(rows), {"unparsable_name": unparsable}
+    return read_named_files(root, parse_name)
 
 
 LAYOUT = "a folder of <id>_<name>_<age>_<gender>.jpg pictures"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pandas as pd
+from agecascade.data.named_files import read_named_files
 
 NAME = re.compile(r"^(?P<subject>\d{3})A(?P<age>\d{2})(?P<copy>[ab])?\.jpe?g$", re.IGNORECASE)
 
@@ -25,14 +25,7 @@ def read_fgnet(root: Path):
         (records, dropped): one row per picture (source, path, subject, age) and the count of
         files whose name is not an FG-NET name.
     """
-    rows, unparsable = [], 0
-    for path in sorted(p for p in root.iterdir() if p.is_file()):
-        fields = parse_name(path.name)
-        if fields is None:
-            unparsable += 1
-            continue
-        rows.append({"source": f"images/{path.name}", "path": str(path), "gender": "", **fields})
-    return pd.DataFrame(rows), {"unparsable_name": unparsable}
+    return read_named_files(root, parse_name, source_prefix="images/", gender="")
 
 
 LAYOUT = "a folder of <NNN>A<yy>.JPG pictures (FGNET/images/)"
