@@ -19,7 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+# the auto-sklearn venv has no agecascade installed: import it as the jobs do, through the link
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow_scripts"))
 
 from agecascade.regression import AutoSklearnSettings, fit_predict, load_features  # noqa: E402
 

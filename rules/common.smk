@@ -1,9 +1,10 @@
 import sys
 from pathlib import Path
 
-# The package lives in src/. Jobs find it through the link workflow_scripts/agecascade (Snakemake
-# puts a script's folder on sys.path), so it needs no installation in conda envs or on nodes.
-sys.path.insert(0, str(Path(workflow.basedir) / "src"))
+# The package lives in src/ and is imported one way, through the link workflow_scripts/agecascade:
+# jobs get that folder on sys.path from Snakemake or Python (a script's own folder), and Snakemake
+# itself gets it here; no installation needed in conda envs or on nodes.
+sys.path.insert(0, str(Path(workflow.basedir) / "workflow_scripts"))
 
 from agecascade import config as agecascade_config  # noqa: E402
 from agecascade import plan  # noqa: E402
