@@ -33,12 +33,16 @@ class RegressionInputError(ValueError):
 
 @dataclass
 class AutoSklearnSettings:
-    """auto-sklearn's budget (thesis: 12 h per task, 60 min per model) and resources."""
+    """auto-sklearn's budget (thesis: 12 h per task, 60 min per model) and resources.
 
-    time_left_for_this_task: int = 43200
-    per_run_time_limit: int = 3600
-    memory_limit_mb: int = 8000
-    seed: int = 1
+    No defaults here: the workflow passes the config's `regression` values (their defaults are in
+    the schema); `ensemble_nbest` is auto-sklearn's own default, not a config key.
+    """
+
+    time_left_for_this_task: int
+    per_run_time_limit: int
+    memory_limit_mb: int
+    seed: int
     ensemble_nbest: int = 50
 
 
