@@ -12,7 +12,7 @@
 Runs on any Keras backend (KERAS_BACKEND=jax on a machine without TensorFlow).
 
 Usage: python benchmarks/training_throughput.py [--image-size 32 224] [--backbone vgg16]
-           [--precision float32] [--n 96] [--batch-size 16] [--epochs 3] [--read-n 2000]
+           [--precision float32] [--n 256|96] [--batch-size 16] [--epochs 4] [--read-n 2000]
 """
 
 from __future__ import annotations
@@ -153,9 +153,9 @@ def main() -> None:
     parser.add_argument("--image-size", type=int, nargs="+", default=[32, 224])
     parser.add_argument("--backbone", default="vgg16")
     parser.add_argument("--precision", default="float32")
-    parser.add_argument("--n", type=int, default=96)
+    parser.add_argument("--n", type=int, default=None, help="faces (default: 256 at <= 64 px, else 96)")
     parser.add_argument("--batch-size", type=int, default=16)
-    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--read-n", type=int, default=2000, help="faces in the host-pipeline test (224 px)")
     parser.add_argument("--skip-host", action="store_true")
     args = parser.parse_args()
@@ -168,7 +168,8 @@ def main() -> None:
             (tmp / "read.h5").unlink()
             print(json.dumps({"image_size": 224, "faces": args.read_n, "cores": 1, **host}), flush=True)
         for size in args.image_size:
-            print(json.dumps({"cores": len(os.sched_getaffinity(0)), **training(tmp, args, size)}), flush=True)
+            run = argparse.Namespace(**{**vars(args), "n": args.n or (256 if size <= 64 else 96)})
+            print(json.dumps({"cores": len(os.sched_getaffinity(0)), **training(tmp, run, size)}), flush=True)
 
 
 if __name__ == "__main__":
