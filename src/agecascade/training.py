@@ -1,8 +1,10 @@
 """Training: the streaming input pipeline, augmentation, fit with resume, and cascade stages.
 
-* Input: faces are read from the HDF5 face store batch by batch (never the whole set in memory),
-  shuffled per epoch with a seed, augmented on the fly (random rotation, shift, crop, flip).
-* Fit: Adam, cross-entropy over the label space (sparse labels: the same loss as categorical
+* Input: uint8 faces are read from the HDF5 face store batch by batch (never the whole set in
+  memory), shuffled per epoch with a seed, by a `keras.utils.PyDataset` (any Keras backend).
+* Augmentation (random rotation, shift, crop, flip) runs inside the train step, on the device
+  that trains (`training_model`); the saved model has none of it.
+* Fit: Adam (TensorFlow's fused kernel on that backend; `keras_internals`), cross-entropy over the label space (sparse labels: the same loss as categorical
   cross-entropy on one-hot targets, without building them), ReduceLROnPlateau (factor 0.5,
   patience per stage), a per-epoch history CSV.
 * Resume: the model, the optimizer (including the learning rate the schedule set) and the
