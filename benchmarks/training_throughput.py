@@ -123,7 +123,7 @@ def training(tmp: Path, args, size: int) -> dict:
                            precision=args.precision, require_gpu=False)
     device = setup_device(settings, None)
 
-    model = initial_model(args.backbone, None, np.arange(10), image_size=size, seed=0, precision=args.precision)
+    model = initial_model(args.backbone, None, np.arange(10), image_size=size, seed=0)
     timer = BatchTimer(args.batch_size)
     batches = FaceBatches(store, np.arange(args.n), classes, args.batch_size, shuffle=True)
     backup = tmp / "backup"
@@ -134,7 +134,7 @@ def training(tmp: Path, args, size: int) -> dict:
     with h5py.File(store) as handle:
         faces = handle["images"][:]
     faces, labels = keras.ops.convert_to_tensor(faces), keras.ops.convert_to_tensor(classes)  # on the device
-    model = initial_model(args.backbone, None, np.arange(10), image_size=size, seed=0, precision=args.precision)
+    model = initial_model(args.backbone, None, np.arange(10), image_size=size, seed=0)
     trainer = training_model(model, settings.augment, settings.seed)
     trainer.compile(optimizer=Adam(1e-4), loss=keras.losses.SparseCategoricalCrossentropy(),
                     jit_compile=settings.jit_compile)

@@ -228,7 +228,7 @@ def test_mixed_bfloat16_trains_saves_loads_and_predicts(store, tmp_path):
     try:
         report = setup_device(settings, None)
         assert report["precision"] == "mixed_bfloat16" and report["backend"] == "tensorflow"
-        model = initial_model("resnet50", None, values, image_size=32, seed=1, precision=settings.precision)
+        model = initial_model("resnet50", None, values, image_size=32, seed=1)
         assert model.get_layer("backbone").get_layer("conv1__7x7_s2").compute_dtype == "bfloat16"
         assert model.get_layer("age_softmax").compute_dtype == "float32"  # the softmax stays float32
         history = fit(model, *_data(store, values), settings, tmp_path / "b", tmp_path / "h.csv")

@@ -18,7 +18,6 @@ import numpy as np
 import pandas as pd
 
 from agecascade.data.folds import in_fold
-from agecascade.vocabulary import BACKBONES, PRETRAININGS
 from agecascade.models.head import expected_age
 from agecascade.training import (
     FaceBatches,
@@ -33,6 +32,7 @@ from agecascade.training import (
     training_model,
     with_grid_choice,
 )
+from agecascade.vocabulary import BACKBONES, PRETRAININGS
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +107,7 @@ def train_fold(benchmark: str, variant: str, fold: int, store, split_csv, labels
     info = model_info(backbone, pretraining, image_size, margin, settings, benchmark=benchmark,
                       variant=variant, fold=int(fold))
     model = initial_model(backbone, start, **space, info=info, frozen=settings.frozen,
-                          image_size=image_size, seed=settings.seed, precision=settings.precision)
+                          image_size=image_size, seed=settings.seed)
     batches = FaceBatches(store, train["index"], to_classes(train["label"], space["values"]),
                           settings.batch_size, shuffle=True, seed=settings.seed)
     fit(model, batches, None, settings, Path(backup_dir), Path(history_path))

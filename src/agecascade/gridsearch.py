@@ -87,7 +87,7 @@ def grid_point(backbone: str, start, store, split_csv, labels, settings: dict, l
     for fold, train_rows, val_rows in search_sets(pd.read_csv(split_csv), folds, validation_fraction,
                                                   run_settings.seed):
         model = initial_model(backbone, start, **space, frozen=run_settings.frozen, image_size=image_size,
-                              seed=run_settings.seed, precision=run_settings.precision)
+                              seed=run_settings.seed)
         train = FaceBatches(store, train_rows["index"], to_classes(train_rows["label"], space["values"]),
                             run_settings.batch_size, shuffle=True, seed=run_settings.seed)
         val = FaceBatches(store, val_rows["index"], to_classes(val_rows["label"], space["values"]),

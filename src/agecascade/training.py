@@ -433,7 +433,7 @@ def load_age_model(path):
 
 
 def initial_model(backbone: str, start: str | Path | None, values, names=None, kind="age", info=None,
-                  frozen=False, image_size=224, seed=42, precision: str | None = None):
+                  frozen=False, image_size=224, seed=42):
     """The model a training run starts from, with a new output layer for `values`.
 
     Args:
@@ -442,11 +442,11 @@ def initial_model(backbone: str, start: str | Path | None, values, names=None, k
             layer is kept: `agecascade.models.transfer`), a keras-vggface weight file (`.h5`; a
             new head is built on the face backbone), or None for random initialisation (demo).
         frozen: mode a (head only; the face backbone is not trained). Only with a face backbone.
+
+    Layers take the precision policy `setup_device` set (call it first).
     """
     from agecascade.models import build_age_model, build_backbone, load_vggface_weights, transfer
 
-    if precision is not None:
-        keras.mixed_precision.set_global_policy(precision)  # before any layer is built
     keras.utils.set_random_seed(seed)
     if start is not None and str(start).endswith(".keras"):
         if frozen:
@@ -510,7 +510,7 @@ def train_stage(backbone: str, chain: str, store, split_csv, labels, start, sett
     info = model_info(backbone, chain, image_size, margin, settings, dataset=chain.split("-")[-1],
                       start=str(start) if start else "random initialisation")
     model = initial_model(backbone, start, **space, info=info, frozen=settings.frozen,
-                          image_size=image_size, seed=settings.seed, precision=settings.precision)
+                          image_size=image_size, seed=settings.seed)
     train = FaceBatches(store, train_rows["index"], to_classes(train_rows["label"], space["values"]),
                         settings.batch_size, shuffle=True, seed=settings.seed)
     val = FaceBatches(store, val_rows["index"], to_classes(val_rows["label"], space["values"]),
