@@ -44,7 +44,7 @@ def main() -> None:
 
     from agecascade.export import export_model
     from agecascade.models import build_age_model
-    from agecascade.training import load_age_model
+    from agecascade.start_models import load_age_model
 
     tmp = Path(tempfile.mkdtemp())
     size = args.image_size

@@ -24,7 +24,10 @@ import numpy as np
 import keras
 import agecascade.models
 from agecascade.data.store import FaceStoreWriter
-from agecascade.training import FaceBatches, FitSettings, fit, initial_model, setup_device
+from agecascade.device import setup_device
+from agecascade.fit import FitSettings, fit
+from agecascade.input_pipeline import FaceBatches
+from agecascade.start_models import initial_model
 t_import = time.perf_counter()
 backbone, size = sys.argv[1], int(sys.argv[2])
 settings = FitSettings(learning_rate=1e-4, batch_size=8, epochs=1, require_gpu=False)

@@ -65,7 +65,7 @@ def host_pipeline(store: Path, n: int, batch_size: int) -> dict:
     import h5py
     from keras.src.trainers.data_adapters import get_data_adapter
 
-    from agecascade.training import FaceBatches
+    from agecascade.input_pipeline import FaceBatches
 
     classes = np.zeros(n, dtype=np.int32)
 
@@ -114,7 +114,10 @@ def training(tmp: Path, args, size: int) -> dict:
     import keras
 
     from agecascade.keras_internals import Adam
-    from agecascade.training import FaceBatches, FitSettings, fit, initial_model, setup_device, training_model
+    from agecascade.device import setup_device
+    from agecascade.fit import FitSettings, fit
+    from agecascade.input_pipeline import FaceBatches, training_model
+    from agecascade.start_models import initial_model
 
     store = tmp / f"train{size}.h5"
     make_store(store, args.n, size)

@@ -24,20 +24,18 @@ rule train_fold:
         mem_mb=16000,
         runtime=STUDY.fold_runtime,
     params:
+        # settings, what the model records, and the resume state's folder (not an output, so
+        # Snakemake's cleanup of a killed job keeps it)
         job=STUDY.fold_job,
-        settings=STUDY.fold_settings,
-        image_size=config["image_size"],
-        margin=config["margin"],
-        # resume state: not an output, so Snakemake's cleanup of a killed job keeps it
-        backup=STUDY.fold_backup,
-        model=None,
     script:
-        "../workflow_scripts/train_fold.py"
+        "../workflow_scripts/train.py"
 
 
 # The same job for the folds whose model is kept (benchmarks.<name>.keep_models): the model is
 # one more output. {kept} is "<benchmark>/<variant>/fold<k>", limited to the kept folds.
 use rule train_fold as train_fold_kept with:
+    input:
+        unpack(STUDY.kept_fold_inputs),
     output:
         predictions="results/{kept}/predictions.csv",
         history="results/{kept}/history.csv",
@@ -46,13 +44,13 @@ use rule train_fold as train_fold_kept with:
         "logs/train_fold/{kept}.log",
     benchmark:
         "results/benchmarks/train_fold/{kept}.tsv"
+    resources:
+        gpu=1,
+        cpus_per_task=4,
+        mem_mb=16000,
+        runtime=STUDY.kept_fold_runtime,
     params:
-        job=STUDY.fold_job,
-        settings=STUDY.fold_settings,
-        image_size=config["image_size"],
-        margin=config["margin"],
-        backup=STUDY.fold_backup,
-        model="results/{kept}/model.keras",
+        job=STUDY.kept_fold_job,
 
 
 ruleorder: train_fold_kept > train_fold

@@ -22,12 +22,10 @@ rule gridsearch_stage:
         gpu=1,
         cpus_per_task=8,
         mem_mb=32000,
-        runtime=STUDY.grid_runtime,
+        runtime=STUDY.stage_grid_runtime,
     params:
+        # resume state goes to the job's workdir, which is not an output
         job=STUDY.stage_grid_job,
-        settings=STUDY.stage_settings,
-        image_size=config["image_size"],
-        workdir="results/.resume/gridsearch/models/{backbone}/{chain}/lr{lr}_bs{batch}",
     script:
         "../workflow_scripts/gridsearch.py"
 
@@ -46,12 +44,9 @@ use rule gridsearch_stage as gridsearch_fold with:
         gpu=1,
         cpus_per_task=4,
         mem_mb=16000,
-        runtime=STUDY.grid_runtime,
+        runtime=STUDY.fold_grid_runtime,
     params:
         job=STUDY.fold_grid_job,
-        settings=STUDY.variant_settings,
-        image_size=config["image_size"],
-        workdir="results/.resume/gridsearch/{benchmark}/{variant}/lr{lr}_bs{batch}",
 
 
 rule gridsearch_stage_choice:
@@ -96,11 +91,8 @@ rule train_stage:
         mem_mb=32000,
         runtime=STUDY.stage_runtime,
     params:
-        settings=STUDY.stage_settings,
-        image_size=config["image_size"],
-        margin=config["margin"],
-        # Resume state lives outside the outputs: Snakemake's cleanup of an incomplete job
-        # must not delete it.
-        backup="results/models/.resume/{backbone}/{chain}",
+        # settings, what the model records, and the resume state's folder, which lives outside
+        # the outputs: Snakemake's cleanup of an incomplete job must not delete it
+        job=STUDY.stage_job,
     script:
-        "../workflow_scripts/train_stage.py"
+        "../workflow_scripts/train.py"

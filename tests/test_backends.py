@@ -19,7 +19,10 @@ CHILD = r"""
 import json, os, signal, sys
 from pathlib import Path
 import keras, numpy as np, pandas as pd
-from agecascade.training import FaceBatches, FitSettings, fit, initial_model, setup_device, training_model
+from agecascade.device import setup_device
+from agecascade.fit import FitSettings, fit
+from agecascade.input_pipeline import FaceBatches, training_model
+from agecascade.start_models import initial_model
 
 root, mode = Path(sys.argv[1]), sys.argv[2]
 settings = FitSettings(learning_rate=1e-3, batch_size=8, epochs=2, patience=1, seed=3)
@@ -76,7 +79,9 @@ def test_jax_training_resumes_after_a_kill_and_its_model_predicts_under_tensorfl
     # this test process runs the TensorFlow backend: the JAX-trained file predicts the same here
     import keras
 
-    from agecascade.training import FaceBatches, load_age_model, training_model
+    from agecascade.input_pipeline import FaceBatches, training_model
+
+    from agecascade.start_models import load_age_model
 
     assert keras.backend.backend() == "tensorflow"
     model = load_age_model(store / "model.keras")

@@ -86,7 +86,7 @@ def test_package_defaults_are_the_schemas():
     from agecascade.config import SCHEMA, schema_default
     from agecascade.data.prepare import PrepareOptions
     from agecascade.inference import DEFAULT_MARGIN, DEFAULT_MIN_CONFIDENCE
-    from agecascade.training import FitSettings
+    from agecascade.fit import FitSettings
 
     schema = yaml.safe_load(SCHEMA.read_text())
     training = schema["properties"]["training"]["properties"]

@@ -158,13 +158,13 @@ def test_age_model_parameter_counts_are_the_thesis_layouts(name, base, per_outpu
 
 @pytest.mark.parametrize("name", ["vgg16", "senet50"])
 def test_cascade_step_keeps_every_layer_but_the_output_layer(tmp_path, name):
-    from agecascade.training import initial_model
+    from agecascade.start_models import initial_model
 
     parent = build_age_model(name, values=list(range(91)), input_shape=(32, 32, 3), seed=1)
     _randomise(parent, 3)
     path = tmp_path / "imdb.keras"
     parent.save(path)
-    child = initial_model(name, path, values=list(range(63)), image_size=32, seed=7)
+    child = initial_model(name, path, list(range(63)), image_size=32, seed=7)
     carried = [layer for layer in child.layers if layer.weights and layer.name != "age_softmax"]
     assert [layer.name for layer in carried] == [layer.name for layer in parent.layers
                                                  if layer.weights and layer.name != "age_softmax"]

@@ -54,9 +54,13 @@ def test_the_study_plans_from_the_config_alone(demo):
     job = study.kept["fgnet/vgg16-imdb/fold1"]
     assert job == {"benchmark": "fgnet", "variant": "vgg16-imdb", "fold": 1}
     wildcards = type("W", (), {"kept": "fgnet/vgg16-imdb/fold1"})()
-    assert study.fold_job(wildcards) == job
-    assert study.fold_inputs(wildcards)["start"] == "results/models/vgg16/imdb.keras"
-    assert study.fold_backup(wildcards) == "results/.resume/fgnet/vgg16-imdb/fold1"
+    spec = study.kept_fold_job(wildcards)
+    assert spec["record"] == {"image_size": demo["image_size"], "margin": demo["margin"], "chain": "imdb", **job}
+    assert spec["part"] == {"test_fold": 1} and spec["backbone"] == "vgg16"
+    assert study.kept_fold_inputs(wildcards)["start"] == "results/models/vgg16/imdb.keras"
+    assert spec["backup"] == "results/.resume/fgnet/vgg16-imdb/fold1"
+    same = type("W", (), {"benchmark": "fgnet", "variant": "vgg16-imdb", "fold": "1"})()
+    assert study.fold_job(same) == spec  # the kept and the plain rule train the same job
     # evaluation gets fold numbers beside their files, in the same order
     wildcards = type("W", (), {"benchmark": "fgnet", "variant": "vgg16-imdb"})()
     assert study.fold_predictions(wildcards) == [f"results/fgnet/vgg16-imdb/fold{k}/predictions.csv"

@@ -25,15 +25,16 @@ def _store(path, n=10, size=32, seed=0):
 
 
 @pytest.mark.parametrize("layer", ["first", "last", "flat"])
-def test_features_are_the_pooled_maps_of_the_named_layer_streamed_in_store_order(tmp_path, layer):
+def test_features_are_the_pooled_maps_of_the_named_layer_streamed_in_store_order(tmp_path, layer, monkeypatch):
     import keras
 
+    from agecascade import features
     from agecascade.features import extract_features, extractor_backbone
     from agecascade.models.backbones import FIRST_CONV, LAST_CONV
 
     faces = _store(tmp_path / "faces.h5", n=10)
-    extract_features("vgg16-faces2", layer, tmp_path / "faces.h5", tmp_path / f"{layer}.h5", image_size=32,
-                     batch_size=4, seed=3)  # 10 faces in batches of 4: the last batch is partial
+    monkeypatch.setattr(features, "BATCH_SIZE", 4)  # 10 faces in batches of 4: the last batch is partial
+    extract_features("vgg16-faces2", layer, tmp_path / "faces.h5", tmp_path / f"{layer}.h5", image_size=32, seed=3)
     _, backbone = extractor_backbone("vgg16-faces2", None, image_size=32, seed=3)
     conv = backbone.get_layer((FIRST_CONV if layer == "first" else LAST_CONV)["vgg16"])
     maps = np.asarray(keras.Model(backbone.input, conv.output).predict(faces, verbose=0))
@@ -55,12 +56,12 @@ def test_cascade_extractor_uses_the_stage_models_backbone(tmp_path):
     model = build_age_model("vgg16", [1, 2], input_shape=(32, 32, 3), seed=5)
     model.save(tmp_path / "imdb-agedb.keras")
     extract_features("vgg16-imdb-agedb", "last", tmp_path / "faces.h5", tmp_path / "a.h5",
-                     start=tmp_path / "imdb-agedb.keras", image_size=32)
+                     start=tmp_path / "imdb-agedb.keras", image_size=32, seed=5)
     extract_features("vgg16-faces2", "last", tmp_path / "faces.h5", tmp_path / "b.h5", image_size=32, seed=99)
     with h5py.File(tmp_path / "a.h5") as a, h5py.File(tmp_path / "b.h5") as b:
         assert not np.allclose(a["features"][()], b["features"][()])  # different weights, different features
     with pytest.raises(ValueError, match="needs its stage model"):
-        extract_features("vgg16-imdb-agedb", "last", tmp_path / "faces.h5", tmp_path / "c.h5", image_size=32)
+        extract_features("vgg16-imdb-agedb", "last", tmp_path / "faces.h5", tmp_path / "c.h5", image_size=32, seed=5)
 
 
 def _features_file(path, features, index=None):

@@ -7,7 +7,7 @@ settings checked are the ones the rules hand to each training job (`agecascade.p
 import pytest
 
 from agecascade import config, plan
-from agecascade.training import LR_FACTOR
+from agecascade.fit import LR_FACTOR
 
 BACKBONES = ("vgg16", "resnet50", "senet50")
 

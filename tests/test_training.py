@@ -11,7 +11,9 @@ import pandas as pd
 import pytest
 
 from agecascade.data.store import FaceStoreWriter
-from agecascade.training import FaceBatches, FitSettings, fit, initial_model, read_label_space, to_classes
+from agecascade.fit import FitSettings, fit
+from agecascade.input_pipeline import FaceBatches, read_label_space, to_classes
+from agecascade.start_models import initial_model
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +80,9 @@ def test_a_resumed_epoch_reads_the_batches_of_the_uninterrupted_run(store):
 def test_augmentation_runs_in_training_only_and_the_saved_model_has_none(store, tmp_path):
     import keras
 
-    from agecascade.training import load_age_model, training_model
+    from agecascade.input_pipeline import training_model
+
+    from agecascade.start_models import load_age_model
 
     model = initial_model("vgg16", None, [1, 2, 3], image_size=32, seed=0)
     augment = {"rotation": 10.0, "shift": 0.1, "crop": 0.15, "flip": True}
@@ -127,11 +131,14 @@ def test_mode_a_trains_only_the_head_modes_b_c_everything(store, tmp_path, froze
 
 TRAIN = """
 import sys
-from agecascade.training import train_stage
+from agecascade.fit import FitSettings
+from agecascade.training import TrainingData, TrainingJob, TrainingOutputs, run_training
 root = sys.argv[1]
-train_stage("vgg16", "imdb", f"{root}/faces.h5", f"{root}/split.csv", f"{root}/labels.json", None,
-            {"learning_rate": 1e-3, "batch_size": 8, "epochs": 4, "patience": 1, "seed": 3},
-            f"{root}/out/model.keras", f"{root}/out/history.csv", f"{root}/backup", 32, 0.3)
+run_training(TrainingJob(
+    "vgg16", TrainingData(f"{root}/faces.h5", f"{root}/split.csv", f"{root}/labels.json"),
+    FitSettings(learning_rate=1e-3, batch_size=8, epochs=4, patience=1, seed=3),
+    TrainingOutputs(f"{root}/backup", f"{root}/out/history.csv", model=f"{root}/out/model.keras"),
+    {"image_size": 32, "margin": 0.3, "chain": "imdb"}))
 """
 
 
@@ -164,7 +171,7 @@ def test_a_killed_training_resumes_after_its_last_finished_epoch(store, tmp_path
     assert list(history["epoch"]) == [0, 1, 2, 3]  # the whole history, each epoch once
     assert (tmp_path / "out" / "model.keras").is_file()
     assert not (tmp_path / "backup").exists()  # cleaned up after success
-    from agecascade.training import load_age_model
+    from agecascade.start_models import load_age_model
     from agecascade.models import label_space_of
 
     info = label_space_of(load_age_model(tmp_path / "out" / "model.keras")).info
@@ -172,15 +179,17 @@ def test_a_killed_training_resumes_after_its_last_finished_epoch(store, tmp_path
 
 
 def test_fold_grid_search_validates_on_training_subjects_and_training_takes_the_best(store, tmp_path):
-    from agecascade.gridsearch import grid_choice, grid_point, search_sets
-    from agecascade.training import with_grid_choice
+    from agecascade.data.folds import Part, select_faces
+    from agecascade.grid_choice import grid_choice, with_grid_choice
+    from agecascade.gridsearch import grid_point
 
     split = pd.read_csv(store / "split.csv").drop(columns="split")
     split["fold"] = split["subject"].str[1:].astype(int) + 1  # leave one subject out: 24 folds
     split.to_csv(tmp_path / "folds.csv", index=False)
-    sets = search_sets(split, folds=[1, 2, 3], validation_fraction=0.25, seed=0)
-    assert [fold for fold, _, _ in sets] == [1, 2, 3]
-    for fold, train, val in sets:
+    for fold in (1, 2, 3):
+        faces = select_faces(split, Part(fold, validation_fraction=0.25), seed=0)
+        train, val = faces.train, faces.val
+        assert faces.test is None  # a grid point never sees the fold's test faces
         test_subject = f"s{fold - 1}"
         assert test_subject not in set(train["subject"]) | set(val["subject"])  # never the test subject
         assert not set(train["subject"]) & set(val["subject"])  # grouped by subject
@@ -190,9 +199,11 @@ def test_fold_grid_search_validates_on_training_subjects_and_training_takes_the_
     points = []
     for lr in (0.5, 1e-4):
         points.append(tmp_path / f"lr{lr}.csv")
-        table = grid_point("vgg16", None, store / "faces.h5", tmp_path / "folds.csv", store / "labels.json",
-                           settings, lr, 16, 1, points[-1], tmp_path / "work", 32, folds=[1, 2],
-                           validation_fraction=0.25)
+        point = {"backbone": "vgg16", "settings": settings, "record": {"image_size": 32, "margin": 0.4, "chain": "faces2"},
+                 "learning_rate": lr, "batch_size": 16, "epochs": 1, "folds": [1, 2], "validation_fraction": 0.25,
+                 "workdir": str(tmp_path / "work")}
+        inputs = {"store": store / "faces.h5", "split": tmp_path / "folds.csv", "labels": store / "labels.json"}
+        table = grid_point(point, inputs, points[-1])
         assert list(table["fold"]) == [1, 2] and (table["learning_rate"] == lr).all()
     assert not (tmp_path / "work" / "fold1").exists()
     choice = grid_choice(points, tmp_path / "grid.csv")
@@ -205,8 +216,7 @@ def test_fold_grid_search_validates_on_training_subjects_and_training_takes_the_
 
 
 def test_a_diverged_grid_point_is_never_chosen(tmp_path):
-    from agecascade.gridsearch import grid_choice
-    from agecascade.training import with_grid_choice
+    from agecascade.grid_choice import grid_choice, with_grid_choice
 
     pd.DataFrame({"fold": [1, 2], "learning_rate": 0.1, "batch_size": 12, "val_loss": [0.1, np.nan]}).to_csv(
         tmp_path / "a.csv", index=False)
@@ -221,7 +231,9 @@ def test_a_diverged_grid_point_is_never_chosen(tmp_path):
 def test_mixed_bfloat16_trains_saves_loads_and_predicts(store, tmp_path):
     import keras
 
-    from agecascade.training import load_age_model, setup_device
+    from agecascade.device import setup_device
+
+    from agecascade.start_models import load_age_model
 
     values = np.unique(pd.read_csv(store / "split.csv")["label"])
     settings = FitSettings(learning_rate=1e-3, batch_size=16, epochs=1, precision="mixed_bfloat16", jit_compile=False)
@@ -244,7 +256,7 @@ def test_mixed_bfloat16_trains_saves_loads_and_predicts(store, tmp_path):
 
 
 def test_a_job_granted_a_gpu_that_tensorflow_cannot_see_stops_at_once(monkeypatch):
-    from agecascade.training import DeviceError, setup_device
+    from agecascade.device import DeviceError, setup_device
 
     monkeypatch.setenv("SLURM_JOB_GPUS", "0")  # what SLURM sets for a job with --gres=gpu:1
     with pytest.raises(DeviceError, match=r"SLURM granted this job a GPU \(SLURM_JOB_GPUS=0\).*CUDA build.*"

@@ -20,9 +20,11 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+from agecascade.vocabulary import LAYERS, Variant
+
 log = logging.getLogger(__name__)
 
-LAYERS = ("first", "last", "flat")
+BATCH_SIZE = 64  # faces per model call
 
 
 def feature_model(backbone, backbone_name: str, layer: str):
@@ -39,7 +41,7 @@ def feature_model(backbone, backbone_name: str, layer: str):
     return keras.Model(backbone.input, pooled, name=f"features_{layer}"), conv
 
 
-def extractor_backbone(extractor: str, start=None, image_size: int = 224, seed: int = 42):
+def extractor_backbone(extractor: str, start=None, *, image_size: int, seed: int):
     """The backbone an extractor uses.
 
     Args:
@@ -50,10 +52,10 @@ def extractor_backbone(extractor: str, start=None, image_size: int = 224, seed: 
     import keras
 
     from agecascade.models import build_backbone, load_vggface_weights
-    from agecascade.training import load_age_model
+    from agecascade.start_models import load_age_model
 
-    backbone_name, _, pretraining = extractor.partition("-")
-    if pretraining != "faces2":
+    backbone_name = Variant.parse(extractor).backbone
+    if not Variant.parse(extractor).frozen:
         if start is None or not str(start).endswith(".keras"):
             raise ValueError(f"Extractor {extractor} needs its stage model (.keras). Received: start={start}")
         return backbone_name, load_age_model(start).get_layer("backbone")
@@ -66,17 +68,19 @@ def extractor_backbone(extractor: str, start=None, image_size: int = 224, seed: 
     return backbone_name, backbone
 
 
-def extract_features(extractor: str, layer: str, store, out_path, start=None, image_size: int = 224,
-                     batch_size: int = 64, seed: int = 42, threads: int | None = None) -> dict:
-    """Write the features of every face of `store` to `out_path`, streaming batch by batch.
+def extract_features(extractor: str, layer: str, store, out_path, start=None, *, image_size: int, seed: int,
+                     threads: int | None = None) -> dict:
+    """Write the features of every face of `store` to `out_path`, streaming `BATCH_SIZE` faces at
+    a time.
 
     Returns:
         Summary: number of faces and feature dimension.
     """
-    from agecascade.training import setup_device
+    from agecascade.device import setup_device
 
     setup_device(None, threads)  # threads, and a log line saying what it runs on
-    backbone_name, backbone = extractor_backbone(extractor, start, image_size, seed)
+    backbone_name, backbone = extractor_backbone(extractor, start, image_size=image_size, seed=seed)
+    batch_size = BATCH_SIZE
     model, conv = feature_model(backbone, backbone_name, layer)
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)

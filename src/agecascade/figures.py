@@ -181,7 +181,8 @@ def gradcam_grid(models: dict[str, str | Path], store, split_csv, fold: int, out
     """
     from agecascade.data.folds import in_fold
     from agecascade.gradcam import gradcam, overlay
-    from agecascade.training import load_age_model, setup_device
+    from agecascade.device import setup_device
+    from agecascade.start_models import load_age_model
 
     setup_device(None, threads)  # threads, and a log line saying what it runs on
     plt, _ = _plt()

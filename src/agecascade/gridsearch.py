@@ -9,113 +9,73 @@ performance in terms of validation loss."
 * A cascade stage (IMDB, AgeDB) is searched on its own 80/20 train/validation split.
 * A benchmark variant (modes a, b, c) is searched on the training sets of its grid folds: each
   fold's training faces (never its test subjects) are split again, grouped by subject, into
-  training and validation faces; the mean validation loss over the folds decides.
+  training and validation faces (`data.folds.Part`); the mean validation loss over the folds
+  decides (`grid_choice`).
 
-Every run starts from the same model the real training starts from and uses its input pipeline,
-augmentation, seed and threads; only learning rate, batch size and epochs differ.
+Every run is a `run_training` of the job the real training runs, with only learning rate, batch
+size and epochs changed: same start model, input pipeline, augmentation, seed and threads.
 """
 
 from __future__ import annotations
 
 import logging
+import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
-from sklearn.model_selection import GroupShuffleSplit
 
-from agecascade.data.folds import in_fold
-from agecascade.training import (
-    FaceBatches,
-    FitSettings,
-    finish,
-    fit,
-    initial_model,
-    read_label_space,
-    setup_device,
-    to_classes,
-)
+from agecascade.data.folds import Part
+from agecascade.fit import FitSettings
+from agecascade.training import TrainingData, TrainingJob, TrainingOutputs, run_training
 
 log = logging.getLogger(__name__)
 
 
-def search_sets(split: pd.DataFrame, folds=None, validation_fraction: float = 0.2, seed: int = 42):
-    """(fold, train, validation) tables to search on.
+def point_settings(settings: dict, point: dict) -> FitSettings:
+    """The real training's settings at a grid point: its learning rate, batch size and epochs, no
+    schedule, a backup after every epoch."""
+    return replace(FitSettings(**settings), learning_rate=float(point["learning_rate"]),
+                   batch_size=int(point["batch_size"]), epochs=int(point["epochs"]), patience=None,
+                   backup_interval_minutes=0.0)
+
+
+def search_parts(point: dict) -> list[Part]:
+    """The parts of the split a grid point trains and validates on: the training set's own split
+    (a cascade stage), or each grid fold's training faces split again by subject."""
+    if point.get("folds") is None:
+        return [Part()]
+    return [Part(int(fold), float(point["validation_fraction"])) for fold in point["folds"]]
+
+
+def grid_point(point: dict, inputs, output, threads: int | None = None) -> pd.DataFrame:
+    """Train one (learning rate, batch size) for its epoch(s) on every search set; write one row per
+    set with its validation loss (NaN: diverged).
 
     Args:
-        split: a split table: `split` column (a training set) or `fold` column (a benchmark).
-        folds: the benchmark folds whose training sets are searched on; None for a training set.
-        validation_fraction: share of a fold's training subjects held out for validation.
-        seed: seed of that split.
-    """
-    if folds is None:
-        return [(None, split[split["split"] == "train"], split[split["split"] == "val"])]
-    sets = []
-    for fold in folds:
-        training = split[~in_fold(split, int(fold))]
-        if training["subject"].nunique() < 2:
-            raise ValueError(f"Fold {fold}: fewer than 2 training subjects, no validation subject left.")
-        splitter = GroupShuffleSplit(n_splits=1, test_size=validation_fraction, random_state=seed)
-        train, val = next(splitter.split(training, groups=training["subject"]))
-        sets.append((int(fold), training.iloc[train], training.iloc[val]))
-    return sets
-
-
-def grid_point(backbone: str, start, store, split_csv, labels, settings: dict, learning_rate: float,
-               batch_size: int, epochs: int, output, workdir, image_size: int, folds=None,
-               validation_fraction: float = 0.2, threads: int | None = None) -> pd.DataFrame:
-    """Train one (learning rate, batch size) for `epochs` epoch(s) on every search set; write one
-    row per set with its validation loss (NaN: diverged).
-
-    Args:
-        backbone: vgg16, resnet50 or senet50.
-        start: what the real training starts from (stage model, face weights, or None).
-        store, split_csv, labels: the dataset's face store, split table and label space.
-        settings: the real training's `FitSettings` fields (frozen, augmentation, seed, ...).
-        learning_rate, batch_size, epochs: the grid point.
+        point: the plan's `params.job` (`Study.stage_grid_job`, `Study.fold_grid_job`): backbone,
+            the real training's `settings` and `record`, `learning_rate`, `batch_size`, `epochs`,
+            `folds` (None: a cascade stage) and `validation_fraction`, and `workdir` (scratch
+            folder for the runs' resume state, removed after).
+        inputs: the rule's named inputs (store, split, labels, start).
         output: the CSV to write.
-        workdir: scratch folder for the runs' resume state (removed after).
-        image_size: input side.
-        folds: benchmark folds to search on (None: a cascade stage's train/val split).
-        validation_fraction: see `search_sets`.
-        threads: CPU threads TensorFlow may use.
+        threads: CPU threads the backend may use.
     """
-    run_settings = FitSettings(**{**settings, "learning_rate": float(learning_rate), "batch_size": int(batch_size),
-                                  "epochs": int(epochs), "patience": None, "backup_interval_minutes": 0.0})
-    setup_device(run_settings, threads)
-    space = read_label_space(labels)
+    settings = point_settings(point["settings"], point)
     rows = []
-    for fold, train_rows, val_rows in search_sets(pd.read_csv(split_csv), folds, validation_fraction,
-                                                  run_settings.seed):
-        model = initial_model(backbone, start, **space, frozen=run_settings.frozen, image_size=image_size,
-                              seed=run_settings.seed)
-        train = FaceBatches(store, train_rows["index"], to_classes(train_rows["label"], space["values"]),
-                            run_settings.batch_size, shuffle=True, seed=run_settings.seed)
-        val = FaceBatches(store, val_rows["index"], to_classes(val_rows["label"], space["values"]),
-                          run_settings.batch_size, shuffle=False)
-        run = Path(workdir) / f"fold{fold}"
-        history = fit(model, train, val, run_settings, run / "backup", run / "history.csv")
-        finish(run)
-        rows.append({"fold": fold, "learning_rate": run_settings.learning_rate,
-                     "batch_size": run_settings.batch_size, "train_faces": len(train_rows),
-                     "val_faces": len(val_rows), "val_loss": float(history["val_loss"].iloc[-1])})
-        log.info("grid point lr %s batch %s fold %s: val_loss %.4f", learning_rate, batch_size, fold,
-                 rows[-1]["val_loss"])
+    for part in search_parts(point):
+        run = Path(point["workdir"]) / f"fold{part.test_fold}"
+        data = TrainingData(inputs["store"], inputs["split"], inputs["labels"], part, inputs.get("start"))
+        job = TrainingJob(point["backbone"], data, settings, TrainingOutputs(str(run / "backup"), str(run / "history.csv")),
+                          point["record"], threads)
+        result = run_training(job)
+        shutil.rmtree(run, ignore_errors=True)
+        rows.append({"fold": part.test_fold, "learning_rate": settings.learning_rate,
+                     "batch_size": settings.batch_size, "train_faces": result.train_faces,
+                     "val_faces": result.val_faces, "val_loss": float(result.history["val_loss"].iloc[-1])})
+        log.info("grid point lr %s batch %s fold %s: val_loss %.4f", settings.learning_rate, settings.batch_size,
+                 part.test_fold, rows[-1]["val_loss"])
     table = pd.DataFrame(rows)
     Path(output).parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(output, index=False)
     return table
-
-
-def grid_choice(points, output) -> pd.DataFrame:
-    """One row per grid point, best first: the mean validation loss over its search sets (NaN
-    if any run diverged, so a diverged point is never chosen), and how many sets it saw."""
-    table = pd.concat([pd.read_csv(p) for p in points], ignore_index=True)
-    grouped = table.groupby(["learning_rate", "batch_size"])["val_loss"]
-    choice = pd.DataFrame({"val_loss": grouped.apply(lambda v: v.mean(skipna=False)),
-                           "folds": grouped.size()}).reset_index()
-    choice = choice.sort_values("val_loss", na_position="last").reset_index(drop=True)
-    choice.to_csv(output, index=False)
-    log.info("grid search: best learning rate %s, batch size %s", *choice.iloc[0][["learning_rate", "batch_size"]])
-    return choice
-
-

@@ -180,7 +180,7 @@ def load_model_file(path):
     if not path.is_file():
         raise FileNotFoundError(f"Model file not found: {path}")
     from agecascade.models.head import label_space_of
-    from agecascade.training import load_age_model
+    from agecascade.start_models import load_age_model
 
     try:
         model = load_age_model(path)

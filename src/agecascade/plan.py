@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import json
 
+from agecascade.vocabulary import Variant, chain_dataset, parent_chain
+
 
 def per_backbone(value, backbone: str):
     """A config value that is either one value or one per backbone."""
     return value[backbone] if isinstance(value, dict) else value
-
-
-def stage_dataset(chain: str) -> str:
-    """The dataset a cascade stage trains on: the last link of its chain (`imdb-agedb` -> agedb)."""
-    return chain.split("-")[-1]
 
 
 def fit_settings(config: dict, spec: dict, backbone: str, frozen: bool) -> dict:
@@ -40,15 +37,15 @@ def fit_settings(config: dict, spec: dict, backbone: str, frozen: bool) -> dict:
 
 def stage_settings(config: dict, backbone: str, chain: str) -> dict:
     """Settings of a cascade stage (modes b and c: all layers trained)."""
-    return fit_settings(config, config["training"]["stages"][stage_dataset(chain)], backbone, frozen=False)
+    return fit_settings(config, config["training"]["stages"][chain_dataset(chain)], backbone, frozen=False)
 
 
 def variant_settings(config: dict, benchmark: str, variant: str) -> dict:
     """Settings of a variant's fold training: mode a (frozen) for -faces2, else the dataset's."""
-    backbone, pretraining = variant.split("-", 1)
-    frozen = pretraining == "faces2"
+    variant = Variant.parse(variant)
     dataset = config["benchmarks"][benchmark]["dataset"]
-    return fit_settings(config, config["fold_training"]["frozen" if frozen else dataset], backbone, frozen)
+    return fit_settings(config, config["fold_training"]["frozen" if variant.frozen else dataset], variant.backbone,
+                        variant.frozen)
 
 
 def benchmark_folds(config: dict, benchmark: str, all_folds: bool = False) -> list[int]:
@@ -232,22 +229,36 @@ class Study:
     def stage_inputs(self, wildcards) -> dict:
         """A stage's dataset and what it starts from: the parent chain's model, the keras-vggface
         weights, or nothing (random initialisation)."""
-        dataset = stage_dataset(wildcards.chain)
-        parent = wildcards.chain.rsplit("-", 1)[0] if "-" in wildcards.chain else "faces2"
-        return training_inputs(dataset, dataset, start_model(self.config, wildcards.backbone, parent))
+        dataset = chain_dataset(wildcards.chain)
+        return training_inputs(dataset, dataset, self._stage_start(wildcards.backbone, wildcards.chain))
+
+    def _stage_start(self, backbone: str, chain: str) -> str | None:
+        return start_model(self.config, backbone, parent_chain(chain))
+
+    def _crop(self) -> dict:
+        """The faces' side and crop margin, recorded in every model (`predict` crops the same way)."""
+        return {"image_size": self.config["image_size"], "margin": self.config["margin"]}
+
+    def _stage_record(self, backbone: str, chain: str) -> dict:
+        start = self._stage_start(backbone, chain)
+        return {**self._crop(), "chain": chain, "dataset": chain_dataset(chain),
+                "start": start or "random initialisation"}
+
+    def stage_job(self, wildcards) -> dict:
+        """`params.job` of a train_stage job (`agecascade.training.TrainingJob.from_rule`)."""
+        backbone, chain = wildcards.backbone, wildcards.chain
+        return {"backbone": backbone, "settings": stage_settings(self.config, backbone, chain),
+                "record": self._stage_record(backbone, chain), "backup": f"results/models/.resume/{backbone}/{chain}"}
 
     def stage_grid_choice(self, wildcards) -> dict:
         if not self.config["gridsearch"]["enabled"]:
             return {}
         return {"gridsearch": f"results/gridsearch/models/{wildcards.backbone}/{wildcards.chain}.csv"}
 
-    def stage_settings(self, wildcards) -> dict:
-        return stage_settings(self.config, wildcards.backbone, wildcards.chain)
-
     def stage_runtime(self, wildcards) -> int:
         # thesis, GTX 1080 Ti: IMDB about 2 days per backbone, AgeDB about 4 hours (plus margin);
         # the slurm profile sets the partition's limit instead (training resumes across retries)
-        return {"imdb": 3 * 24 * 60, "agedb": 6 * 60}[stage_dataset(wildcards.chain)]
+        return {"imdb": 3 * 24 * 60, "agedb": 6 * 60}[chain_dataset(wildcards.chain)]
 
     # ------------------------------------------------------------------ grid search (thesis section 4)
 
@@ -261,32 +272,61 @@ class Study:
     def fold_grid_points(self, wildcards) -> list[str]:
         return self._grid_points(f"results/gridsearch/{wildcards.benchmark}/{wildcards.variant}")
 
-    def _grid_job(self, wildcards, backbone: str, folds) -> dict:
-        """agecascade.gridsearch.grid_point arguments of a grid point job."""
+    def _grid_point(self, wildcards, folds, workdir: str) -> dict:
+        """What a grid point changes in the real training (`agecascade.gridsearch.grid_point`)."""
         grid = self.config["gridsearch"]
-        return {"backbone": backbone, "learning_rate": float(wildcards.lr), "batch_size": int(wildcards.batch),
-                "epochs": grid["epochs"], "folds": folds, "validation_fraction": grid["validation_fraction"]}
+        return {"learning_rate": float(wildcards.lr), "batch_size": int(wildcards.batch), "epochs": grid["epochs"],
+                "folds": folds, "validation_fraction": grid["validation_fraction"],
+                "workdir": f"results/.resume/gridsearch/{workdir}/lr{wildcards.lr}_bs{wildcards.batch}"}
 
     def stage_grid_job(self, wildcards) -> dict:
-        return self._grid_job(wildcards, wildcards.backbone, None)
+        """`params.job` of a gridsearch_stage job: the stage's job at one grid point."""
+        job = self.stage_job(wildcards)
+        point = self._grid_point(wildcards, None, f"models/{wildcards.backbone}/{wildcards.chain}")
+        return {"backbone": job["backbone"], "settings": job["settings"], "record": job["record"], **point}
 
     def fold_grid_job(self, wildcards) -> dict:
-        backbone = wildcards.variant.split("-", 1)[0]
-        return self._grid_job(wildcards, backbone, grid_folds(self.config, wildcards.benchmark))
+        """`params.job` of a gridsearch_fold job: a variant's fold training at one grid point, on
+        the training faces of the benchmark's grid folds."""
+        variant = Variant.parse(wildcards.variant)
+        record = {**self._crop(), "chain": variant.pretraining, "benchmark": wildcards.benchmark,
+                  "variant": str(variant)}
+        point = self._grid_point(wildcards, grid_folds(self.config, wildcards.benchmark),
+                                 f"{wildcards.benchmark}/{wildcards.variant}")
+        return {"backbone": variant.backbone, "record": record, **point,
+                "settings": variant_settings(self.config, wildcards.benchmark, wildcards.variant)}
 
-    def grid_runtime(self, wildcards) -> int:
+    def stage_grid_runtime(self, wildcards) -> int:
         # one epoch per search set; an IMDB epoch takes about 50 minutes on the thesis' GPU
-        if hasattr(wildcards, "chain"):
-            return {"imdb": 90, "agedb": 30}[stage_dataset(wildcards.chain)]
+        return {"imdb": 90, "agedb": 30}[chain_dataset(wildcards.chain)]
+
+    def fold_grid_runtime(self, wildcards) -> int:
         return 60
 
     # ------------------------------------------------------------------ benchmark folds
 
-    def fold_job(self, wildcards) -> dict:
-        """(benchmark, variant, fold) of a train_fold or train_fold_kept job."""
-        if hasattr(wildcards, "kept"):
-            return self.kept[wildcards.kept]
+    # train_fold's wildcards are {benchmark}, {variant}, {fold}; train_fold_kept's one {kept}
+    # (`<benchmark>/<variant>/fold<k>`), looked up in `self.kept`. Each rule names its own methods.
+
+    @staticmethod
+    def _fold_key(wildcards) -> dict:
         return {"benchmark": wildcards.benchmark, "variant": wildcards.variant, "fold": int(wildcards.fold)}
+
+    def fold_job(self, wildcards) -> dict:
+        """`params.job` of a train_fold job (`agecascade.training.TrainingJob.from_rule`)."""
+        return self._fold_job(self._fold_key(wildcards))
+
+    def kept_fold_job(self, wildcards) -> dict:
+        """`params.job` of a train_fold_kept job."""
+        return self._fold_job(self.kept[wildcards.kept])
+
+    def _fold_job(self, key: dict) -> dict:
+        variant = Variant.parse(key["variant"])
+        return {"backbone": variant.backbone, "part": {"test_fold": key["fold"]},
+                "settings": variant_settings(self.config, key["benchmark"], key["variant"]),
+                "record": {**self._crop(), "chain": variant.pretraining, **key},
+                "backup": f"results/.resume/{key['benchmark']}/{key['variant']}/fold{key['fold']}"}
+
 
     def variant_inputs(self, wildcards) -> dict:
         """Face store, split and label space of a benchmark, and what the variant starts from."""
@@ -294,32 +334,31 @@ class Study:
 
     def _variant_inputs(self, benchmark: str, variant: str) -> dict:
         dataset = self.config["benchmarks"][benchmark]["dataset"]
-        return training_inputs(dataset, benchmark, start_model(self.config, *variant.split("-", 1)))
+        return training_inputs(dataset, benchmark, start_model(self.config, *Variant.parse(variant)))
 
     def fold_inputs(self, wildcards) -> dict:
         """A fold's training inputs, and the grid search's choice when it is enabled."""
-        job = self.fold_job(wildcards)
+        return self._fold_inputs(self._fold_key(wildcards))
+
+    def kept_fold_inputs(self, wildcards) -> dict:
+        return self._fold_inputs(self.kept[wildcards.kept])
+
+    def _fold_inputs(self, job: dict) -> dict:
         inputs = self._variant_inputs(job["benchmark"], job["variant"])
         if self.config["gridsearch"]["enabled"]:
             inputs["gridsearch"] = f"results/gridsearch/{job['benchmark']}/{job['variant']}.csv"
         return inputs
 
-    def fold_settings(self, wildcards) -> dict:
-        job = self.fold_job(wildcards)
-        return variant_settings(self.config, job["benchmark"], job["variant"])
-
-    def variant_settings(self, wildcards) -> dict:
-        return variant_settings(self.config, wildcards.benchmark, wildcards.variant)
-
-    def fold_backup(self, wildcards) -> str:
-        job = self.fold_job(wildcards)
-        return f"results/.resume/{job['benchmark']}/{job['variant']}/fold{job['fold']}"
-
     def fold_runtime(self, wildcards) -> int:
+        return self._fold_runtime(wildcards.benchmark)
+
+    def kept_fold_runtime(self, wildcards) -> int:
+        return self._fold_runtime(self.kept[wildcards.kept]["benchmark"])
+
+    def _fold_runtime(self, benchmark: str) -> int:
         # thesis GPU: an FG-NET fold (20 epochs of ~990 faces) takes minutes, an Adience fold
         # (20 epochs of ~14,000 faces) about half an hour; plus margin
-        dataset = self.config["benchmarks"][self.fold_job(wildcards)["benchmark"]]["dataset"]
-        return {"fgnet": 120, "adience": 240}[dataset]
+        return {"fgnet": 120, "adience": 240}[self.config["benchmarks"][benchmark]["dataset"]]
 
     def class_names(self, wildcards) -> list[str] | None:
         """The group names of an Adience benchmark, None for an age benchmark."""
@@ -374,7 +413,7 @@ class Study:
     def extractor_inputs(self, wildcards) -> dict:
         """The benchmark's face store and what the extractor's backbone comes from."""
         dataset = self.config["benchmarks"][self.config["regression"]["benchmark"]]["dataset"]
-        start = start_model(self.config, *wildcards.extractor.split("-", 1))
+        start = start_model(self.config, *Variant.parse(wildcards.extractor))
         return {"store": f"resources/faces/{dataset}.h5", **({"start": start} if start else {})}
 
     def regression_mem_mb(self, wildcards, threads) -> int:
@@ -437,7 +476,7 @@ class Study:
         spec = self.config["benchmarks"].get("fgnet")
         if not spec or not self.folds("fgnet"):
             return []
-        return [v for v in spec["variants"] if v.split("-", 1)[1] in pretrainings]
+        return [v for v in spec["variants"] if Variant.parse(v).pretraining in pretrainings]
 
     def figures(self) -> dict[str, dict[str, str]]:
         """{figure: {name: input}} of every figure this config can draw."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -121,8 +122,63 @@ def make_split(name: str, spec: dict, manifest: pd.DataFrame, seed: int) -> pd.D
 
 
 def in_fold(split: pd.DataFrame, fold: int) -> pd.Series:
-    """Boolean mask of the faces whose test fold is `fold` (faces without a fold: False)."""
+    """Boolean mask of the faces whose test fold is `fold` (faces without a fold: False): the one
+    definition of a fold's test set; every other face of the benchmark is its training data."""
     return (split["fold"].astype("Int64") == fold).fillna(False).astype(bool)
+
+
+def fold_parts(split: pd.DataFrame, fold: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(training faces, test faces) of a benchmark fold (`in_fold`).
+
+    Raises:
+        ValueError: the fold has no test or no training faces.
+    """
+    mask = in_fold(split, fold)
+    train, test = split[~mask], split[mask]
+    if test.empty:
+        raise ValueError(f"Fold {fold} has no test faces.")
+    if train.empty:
+        raise ValueError(f"Fold {fold} has no training faces.")
+    return train, test
+
+
+@dataclass(frozen=True)
+class Part:
+    """Which faces of a split table a training run uses.
+
+    Attributes:
+        test_fold: None: a training set's own `split` column (`train` / `val`, cascade stages).
+            A benchmark fold: its faces are the test set, every other face trains (`fold_parts`).
+        validation_fraction: with a test fold, hold out this share of the training subjects for
+            validation, grouped by subject (the grid search); the test faces are then not used.
+    """
+
+    test_fold: int | None = None
+    validation_fraction: float | None = None
+
+
+@dataclass(frozen=True)
+class FaceSets:
+    """The faces of one training run: rows of a split table (`index`, `subject`, `label`, ...)."""
+
+    train: pd.DataFrame
+    val: pd.DataFrame | None = None
+    test: pd.DataFrame | None = None
+
+
+def select_faces(split: pd.DataFrame, part: Part, seed: int) -> FaceSets:
+    """The training, validation and test faces of `part` of a split table (see `Part`); `seed`
+    seeds the validation subjects' choice."""
+    if part.test_fold is None:
+        return FaceSets(split[split["split"] == "train"], split[split["split"] == "val"])
+    train, test = fold_parts(split, int(part.test_fold))
+    if part.validation_fraction is None:
+        return FaceSets(train, test=test)
+    if train["subject"].nunique() < 2:
+        raise ValueError(f"Fold {part.test_fold}: fewer than 2 training subjects, no validation subject left.")
+    splitter = GroupShuffleSplit(n_splits=1, test_size=part.validation_fraction, random_state=seed)
+    kept, held = next(splitter.split(train, groups=train["subject"]))
+    return FaceSets(train.iloc[kept], train.iloc[held])
 
 
 def label_space(spec: dict, table: pd.DataFrame) -> dict:
