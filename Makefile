@@ -18,7 +18,7 @@ DEMO   := --configfile config.yaml config.demo.yaml
 # start-up are single-threaded and dominate at the demo's size)
 DEMO_RUN := $(DEMO) --set-threads train_stage=1 train_fold=1 train_fold_kept=1 extract_features=1
 
-.PHONY: all venv demo test lint test-unit test-slow test-slurm bench bench-autosklearn clean-demo
+.PHONY: all venv demo test lint test-fast test-integration test-e2e test-slurm bench bench-autosklearn clean-demo
 
 all: demo
 
@@ -48,20 +48,28 @@ demo: venv
 	@cat results/summary.txt
 	@echo "Report (every figure and table, with the thesis' values): results/report.html"
 
-## test: formatting, lint, dry runs, unit and end-to-end tests (all of them)
+## test: lint, then every tier (fast, integration, end-to-end demo, SLURM): what CI runs
 test: venv
 	$(MAKE) lint
-	$(BIN)/pytest -v
+	$(BIN)/pytest -v --durations=25
 
+## lint: ruff (pyflakes, pycodestyle, at most 8 parameters a function), snakefmt, snakemake --lint
 lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks workflow_scripts
 	$(BIN)/snakefmt --check Snakefile rules/
 	$(SMK) --lint $(DEMO)
 
-test-unit: $(STAMP)
-	$(BIN)/pytest -m "not slow"
+## test-fast: the tier to run while working (in-process, no subprocess or Snakemake run; < 2 min)
+test-fast: $(STAMP)
+	$(BIN)/pytest -q -m "not integration and not slow and not slurm" --durations=10
 
-test-slow: $(STAMP) $(ASKL_STAMP)
-	$(BIN)/pytest -m slow
+## test-integration: subprocesses, Snakemake dry runs, the wheel, kill/resume, export round trips
+test-integration: $(STAMP)
+	$(BIN)/pytest -v -m "integration and not slow and not slurm" --durations=10
+
+## test-e2e: the demo workflow run by Snakemake and checked (needs the auto-sklearn venv)
+test-e2e: $(STAMP) $(ASKL_STAMP)
+	$(BIN)/pytest -v -m "slow and not slurm" --durations=10
 
 ## test-slurm: install and start a single-node SLURM (root + apt), run the demo through
 ## `snakemake --profile slurm`, stop the daemons (also part of `make test`)

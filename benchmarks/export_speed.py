@@ -49,7 +49,8 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp())
     size = args.image_size
     keras_path = tmp / "model.keras"
-    build_age_model("vgg16", list(range(63)), info={"margin": 0.4}, input_shape=(size, size, 3), seed=0).save(keras_path)
+    model = build_age_model("vgg16", list(range(63)), info={"margin": 0.4}, input_shape=(size, size, 3), seed=0)
+    model.save(keras_path)
     face = np.asarray(Image.fromarray(data.astronaut()[30:210, 150:300]).resize((size, size)))
     faces = np.repeat(face[None], args.batch_size, axis=0).astype("uint8")
     results = []

@@ -60,7 +60,8 @@ def main() -> None:
         for backbone in args.backbones:
             run = subprocess.run([sys.executable, "-c", CHILD, backbone, str(size)], capture_output=True, text=True,
                                  env={"TF_CPP_MIN_LOG_LEVEL": "3", **__import__("os").environ})
-            line = run.stdout.strip().splitlines()[-1] if run.returncode == 0 else json.dumps({"error": run.stderr[-300:]})
+            failed = json.dumps({"error": run.stderr[-300:]})
+            line = run.stdout.strip().splitlines()[-1] if run.returncode == 0 else failed
             rows.append({"backbone": backbone, "image_size": size, **json.loads(line)})
             print(json.dumps(rows[-1]), flush=True)
 

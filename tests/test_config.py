@@ -80,26 +80,25 @@ def test_defaults_are_filled():
     assert cfg["figures"]["gradcam"] == {"fold": 1, "faces": 3}
 
 
-def test_package_defaults_are_the_schemas():
-    import yaml
+def test_package_defaults_come_from_the_schema(monkeypatch):
+    import copy
 
-    from agecascade.config import SCHEMA, schema_default
+    from agecascade import config as config_module
+    from agecascade.config import schema_default
     from agecascade.data.prepare import PrepareOptions
-    from agecascade.inference import DEFAULT_MARGIN, DEFAULT_MIN_CONFIDENCE
     from agecascade.fit import FitSettings
+    from agecascade.inference import DEFAULT_MARGIN
 
-    schema = yaml.safe_load(SCHEMA.read_text())
-    training = schema["properties"]["training"]["properties"]
+    assert (DEFAULT_MARGIN, PrepareOptions().margin, PrepareOptions().image_size) == (0.4, 0.4, 224)  # thesis
+    changed = copy.deepcopy(config_module._schema())
+    changed["properties"]["seed"]["default"] = 1234
+    changed["properties"]["margin"]["default"] = 0.25
+    changed["properties"]["training"]["properties"]["precision"]["default"] = "mixed_bfloat16"
+    changed["definitions"]["dataset"]["properties"]["min_confidence"]["default"] = 0.5
+    monkeypatch.setattr(config_module, "_schema", lambda: changed)
     settings = FitSettings(learning_rate=1e-4, batch_size=1, epochs=1)
-    assert settings.augment == training["augment"]["default"] == {"rotation": 10, "shift": 0.1, "crop": 0.15,
-                                                                 "flip": True}
-    assert (settings.precision, settings.jit_compile, settings.require_gpu) == (
-        training["precision"]["default"], training["jit_compile"]["default"], training["require_gpu"]["default"])
-    assert settings.seed == schema["properties"]["seed"]["default"]
-    dataset = schema["definitions"]["dataset"]["properties"]
+    assert (settings.seed, settings.precision) == (1234, "mixed_bfloat16")  # no default of its own
     options = PrepareOptions()
-    assert (options.margin, options.image_size) == (schema["properties"]["margin"]["default"], 224)
-    assert (options.no_face, options.min_confidence) == (dataset["no_face"]["default"], dataset["min_confidence"]["default"])
-    assert (DEFAULT_MARGIN, DEFAULT_MIN_CONFIDENCE) == (0.4, 0.9)  # thesis: "a 40% margin"
+    assert (options.margin, options.min_confidence) == (0.25, 0.5)
     with pytest.raises(KeyError, match="has no default"):
         schema_default("training", "chains")

@@ -241,6 +241,7 @@ def test_an_empty_dataset_folder_says_which_layout_was_expected(tmp_path):
         read_records("adience", [tmp_path / "empty"])
 
 
+@pytest.mark.integration
 def test_the_download_rule_leaves_no_credentials_in_logs_or_snakemake_metadata(repo, tmp_path, http_server):
     import subprocess
     import sys

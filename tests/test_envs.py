@@ -1,13 +1,15 @@
+import pytest
 import yaml
 
 
 def _pins(lines):
     """{normalised name: version} of `name==version` lines."""
-    return {line.split("==")[0].split("[")[0].lower().replace("_", "-"): line.split("==")[1] for line in lines if "==" in line}
+    pins = (line.split("==") for line in lines if "==" in line)
+    return {name.split("[")[0].lower().replace("_", "-"): version for name, version in pins}
 
 
 def test_conda_env_pins_match_requirements(repo):
-    requirements = _pins(l.strip() for l in (repo / "requirements.txt").read_text().splitlines() if l.strip())
+    requirements = _pins(line.strip() for line in (repo / "requirements.txt").read_text().splitlines() if line.strip())
     env = yaml.safe_load((repo / "envs" / "main.yaml").read_text())
     pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
     pinned = _pins(pip)
@@ -17,7 +19,8 @@ def test_conda_env_pins_match_requirements(repo):
 
 
 def test_autosklearn_conda_env_matches_the_venv_constraints(repo):
-    constraints = _pins(line.strip() for line in (repo / "envs" / "autosklearn-constraints.txt").read_text().splitlines()
+    lines = (repo / "envs" / "autosklearn-constraints.txt").read_text().splitlines()
+    constraints = _pins(line.strip() for line in lines
                         if line.strip() and not line.startswith("#"))
     env = yaml.safe_load((repo / "envs" / "autosklearn.yaml").read_text())
     conda = {d.split("=")[0].lower(): d.split("=")[1] for d in env["dependencies"] if isinstance(d, str)}
@@ -27,6 +30,7 @@ def test_autosklearn_conda_env_matches_the_venv_constraints(repo):
     assert "tensorflow" not in conda  # the regression environment must not need TensorFlow
 
 
+@pytest.mark.integration
 def test_regression_code_imports_nothing_from_tensorflow(repo):
     import subprocess
     import sys

@@ -11,6 +11,8 @@ import pytest
 
 from agecascade import cli
 
+pytestmark = pytest.mark.integration
+
 # A fresh interpreter that must not import agecascade (its custom layers are not needed)
 NO_AGECASCADE = """
 import sys, importlib.abc
@@ -63,7 +65,7 @@ def _model(tmp_path, kind):
 @pytest.mark.parametrize("kind", ["age", "group"])
 @pytest.mark.parametrize("fmt", ["savedmodel", "onnx"])
 def test_exported_model_runs_without_agecascade_and_agrees_with_the_keras_model(tmp_path, capsys, kind, fmt):
-    from agecascade.inference import group_midpoints
+    from agecascade.model_files import group_midpoints
     from agecascade.models import expected_age
 
     path, model = _model(tmp_path, kind)

@@ -94,7 +94,8 @@ def test_shape_mismatch_fails_naming_the_layer(tmp_path):
     small = keras.Sequential([keras.Input((32, 32, 3)), keras.layers.Conv2D(8, 3, name="conv1_1")])
     path = tmp_path / "w.h5"
     write_weight_file(small, path)
-    with pytest.raises(WeightLoadError, match=r"layer 'conv1_1': kernel has shape \(3, 3, 3, 8\) in the file, \(3, 3, 3, 64\)"):
+    expected = r"layer 'conv1_1': kernel has shape \(3, 3, 3, 8\) in the file, \(3, 3, 3, 64\)"
+    with pytest.raises(WeightLoadError, match=expected):
         load_vggface_weights(build_backbone("vgg16", (32, 32, 3)), path)
 
 

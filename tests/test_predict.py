@@ -160,6 +160,7 @@ def test_paths_from_a_list_file_or_stdin(capsys, monkeypatch, tmp_path, astronau
     assert code == 2 and "no photos given" in err
 
 
+@pytest.mark.integration
 def test_a_killed_run_keeps_the_rows_it_wrote(tmp_path, astronaut, age_model):
     import os
     import signal

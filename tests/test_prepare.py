@@ -82,18 +82,6 @@ def test_serial_and_parallel_preparation_give_the_same_store(synthetic, tmp_path
 
 
 @pytest.mark.slow
-def test_mtcnn_finds_the_astronauts_face_where_it_is():
-    from skimage import data
-
-    from agecascade.data.faces import FaceDetector
-
-    box, confidence = FaceDetector().detect(data.astronaut())
-    # the face of the astronaut photo spans about x 180-265, y 65-170
-    assert confidence > 0.99
-    assert abs(box[0] - 182) < 10 and abs(box[1] - 64) < 10 and abs(box[2] - 265) < 10 and abs(box[3] - 171) < 10
-
-
-@pytest.mark.slow
 def test_fgnet_keeps_faceless_pictures_and_agedb_drops_them(synthetic, tmp_path):
     root, kinds = synthetic
     fg_report, fg, fg_images = _prepare(

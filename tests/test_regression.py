@@ -43,7 +43,8 @@ def test_features_are_the_pooled_maps_of_the_named_layer_streamed_in_store_order
         got = handle["features"][()]
         assert list(handle["index"][()]) == list(range(10))
         assert handle.attrs["keras_layer"] == conv.name
-    assert got.shape == ({"first": (10, 64), "last": (10, 512), "flat": (10, 2 * 2 * 512)}[layer])  # conv5_3 is 2 x 2 at 32 px
+    # conv5_3 is 2 x 2 at 32 px
+    assert got.shape == ({"first": (10, 64), "last": (10, 512), "flat": (10, 2 * 2 * 512)}[layer])
     np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-4)
     assert not (tmp_path / f"{layer}.h5.partial").exists()
 
@@ -76,7 +77,8 @@ def test_nan_or_infinite_features_stop_naming_the_file(tmp_path):
     features[2, 1] = np.nan
     features[4, 0] = np.inf
     path = _features_file(tmp_path / "bad.h5", features)
-    with pytest.raises(RegressionInputError, match=r"bad\.h5: 2 NaN or infinite feature values in 2 faces \(store rows \[2, 4\]"):
+    expected = r"bad\.h5: 2 NaN or infinite feature values in 2 faces \(store rows \[2, 4\]"
+    with pytest.raises(RegressionInputError, match=expected):
         load_features(path)
     with pytest.raises(RegressionInputError, match="not a features file"):
         load_features(tmp_path / "missing.h5")

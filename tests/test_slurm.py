@@ -82,7 +82,8 @@ def test_snakemake_profile_slurm_runs_the_demo_through_sbatch_and_reruns_one_fol
     workdir = tmp_path / "run"
     workdir.mkdir()
     # the test cluster's GPUs are fake (GRES on /dev/null): train on the CPU anyway
-    (workdir / "folds.yaml").write_text("benchmarks:\n  fgnet:\n    run_folds: [1, 2, 3]\ntraining:\n  require_gpu: false\n")
+    (workdir / "folds.yaml").write_text("benchmarks:\n  fgnet:\n    run_folds: [1, 2, 3]\n"
+                                        "training:\n  require_gpu: false\n")
 
     result = _snakemake(repo, workdir, TARGET)
     output = result.stdout + result.stderr

@@ -1,40 +1,12 @@
-import json
-import os
 import re
-import signal
-import subprocess
-import sys
-import time
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from agecascade.data.store import FaceStoreWriter
 from agecascade.fit import FitSettings, fit
 from agecascade.input_pipeline import FaceBatches, read_label_space, to_classes
 from agecascade.start_models import initial_model
-
-
-@pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    """A face store of 96 synthetic 32-px faces (ages 5-90) and its train/val split."""
-    from PIL import Image
-
-    from agecascade.data.synthetic import aligned_face
-
-    root = tmp_path_factory.mktemp("store")
-    rng = np.random.default_rng(0)
-    ages = rng.integers(5, 91, size=96)
-    with FaceStoreWriter(root / "faces.h5", 32) as writer:
-        for age in ages:
-            writer.append(np.asarray(aligned_face(float(age), rng, 32).resize((32, 32), Image.BILINEAR)))
-    split = pd.DataFrame({"index": np.arange(96), "subject": [f"s{i % 24}" for i in range(96)],
-                          "label": ages, "split": ["val" if i % 24 < 5 else "train" for i in range(96)]})
-    split.to_csv(root / "split.csv", index=False)
-    values = sorted(int(a) for a in np.unique(ages))
-    (root / "labels.json").write_text(json.dumps({"kind": "age", "values": values, "names": [str(v) for v in values]}))
-    return root
 
 
 def test_classes_are_positions_in_the_fixed_label_space(store):
@@ -129,55 +101,6 @@ def test_mode_a_trains_only_the_head_modes_b_c_everything(store, tmp_path, froze
                      caplog.text), caplog.text
 
 
-TRAIN = """
-import sys
-from agecascade.fit import FitSettings
-from agecascade.training import TrainingData, TrainingJob, TrainingOutputs, run_training
-root = sys.argv[1]
-run_training(TrainingJob(
-    "vgg16", TrainingData(f"{root}/faces.h5", f"{root}/split.csv", f"{root}/labels.json"),
-    FitSettings(learning_rate=1e-3, batch_size=8, epochs=4, patience=1, seed=3),
-    TrainingOutputs(f"{root}/backup", f"{root}/out/history.csv", model=f"{root}/out/model.keras"),
-    {"image_size": 32, "margin": 0.3, "chain": "imdb"}))
-"""
-
-
-@pytest.mark.slow
-def test_a_killed_training_resumes_after_its_last_finished_epoch(store, tmp_path):
-    for name in ("faces.h5", "split.csv", "labels.json"):
-        os.symlink(store / name, tmp_path / name)
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
-    first = subprocess.Popen([sys.executable, "-c", TRAIN, str(tmp_path)], stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT, text=True, env=env, start_new_session=True)
-    metadata = tmp_path / "backup" / "checkpoint" / "training_metadata.json"
-    deadline = time.time() + 300
-    while time.time() < deadline and first.poll() is None:
-        if metadata.is_file() and json.loads(metadata.read_text() or "{}").get("epoch", 0) >= 1:
-            break
-        time.sleep(0.2)
-    assert first.poll() is None, "training finished before it could be killed:\n" + first.stdout.read()
-    os.killpg(first.pid, signal.SIGKILL)  # as a scheduler's time limit or a preemption would
-    first.wait()
-    assert not (tmp_path / "out" / "model.keras").exists()
-    epochs_done = json.loads(metadata.read_text())["epoch"]
-
-    second = subprocess.run([sys.executable, "-c", TRAIN, str(tmp_path)], capture_output=True, text=True, env=env)
-    assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
-    output = second.stdout + second.stderr
-    epochs_run = [int(m[1]) for m in re.finditer(r"^Epoch (\d+)/4$", output, re.MULTILINE)]
-    assert epochs_run[0] == epochs_done + 1  # starts after the last finished epoch (1-based)
-    assert epochs_run[-1] == 4
-    history = pd.read_csv(tmp_path / "out" / "history.csv")
-    assert list(history["epoch"]) == [0, 1, 2, 3]  # the whole history, each epoch once
-    assert (tmp_path / "out" / "model.keras").is_file()
-    assert not (tmp_path / "backup").exists()  # cleaned up after success
-    from agecascade.start_models import load_age_model
-    from agecascade.models import label_space_of
-
-    info = label_space_of(load_age_model(tmp_path / "out" / "model.keras")).info
-    assert (info["margin"], info["image_size"]) == (0.3, 32)  # predict crops as the training did
-
-
 def test_fold_grid_search_validates_on_training_subjects_and_training_takes_the_best(store, tmp_path):
     from agecascade.data.folds import Part, select_faces
     from agecascade.grid_choice import grid_choice, with_grid_choice
@@ -199,7 +122,8 @@ def test_fold_grid_search_validates_on_training_subjects_and_training_takes_the_
     points = []
     for lr in (0.5, 1e-4):
         points.append(tmp_path / f"lr{lr}.csv")
-        point = {"backbone": "vgg16", "settings": settings, "record": {"image_size": 32, "margin": 0.4, "chain": "faces2"},
+        record = {"image_size": 32, "margin": 0.4, "chain": "faces2"}
+        point = {"backbone": "vgg16", "settings": settings, "record": record,
                  "learning_rate": lr, "batch_size": 16, "epochs": 1, "folds": [1, 2], "validation_fraction": 0.25,
                  "workdir": str(tmp_path / "work")}
         inputs = {"store": store / "faces.h5", "split": tmp_path / "folds.csv", "labels": store / "labels.json"}
@@ -228,6 +152,7 @@ def test_a_diverged_grid_point_is_never_chosen(tmp_path):
     assert (chosen.learning_rate, chosen.batch_size) == (0.001, 48)
 
 
+@pytest.mark.integration
 def test_mixed_bfloat16_trains_saves_loads_and_predicts(store, tmp_path):
     import keras
 

@@ -10,6 +10,8 @@ import h5py
 import pandas as pd
 import pytest
 
+pytestmark = pytest.mark.integration
+
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 
 
@@ -112,11 +114,7 @@ def test_bad_config_stops_at_start_naming_the_key(repo, tmp_path):
     assert result.returncode != 0
     assert "datasets.imdb.detector: 'haar' is not one of" in output
     assert "margin: -2 is less than the minimum of 0" in output
-    # a fold that does not exist never shrinks the plan silently
-    (tmp_path / "folds.yaml").write_text("benchmarks:\n  fgnet:\n    run_folds: [99]\n")
-    result = snakemake(repo, tmp_path, "-n", configs=(*DEMO, str(tmp_path / "folds.yaml")))
-    assert result.returncode != 0
-    assert "benchmarks.fgnet.run_folds: folds [99] do not exist; fgnet's folds are 1-10" in result.stdout + result.stderr
+    assert "rule " not in output  # stopped before planning any job (every message: tests/test_config.py)
 
 
 DEMO = ("config.yaml", "config.demo.yaml")

@@ -37,7 +37,8 @@ def _parser() -> argparse.ArgumentParser:
     predict.add_argument("--annotate", metavar="DIR", help="write copies of the photos with boxes and ages")
     predict.add_argument("--batch-size", type=int, default=32, help="faces per model call (default 32)")
     predict.add_argument("--margin", type=float, default=None,
-                         help=f"crop margin around the face (default: the model's, else {DEFAULT_MARGIN} as in the study)")
+                         help=f"crop margin around the face (default: the model's, else {DEFAULT_MARGIN} "
+                         "as in the study)")
     predict.add_argument("--min-confidence", type=float, default=DEFAULT_MIN_CONFIDENCE,
                          help=f"MTCNN confidence threshold (default {DEFAULT_MIN_CONFIDENCE}, as the workflow's)")
     predict.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -69,82 +70,99 @@ def _quiet_tensorflow() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
-def main(argv=None) -> int:
-    args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="agecascade: %(message)s")
-    _quiet_tensorflow()
-    from agecascade.inference import (
-        AgePredictor,
-        ModelFileError,
-        OutputError,
-        check_arguments,
-        check_outputs,
-        model_info,
-        to_json,
-    )
+def _export(args) -> int:
+    from agecascade.export import ExportError, export_model
+    from agecascade.model_files import ModelFileError, to_json
 
-    if args.command == "export":
-        from agecascade.export import ExportError, export_model
+    try:
+        print(to_json(export_model(args.model, args.format, args.output, args.force)))
+    except (FileNotFoundError, ModelFileError, ExportError) as error:
+        print(f"agecascade export: {error}", file=sys.stderr)
+        return 2
+    return 0
 
-        try:
-            print(to_json(export_model(args.model, args.format, args.output, args.force)))
-        except (FileNotFoundError, ModelFileError, ExportError) as error:
-            print(f"agecascade export: {error}", file=sys.stderr)
-            return 2
-        return 0
 
-    if args.command == "info":
-        try:
-            print(to_json(model_info(args.model)))
-        except (FileNotFoundError, ModelFileError) as error:
-            print(f"agecascade info: {error}", file=sys.stderr)
-            return 2
-        return 0
+def _info(args) -> int:
+    from agecascade.model_files import ModelFileError, model_info, to_json
 
-    try:  # arguments and output locations first: nothing is loaded or processed for a bad call
-        paths = list(args.paths) + (_read_list(args.from_list) if args.from_list else [])
-        if not paths:
-            raise ValueError("no photos given: name files or folders, or --from-list FILE")
-        check_arguments(args.margin, args.min_confidence, args.batch_size)
-        check_outputs(paths, args.output, args.annotate, args.force)
-        predictor = AgePredictor(args.model, args.margin, args.min_confidence, args.batch_size)
+    try:
+        print(to_json(model_info(args.model)))
+    except (FileNotFoundError, ModelFileError) as error:
+        print(f"agecascade info: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _predictor(args):
+    """(photo paths, the loaded predictor) after every argument and output location is checked:
+    nothing is loaded or processed for a bad call."""
+    from agecascade.inference import AgePredictor, check_arguments, check_outputs
+
+    paths = list(args.paths) + (_read_list(args.from_list) if args.from_list else [])
+    if not paths:
+        raise ValueError("no photos given: name files or folders, or --from-list FILE")
+    check_arguments(args.margin, args.min_confidence, args.batch_size)
+    check_outputs(paths, args.output, args.annotate, args.force)
+    return paths, AgePredictor(args.model, args.margin, args.min_confidence, args.batch_size)
+
+
+def _predict_csv(args, predictor, paths, progress) -> tuple:
+    """Rows are written as their batch is predicted: a killed run keeps them."""
+    out = sys.stdout if args.output == "-" else open(args.output, "w", newline="")
+    written = {"faces": 0}
+
+    def write(table):
+        table.to_csv(out, index=False, header=written["faces"] == 0)
+        out.flush()
+        written["faces"] += len(table)
+
+    try:
+        result = predictor.predict(paths, progress=progress, annotate_dir=args.annotate, force=args.force,
+                                   on_rows=write)
+        if not written["faces"]:
+            write(result.faces)  # the header alone
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    return result, written["faces"]
+
+
+def _predict_json(args, predictor, paths, progress) -> tuple:
+    result = predictor.predict(paths, progress=progress, annotate_dir=args.annotate, force=args.force)
+    text = result.faces.to_json(orient="records", indent=2)
+    if args.output == "-":
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    else:
+        partial = Path(f"{args.output}.partial")
+        partial.write_text(text)
+        partial.replace(args.output)
+    return result, len(result.faces)
+
+
+def _predict(args) -> int:
+    from agecascade.inference import OutputError
+    from agecascade.model_files import ModelFileError
+
+    try:
+        paths, predictor = _predictor(args)
     except (FileNotFoundError, ModelFileError, OutputError, ValueError) as error:
         print(f"agecascade predict: {error}", file=sys.stderr)
         return 2
     progress = False if args.no_progress or args.from_list == "-" else None
-    if args.format == "csv":  # rows are written as their batch is predicted: a killed run keeps them
-        out = sys.stdout if args.output == "-" else open(args.output, "w", newline="")
-        written = {"faces": 0}
-
-        def write(table):
-            table.to_csv(out, index=False, header=written["faces"] == 0)
-            out.flush()
-            written["faces"] += len(table)
-
-        try:
-            result = predictor.predict(paths, progress=progress, annotate_dir=args.annotate, force=args.force,
-                                       on_rows=write)
-            if not written["faces"]:
-                write(result.faces)  # the header alone
-        finally:
-            if out is not sys.stdout:
-                out.close()
-        count = written["faces"]
-    else:
-        result = predictor.predict(paths, progress=progress, annotate_dir=args.annotate, force=args.force)
-        text = result.faces.to_json(orient="records", indent=2)
-        if args.output == "-":
-            sys.stdout.write(text if text.endswith("\n") else text + "\n")
-        else:
-            partial = Path(f"{args.output}.partial")
-            partial.write_text(text)
-            partial.replace(args.output)
-        count = len(result.faces)
+    run = _predict_csv if args.format == "csv" else _predict_json
+    result, count = run(args, predictor, paths, progress)
     print(f"agecascade predict: {count} face(s) in {result.processed} photo(s); "
           f"{len(result.problems)} file(s) skipped", file=sys.stderr)
     for problem in result.problems:
         print(f"  skipped {problem}", file=sys.stderr)
     return 0 if result.processed else 1
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="agecascade: %(message)s")
+    _quiet_tensorflow()
+    return {"export": _export, "info": _info, "predict": _predict}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """Loading and validating the workflow configuration.
 
-The Snakefile and the command-line tools validate the config against
-`schemas/config.schema.yaml`; the schema's defaults fill missing keys. An error names the bad key
+The Snakefile and the command-line tools validate the config against the schema shipped inside
+the package (`agecascade/config.schema.yaml`; `schemas/config.schema.yaml` at the top of the
+repository links to it); the schema's defaults fill missing keys. An error names the bad key
 by its dotted path (`datasets.imdb.margin`), not by its place in the schema.
 """
 
@@ -14,7 +15,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-SCHEMA = Path(__file__).resolve().parents[2] / "schemas" / "config.schema.yaml"
+SCHEMA = Path(__file__).resolve().with_name("config.schema.yaml")  # package data: installed with the wheel
 
 
 class ConfigError(ValueError):

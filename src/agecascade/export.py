@@ -36,7 +36,7 @@ class ExportError(ValueError):
 
 def export_metadata(model) -> dict:
     """What a user of the exported file needs to feed it and read it."""
-    from agecascade.inference import group_midpoints
+    from agecascade.model_files import group_midpoints
     from agecascade.models.head import label_space_of
 
     space = label_space_of(model)
@@ -103,6 +103,41 @@ def _save_savedmodel(wrapped, path: Path, size: int) -> None:
     tf.saved_model.save(module, str(path), signatures={"serving_default": module.serve})
 
 
+def _check_export(model_path, fmt: str, output: Path, force: bool) -> None:
+    """Refuse an export that cannot work or would replace something, before anything loads."""
+    if fmt not in FORMATS:
+        raise ExportError(f"--format must be one of {FORMATS}. Received: {fmt!r}")
+    if output.exists() and not force:
+        raise ExportError(f"{output} exists: use --force to replace it.")
+    if output.resolve() == Path(model_path).resolve():
+        raise ExportError(f"{output} is the model itself: choose another path.")
+    if fmt == "onnx":
+        try:
+            import onnx  # noqa: F401
+            import tf2onnx  # noqa: F401
+        except ImportError as error:
+            raise ExportError(f"ONNX export needs the pinned tf2onnx and onnx packages ({error}); "
+                              "install requirements.txt.") from error
+
+
+def _write_savedmodel(wrapped, staging: Path, meta: dict) -> None:
+    _save_savedmodel(wrapped, staging, meta["image_size"])
+    (staging / "assets.extra").mkdir(exist_ok=True)
+    (staging / "assets.extra" / "agecascade.json").write_text(json.dumps(meta, indent=2) + "\n")
+
+
+def _write_onnx(wrapped, staging: Path, meta: dict) -> None:
+    import onnx
+
+    wrapped.export(str(staging), format="onnx", verbose=False)
+    proto = onnx.load(str(staging))
+    properties = {"agecascade": json.dumps(meta), "margin": str(meta["margin"]),
+                  "image_size": str(meta["image_size"]), "label_values": json.dumps(meta["label_values"]),
+                  "label_names": json.dumps(meta["label_names"])}
+    onnx.helper.set_model_props(proto, properties)
+    onnx.save(proto, str(staging))
+
+
 def export_model(model_path, fmt: str, output, force: bool = False) -> dict:
     """Write `model_path` (an agecascade `.keras` age model) as `fmt` to `output`.
 
@@ -118,22 +153,10 @@ def export_model(model_path, fmt: str, output, force: bool = False) -> dict:
     Raises:
         ExportError: unknown format, existing output, or the ONNX converter is not installed.
     """
-    from agecascade.inference import load_model_file
+    from agecascade.model_files import load_model_file
 
-    if fmt not in FORMATS:
-        raise ExportError(f"--format must be one of {FORMATS}. Received: {fmt!r}")
     output = Path(output)
-    if output.exists() and not force:
-        raise ExportError(f"{output} exists: use --force to replace it.")
-    if output.resolve() == Path(model_path).resolve():
-        raise ExportError(f"{output} is the model itself: choose another path.")
-    if fmt == "onnx":
-        try:
-            import onnx  # noqa: F401
-            import tf2onnx  # noqa: F401
-        except ImportError as error:
-            raise ExportError(f"ONNX export needs the pinned tf2onnx and onnx packages ({error}); "
-                              "install requirements.txt.") from error
+    _check_export(model_path, fmt, output, force)
     started = time.perf_counter()
     model = load_model_file(model_path)
     meta = export_metadata(model)
@@ -142,20 +165,7 @@ def export_model(model_path, fmt: str, output, force: bool = False) -> dict:
     if staging.is_dir():
         shutil.rmtree(staging)
     staging.unlink(missing_ok=True)
-    if fmt == "savedmodel":
-        _save_savedmodel(wrapped, staging, meta["image_size"])
-        (staging / "assets.extra").mkdir(exist_ok=True)
-        (staging / "assets.extra" / "agecascade.json").write_text(json.dumps(meta, indent=2) + "\n")
-    else:
-        import onnx
-
-        wrapped.export(str(staging), format="onnx", verbose=False)
-        proto = onnx.load(str(staging))
-        properties = {"agecascade": json.dumps(meta), "margin": str(meta["margin"]),
-                      "image_size": str(meta["image_size"]), "label_values": json.dumps(meta["label_values"]),
-                      "label_names": json.dumps(meta["label_names"])}
-        onnx.helper.set_model_props(proto, properties)
-        onnx.save(proto, str(staging))
+    (_write_savedmodel if fmt == "savedmodel" else _write_onnx)(wrapped, staging, meta)
     if output.is_dir():
         shutil.rmtree(output)
     elif output.exists():

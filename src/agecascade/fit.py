@@ -61,7 +61,8 @@ class FitSettings:
     frozen: bool = False
     augment: dict = field(default_factory=lambda: schema_default("training", "augment"))
     seed: int = field(default_factory=lambda: schema_default("seed"))
-    backup_interval_minutes: float = field(default_factory=lambda: schema_default("training", "backup_interval_minutes"))
+    backup_interval_minutes: float = field(
+        default_factory=lambda: schema_default("training", "backup_interval_minutes"))
     precision: str = field(default_factory=lambda: schema_default("training", "precision"))
     jit_compile: str | bool = field(default_factory=lambda: schema_default("training", "jit_compile"))
     require_gpu: bool = field(default_factory=lambda: schema_default("training", "require_gpu"))
@@ -139,7 +140,8 @@ def _callbacks(settings: FitSettings, backup_dir: Path, has_validation: bool, re
         plateau = _plateau_callback(settings.patience, backup_dir, "val_loss" if has_validation else "loss")
     return [
         *([plateau] if plateau else []),
-        epoch_backup(backup_dir / "checkpoint", settings.backup_interval_minutes, plateau.save_state if plateau else None),
+        epoch_backup(backup_dir / "checkpoint", settings.backup_interval_minutes,
+                     plateau.save_state if plateau else None),
         keras.callbacks.CSVLogger(str(backup_dir / "history.csv"), append=resuming),
         _epoch_log(settings.epochs, faces),
     ]

@@ -66,8 +66,8 @@ def grid_point(point: dict, inputs, output, threads: int | None = None) -> pd.Da
     for part in search_parts(point):
         run = Path(point["workdir"]) / f"fold{part.test_fold}"
         data = TrainingData(inputs["store"], inputs["split"], inputs["labels"], part, inputs.get("start"))
-        job = TrainingJob(point["backbone"], data, settings, TrainingOutputs(str(run / "backup"), str(run / "history.csv")),
-                          point["record"], threads)
+        outputs = TrainingOutputs(str(run / "backup"), str(run / "history.csv"))
+        job = TrainingJob(point["backbone"], data, settings, outputs, point["record"], threads)
         result = run_training(job)
         shutil.rmtree(run, ignore_errors=True)
         rows.append({"fold": part.test_fold, "learning_rate": settings.learning_rate,

@@ -8,7 +8,6 @@ A file that cannot be read or shows no face is reported and skipped; the rest is
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +17,7 @@ import pandas as pd
 
 from agecascade.config import schema_default
 from agecascade.images import ImageSkip, crop_face, load_rgb
+from agecascade.model_files import group_midpoints, load_model_file
 
 log = logging.getLogger(__name__)
 
@@ -26,10 +26,6 @@ IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".g
 # record its own margin or the command line gives no threshold
 DEFAULT_MARGIN = schema_default("margin")
 DEFAULT_MIN_CONFIDENCE = schema_default("datasets", "fgnet", "min_confidence")
-
-
-class ModelFileError(ValueError):
-    """A file that is not an agecascade age model."""
 
 
 class OutputError(ValueError):
@@ -59,12 +55,6 @@ class Predictions:
     faces: pd.DataFrame
     problems: list[Problem] = field(default_factory=list)
     processed: int = 0
-
-
-def find_images(paths) -> list[Path]:
-    """The files to process: files as given (whatever their suffix), folders searched recursively
-    for picture suffixes, in a stable (sorted) order."""
-    return [file for file, _ in _found(paths)]
 
 
 def _found(paths) -> list[tuple[Path, Path | None]]:
@@ -147,7 +137,8 @@ def check_outputs(paths, output=None, annotate_dir=None, force: bool = False, fo
     return planned
 
 
-def check_arguments(margin: float | None = None, min_confidence: float = DEFAULT_MIN_CONFIDENCE, batch_size: int = 32) -> None:
+def check_arguments(margin: float | None = None, min_confidence: float = DEFAULT_MIN_CONFIDENCE,
+                    batch_size: int = 32) -> None:
     """Refuse arguments no photo could work with, before anything is loaded."""
     if margin is not None and not 0 <= margin <= 2:
         raise ValueError(f"--margin must be between 0 and 2 (the study: 0.4). Received: {margin}")
@@ -155,44 +146,6 @@ def check_arguments(margin: float | None = None, min_confidence: float = DEFAULT
         raise ValueError(f"--min-confidence must be in (0, 1] (MTCNN's confidence). Received: {min_confidence}")
     if batch_size < 1:
         raise ValueError(f"--batch-size must be >= 1. Received: {batch_size}")
-
-
-def group_midpoints(names) -> np.ndarray:
-    """Age (years) standing for each age-group class: the middle of "low-high"."""
-    middles = []
-    for name in names:
-        low, _, high = str(name).partition("-")
-        try:
-            middles.append((float(low) + float(high)) / 2.0)
-        except ValueError as error:
-            raise ModelFileError(f"Age group name {name!r} is not 'low-high'.") from error
-    return np.asarray(middles)
-
-
-def load_model_file(path):
-    """Load an agecascade `.keras` age model, with a clear error for anything else.
-
-    Raises:
-        FileNotFoundError: no such file.
-        ModelFileError: not a Keras model, or a Keras model without agecascade's label space.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"Model file not found: {path}")
-    from agecascade.models.head import label_space_of
-    from agecascade.start_models import load_age_model
-
-    try:
-        model = load_age_model(path)
-    except Exception as error:  # Keras raises ValueError, OSError, zipfile errors, ... for foreign files
-        raise ModelFileError(f"{path} is not a Keras age model saved by agecascade ({type(error).__name__}: "
-                             f"{str(error).splitlines()[0] if str(error) else ''})") from error
-    try:
-        label_space_of(model)
-    except ValueError as error:
-        raise ModelFileError(f"{path} is a Keras model but not an agecascade age model "
-                             "(it has no label_space layer).") from error
-    return model
 
 
 class AgePredictor:
@@ -259,48 +212,20 @@ class AgePredictor:
 
         found = _found(paths)  # folders are searched once
         planned = check_outputs(paths, None, annotate_dir, force, found) if annotate_dir is not None else {}
-        files = [file for file, _ in found]
-        rows, crops, problems, processed = [], [], [], 0
-        tables: list[pd.DataFrame] = []
-        pending = []  # photos waiting for their faces' ages to be annotated: at most a batch of them
-
-        def flush():
-            # every row not yet predicted has its crop in `crops`: one batch predicts them all
-            if not crops:
-                return
-            table = self._table(rows, [self._predict_batch(crops)])
-            crops.clear()
-            for path, image, start, stop in pending:  # draw, write and drop the pictures
-                annotate(image, table.iloc[start:stop], planned[path])
-            pending.clear()
-            rows.clear()
-            if on_rows is not None:
-                on_rows(table)
-            else:
-                tables.append(table)
-
-        for path in tqdm(files, desc="photos", unit="photo", disable=None if progress is None else not progress):
+        pending = _PendingFaces(self, planned, on_rows)
+        problems, processed = [], 0
+        for path, _ in tqdm(found, desc="photos", unit="photo", disable=None if progress is None else not progress):
             try:
                 image, faces = self._faces_of(path)
             except ImageSkip as skip:
                 problems.append(Problem(str(path), skip.reason, str(skip).partition(": ")[2]))
                 log.info("skipped %s", problems[-1])
-                if skip.reason == "no_face":
-                    processed += 1
+                processed += skip.reason == "no_face"  # read, and shows no face
                 continue
             processed += 1
-            first_row = len(rows)
-            for k, (box, confidence) in enumerate(faces):
-                crops.append(crop_face(image, box, self.margin, self.image_size))
-                rows.append({"file": str(path), "face": k, "x1": box[0], "y1": box[1], "x2": box[2],
-                             "y2": box[3], "confidence": round(confidence, 4)})
-            if planned:
-                pending.append((path, image, first_row, len(rows)))
-            if len(crops) >= self.batch_size:
-                flush()
-        flush()
-        faces = pd.concat(tables, ignore_index=True) if tables else self._table([], [])
-        return Predictions(faces, problems, processed)
+            pending.add(path, image, faces)
+        pending.flush()
+        return Predictions(pending.table(), problems, processed)
 
     def _table(self, rows, probabilities) -> pd.DataFrame:
         columns = ["file", "face", "x1", "y1", "x2", "y2", "confidence", "age"]
@@ -316,6 +241,41 @@ class AgePredictor:
             for i, name in enumerate(self.names):
                 table[f"p_{name}"] = np.round(p[:, i], 4)
         return table[columns]
+
+
+class _PendingFaces:
+    """Faces waiting for the model (their rows and crops) and the photos waiting for their faces'
+    ages to be drawn: at most a batch of them; `flush` predicts them in one model call."""
+
+    def __init__(self, predictor: AgePredictor, planned: dict, on_rows=None):
+        self.predictor, self.planned, self.on_rows = predictor, planned, on_rows
+        self.rows, self.crops, self.photos, self.tables = [], [], [], []
+
+    def add(self, path: Path, image, faces) -> None:
+        first_row = len(self.rows)
+        for k, (box, confidence) in enumerate(faces):
+            self.crops.append(crop_face(image, box, self.predictor.margin, self.predictor.image_size))
+            self.rows.append({"file": str(path), "face": k, "x1": box[0], "y1": box[1], "x2": box[2],
+                              "y2": box[3], "confidence": round(confidence, 4)})
+        if self.planned:
+            self.photos.append((path, image, first_row, len(self.rows)))
+        if len(self.crops) >= self.predictor.batch_size:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.crops:
+            return
+        table = self.predictor._table(self.rows, [self.predictor._predict_batch(self.crops)])
+        for path, image, start, stop in self.photos:  # draw, write and drop the pictures
+            annotate(image, table.iloc[start:stop], self.planned[path])
+        self.rows, self.crops, self.photos = [], [], []
+        if self.on_rows is not None:
+            self.on_rows(table)  # handed on, not kept
+        else:
+            self.tables.append(table)
+
+    def table(self) -> pd.DataFrame:
+        return pd.concat(self.tables, ignore_index=True) if self.tables else self.predictor._table([], [])
 
 
 def annotate(image, faces: pd.DataFrame, out_path: Path) -> None:
@@ -339,7 +299,8 @@ def annotate(image, faces: pd.DataFrame, out_path: Path) -> None:
     image.save(out_path)
 
 
-def predict(paths, model, margin: float | None = None, min_confidence: float = 0.9, batch_size: int = 32,
+def predict(paths, model, margin: float | None = None, min_confidence: float = DEFAULT_MIN_CONFIDENCE,
+            batch_size: int = 32,
             progress: bool | None = None, annotate_dir=None, force: bool = False) -> pd.DataFrame:
     """Ages of every face in the pictures `paths` (files or folders), as a table.
 
@@ -355,59 +316,3 @@ def predict(paths, model, margin: float | None = None, min_confidence: float = 0
     for problem in result.problems:
         log.warning("skipped %s", problem)
     return result.faces
-
-
-def model_info(path) -> dict:
-    """What a saved model is: backbone, chain, label space, preprocessing, training data, metrics.
-
-    Metrics come from the files the workflow writes beside the model: a stage model's
-    `<chain>.history.csv`, a kept fold model's `history.csv` and its variant's `metrics.csv`.
-    """
-    from agecascade.models.head import label_space_of
-
-    path = Path(path)
-    model = load_model_file(path)
-    space = label_space_of(model)
-    info = dict(space.info)
-    backbone = model.get_layer("backbone")
-    preprocess = [layer for layer in backbone.layers if type(layer).__name__ == "FacePreprocess"]
-    report = {
-        "file": str(path),
-        "backbone": info.get("backbone"),
-        "chain": info.get("chain"),
-        "variant": info.get("variant"),
-        "label_space": {"kind": space.kind, "classes": len(space.values), "names": list(space.names)},
-        "input": {"image_size": int(model.input_shape[1]), "channels": "RGB 0-255",
-                  "preprocessing": (f"keras-vggface v{preprocess[0].version} (RGB->BGR, channel means)"
-                                    if preprocess else "none")},
-        "parameters": int(model.count_params()),
-        "training_data": {k: info[k] for k in ("dataset", "benchmark", "fold", "start", "parent") if k in info},
-        "settings": info.get("settings", {}),
-        "metrics": _recorded_metrics(path, info),
-    }
-    return report
-
-
-def _recorded_metrics(path: Path, info: dict) -> dict:
-    metrics: dict = {}
-    history = path.with_name(path.name.removesuffix(".keras") + ".history.csv")
-    if not history.exists():
-        history = path.with_name("history.csv")
-    if history.exists():
-        table = pd.read_csv(history)
-        metrics["epochs"] = int(len(table))
-        for column in ("loss", "val_loss"):
-            if column in table and table[column].notna().any():
-                metrics[f"final_{column}"] = round(float(table[column].iloc[-1]), 4)
-    variant_metrics = path.parent.parent / "metrics.csv"
-    if "fold" in info and variant_metrics.exists():
-        table = pd.read_csv(variant_metrics, dtype={"fold": str})
-        row = table[table["fold"] == str(info["fold"])]
-        if len(row):
-            metrics["test_fold"] = {k: (round(v, 4) if isinstance(v, float) else v)
-                                    for k, v in row.iloc[0].dropna().to_dict().items()}
-    return metrics
-
-
-def to_json(report) -> str:
-    return json.dumps(report, indent=2, default=str)

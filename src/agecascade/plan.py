@@ -486,7 +486,8 @@ class Study:
             "fig05_age_distribution": {d: f"resources/faces/{d}.csv" for d in ("imdb", "agedb", "fgnet")},
             "fig06_adience_groups": {"manifest": "resources/faces/adience.csv"},
         }
-        for name, pretrainings in (("fig10_fgnet_faces2", ["faces2"]), ("fig11_fgnet_finetuned", ["imdb", "imdb-agedb"])):
+        boxplots = (("fig10_fgnet_faces2", ["faces2"]), ("fig11_fgnet_finetuned", ["imdb", "imdb-agedb"]))
+        for name, pretrainings in boxplots:
             variants = self._fgnet_variants(pretrainings)
             if variants:
                 figures[name] = {v: f"results/fgnet/{v}/metrics.csv" for v in variants}

@@ -229,7 +229,8 @@ def summary_text(results: list[dict], label_spaces: dict, reports: dict) -> str:
         lines.append(f"FG-NET, leave one person out ({int(next(iter(fgnet.values()))['folds'])} folds): MAE in years")
         for variant, s in sorted(fgnet.items(), key=lambda item: item[1]["mae"]):
             reported = thesis.TABLE4.get(variant, {}).get("mae", float("nan"))
-            lines.append(f"  {variant:18s} {s['mae']:6.2f}   [{reported:5.2f}]   mean predictor {s['mean_predictor_mae']:6.2f}")
+            lines.append(f"  {variant:18s} {s['mae']:6.2f}   [{reported:5.2f}]   "
+                         f"mean predictor {s['mean_predictor_mae']:6.2f}")
         best_variant, best = min(fgnet.items(), key=lambda item: item[1]["mae"])
         ratio = best["mae"] / best["mean_predictor_mae"]
         lines.append(f"  best: {best_variant}, MAE / MAE of predicting the training mean age = {ratio:.2f}"
@@ -241,7 +242,8 @@ def summary_text(results: list[dict], label_spaces: dict, reports: dict) -> str:
         if benchmark == "regression":
             reported = thesis.TABLE5.get(variant, {})
             lines.append(f"Table 5, auto-sklearn on {variant} features ({int(s['folds'])} folds): MAE {s['mae']:.2f} "
-                         f"[{reported.get('mae', float('nan')):.2f}], R2 {s['r2']:.2f} [{reported.get('r2', float('nan')):.2f}]")
+                         f"[{reported.get('mae', float('nan')):.2f}], "
+                         f"R2 {s['r2']:.2f} [{reported.get('r2', float('nan')):.2f}]")
             continue
         if "accuracy" in s and not pd.isna(s.get("accuracy")):
             reported = (f"[{thesis.ADIENCE['accuracy']:.2f} / {thesis.ADIENCE['one_off_accuracy']:.2f}]"

@@ -195,8 +195,7 @@ def write_faces(records, options: PrepareOptions, store_path: Path, manifest_pat
 
 def prepare_dataset(dataset: str, marker: str | Path, store_path: str | Path,
                     manifest_path: str | Path, report_path: str | Path,
-                    options: PrepareOptions, threads: int = 1, label_policy: str = "strict",
-                    cleaning: dict | None = None) -> dict:
+                    options: PrepareOptions, threads: int = 1, parsing: dict | None = None) -> dict:
     """Prepare one dataset: parse, clean, crop faces, write store, manifest and report.
 
     Args:
@@ -205,14 +204,17 @@ def prepare_dataset(dataset: str, marker: str | Path, store_path: str | Path,
         store_path, manifest_path, report_path: outputs (see DESIGN.md).
         options: face location and crop settings.
         threads: worker processes.
-        label_policy: Adience age-label policy (`strict` or `nearest`).
-        cleaning: IMDB cleaning thresholds (min_face_score, min_age, max_age).
+        parsing: dataset-specific parsing settings (`Study.parse_options`): Adience's
+            `label_policy` (`strict` or `nearest`), IMDB's `cleaning` thresholds (min_face_score,
+            min_age, max_age); absent keys take the config schema's defaults.
 
     Returns:
         The report: input rows, kept faces, and counts per drop reason.
     """
+    parsing = parsing or {}
+    label_policy = parsing.get("label_policy") or schema_default("datasets", dataset, "label_policy")
     started = time.perf_counter()
-    records, dropped = read_records(dataset, read_marker(marker), label_policy, cleaning)
+    records, dropped = read_records(dataset, read_marker(marker), label_policy, parsing.get("cleaning"))
     n_parsed = len(records)
     skipped, padding, skipped_files = write_faces(records, options, Path(store_path), Path(manifest_path), threads,
                                    attrs={"dataset": dataset, "margin": options.margin,

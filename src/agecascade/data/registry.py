@@ -30,8 +30,10 @@ class DatasetFormat:
 FORMATS = {
     "imdb": DatasetFormat(imdb.looks_like_root, imdb.LAYOUT,
                           lambda root, label_policy, cleaning: imdb.read_imdb(root, **(cleaning or {}))),
-    "agedb": DatasetFormat(agedb.looks_like_root, agedb.LAYOUT, lambda root, label_policy, cleaning: agedb.read_agedb(root)),
-    "fgnet": DatasetFormat(fgnet.looks_like_root, fgnet.LAYOUT, lambda root, label_policy, cleaning: fgnet.read_fgnet(root)),
+    "agedb": DatasetFormat(agedb.looks_like_root, agedb.LAYOUT,
+                           lambda root, label_policy, cleaning: agedb.read_agedb(root)),
+    "fgnet": DatasetFormat(fgnet.looks_like_root, fgnet.LAYOUT,
+                           lambda root, label_policy, cleaning: fgnet.read_fgnet(root)),
     "adience": DatasetFormat(adience.looks_like_root, adience.LAYOUT,
                              lambda root, label_policy, cleaning: adience.read_adience(root, label_policy)),
 }

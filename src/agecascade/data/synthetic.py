@@ -160,6 +160,32 @@ def matlab_datenum(date: dt.date) -> float:
     return float(date.toordinal() + 366)
 
 
+# one row in six is a case a cleaning rule (or the preparation) must drop
+IMDB_DEFECTS = ("no_face", "low_face_score", "second_face", "gender_unknown", "age_out_of_range", "corrupt_image",
+                "missing_file")
+
+
+def _imdb_picture(kind: str, age: int, rng, canvas: int, archive: str, path: Path):
+    """Write one picture (unless its kind is a missing file); returns the face box in the
+    original photograph's coordinates."""
+    picture, box = face_picture(age, rng, canvas)
+    if archive == "crop":  # the authors' face crop, 40 % margin, black beyond the photo
+        picture = picture.crop(margin_box(box, 0.4))
+    if kind != "missing_file":
+        _quirky_save(picture, path, "truncated" if kind == "corrupt_image" else "plain")
+    return box
+
+
+def _imdb_row(kind: str, rng, birth: dt.date, taken: int, box) -> dict:
+    """The imdb.mat fields of one picture that depend on its kind (clean, or a cleaning rule's case)."""
+    x1, y1, x2, y2 = box
+    return {"dob": matlab_datenum(birth), "photo_taken": float(taken),
+            # MATLAB convention: 1-based, inclusive
+            "face_location": np.array([[x1 + 1, y1 + 1, x2, y2]], dtype=float),
+            "face_score": -np.inf if kind == "no_face" else (0.5 if kind == "low_face_score" else rng.uniform(1.5, 5)),
+            "second_face_score": rng.uniform(1, 3) if kind == "second_face" else np.nan}
+
+
 def write_imdb(root: Path, n_subjects: int, images_per_subject: int, seed: int, canvas: int,
                archive: str = "crop") -> dict:
     """Write a synthetic IMDB-WIKI folder with its `imdb.mat`, laid out as one of the real archives.
@@ -184,15 +210,13 @@ def write_imdb(root: Path, n_subjects: int, images_per_subject: int, seed: int, 
     rows = {k: [] for k in ("dob", "photo_taken", "full_path", "gender", "name", "face_location",
                             "face_score", "second_face_score", "celeb_id")}
     kinds: dict[str, int] = {}
-    defects = ["no_face", "low_face_score", "second_face", "gender_unknown", "age_out_of_range",
-               "corrupt_image", "missing_file"]
     names = [f"Synthetic Celebrity {i + 1}" for i in range(n_subjects)]
     index = 0
     for celeb in range(n_subjects):
         birth = dt.date(1900, 1, 1) + dt.timedelta(days=int(rng.integers(0, 365 * 95)))
         gender = float(rng.integers(0, 2))
         for _ in range(images_per_subject):
-            kind = defects[index % len(defects)] if index % 6 == 5 else "clean"
+            kind = IMDB_DEFECTS[index % len(IMDB_DEFECTS)] if index % 6 == 5 else "clean"
             index += 1
             kinds[kind] = kinds.get(kind, 0) + 1
             age = int(rng.choice(AGE_GRID))
@@ -200,27 +224,14 @@ def write_imdb(root: Path, n_subjects: int, images_per_subject: int, seed: int, 
                 age = int(rng.choice([-3, 104]))
             # age is defined with the photo taken on 1 July of photo_taken
             taken = birth.year + age + (1 if birth.month >= 7 else 0)
-            picture, box = face_picture(max(age, 0), rng, canvas)
-            if archive == "crop":  # the authors' face crop, 40 % margin, black beyond the photo
-                picture = picture.crop(margin_box(box, 0.4))
             folder = f"{index % 100:02d}"
             filename = f"nm{celeb + 1:07d}_rm{index:09d}_{birth.year}-{birth.month}-{birth.day}_{taken}.jpg"
-            path = base / folder / filename
-            if kind != "missing_file":
-                _quirky_save(picture, path, "truncated" if kind == "corrupt_image" else "plain")
-            x1, y1, x2, y2 = box
-            rows["dob"].append(matlab_datenum(birth))
-            rows["photo_taken"].append(float(taken))
-            rows["full_path"].append(f"{folder}/{filename}")
-            rows["gender"].append(np.nan if kind == "gender_unknown" else gender)
-            rows["name"].append(names[celeb])
-            # MATLAB convention: 1-based, inclusive
-            rows["face_location"].append(np.array([[x1 + 1, y1 + 1, x2, y2]], dtype=float))
-            rows["face_score"].append(
-                -np.inf if kind == "no_face" else (0.5 if kind == "low_face_score" else rng.uniform(1.5, 5))
-            )
-            rows["second_face_score"].append(rng.uniform(1, 3) if kind == "second_face" else np.nan)
-            rows["celeb_id"].append(float(celeb + 1))
+            box = _imdb_picture(kind, max(age, 0), rng, canvas, archive, base / folder / filename)
+            row = _imdb_row(kind, rng, birth, taken, box)
+            row.update({"full_path": f"{folder}/{filename}", "gender": np.nan if kind == "gender_unknown" else gender,
+                        "name": names[celeb], "celeb_id": float(celeb + 1)})
+            for key, value in row.items():
+                rows[key].append(value)
     write_imdb_mat(base / "imdb.mat", rows, names)
     return kinds
 

@@ -1,0 +1,169 @@
+"""`agecascade` command line: apply a trained model to photos, describe a model.
+
+    agecascade predict photos/ me.jpg --model results/models/vgg16/imdb-agedb.keras --annotate out/
+    agecascade info results/models/vgg16/imdb-agedb.keras
+    agecascade export results/models/vgg16/imdb-agedb.keras age.onnx --format onnx
+
+Exit codes: 0 when at least one photo was processed (files that could not be are reported on
+stderr), 1 when none could be, 2 for a model file that cannot be used, bad arguments, or an output
+that would overwrite an input photo or an existing file (checked before anything is loaded).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+
+def _parser() -> argparse.ArgumentParser:
+    from agecascade.config import schema_default
+
+    DEFAULT_MARGIN = schema_default("margin")  # noqa: N806
+    DEFAULT_MIN_CONFIDENCE = schema_default("datasets", "fgnet", "min_confidence")  # noqa: N806
+    parser = argparse.ArgumentParser(prog="agecascade", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    predict = commands.add_parser("predict", help="predict the age of every face in photos")
+    predict.add_argument("paths", nargs="*", help="picture files and/or folders (searched recursively)")
+    predict.add_argument("--from-list", metavar="FILE",
+                         help="also read picture paths from FILE, one per line ('-': standard input)")
+    predict.add_argument("--model", "-m", required=True, help="a .keras model written by the workflow")
+    predict.add_argument("--format", choices=("csv", "json"), default="csv",
+                         help="output table format (csv is written as it goes; json at the end)")
+    predict.add_argument("--output", "-o", default="-", help="output file (default: stdout)")
+    predict.add_argument("--annotate", metavar="DIR", help="write copies of the photos with boxes and ages")
+    predict.add_argument("--batch-size", type=int, default=32, help="faces per model call (default 32)")
+    predict.add_argument("--margin", type=float, default=None,
+                         help=f"crop margin around the face (default: the model's, else {DEFAULT_MARGIN} "
+                         "as in the study)")
+    predict.add_argument("--min-confidence", type=float, default=DEFAULT_MIN_CONFIDENCE,
+                         help=f"MTCNN confidence threshold (default {DEFAULT_MIN_CONFIDENCE}, as the workflow's)")
+    predict.add_argument("--no-progress", action="store_true", help="no progress bar")
+    predict.add_argument("--force", action="store_true",
+                         help="replace an existing output file or annotated copies (never an input photo)")
+
+    info = commands.add_parser("info", help="describe a trained model")
+    info.add_argument("model", help="a .keras model written by the workflow")
+
+    export = commands.add_parser("export", help="write a model that runs without agecascade (SavedModel, ONNX)")
+    export.add_argument("model", help="a .keras model written by the workflow")
+    export.add_argument("output", help="the SavedModel folder or the .onnx file to write")
+    export.add_argument("--format", choices=("savedmodel", "onnx"), required=True)
+    export.add_argument("--force", action="store_true", help="replace an existing output")
+    return parser
+
+
+def _read_list(source: str) -> list[str]:
+    """Picture paths from a list file or standard input ('-'): one per line, blank lines ignored."""
+    handle = sys.stdin if source == "-" else open(source)
+    try:
+        return [line.strip() for line in handle if line.strip()]
+    finally:
+        if handle is not sys.stdin:
+            handle.close()
+
+
+def _quiet_tensorflow() -> None:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def _export(args) -> int:
+    from agecascade.export import ExportError, export_model
+    from agecascade.model_files import ModelFileError, to_json
+
+    try:
+        print(to_json(export_model(args.model, args.format, args.output, args.force)))
+    except (FileNotFoundError, ModelFileError, ExportError) as error:
+        print(f"agecascade export: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _info(args) -> int:
+    from agecascade.model_files import ModelFileError, model_info, to_json
+
+    try:
+        print(to_json(model_info(args.model)))
+    except (FileNotFoundError, ModelFileError) as error:
+        print(f"agecascade info: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _predictor(args):
+    """(photo paths, the loaded predictor) after every argument and output location is checked:
+    nothing is loaded or processed for a bad call."""
+    from agecascade.inference import AgePredictor, check_arguments, check_outputs
+
+    paths = list(args.paths) + (_read_list(args.from_list) if args.from_list else [])
+    if not paths:
+        raise ValueError("no photos given: name files or folders, or --from-list FILE")
+    check_arguments(args.margin, args.min_confidence, args.batch_size)
+    check_outputs(paths, args.output, args.annotate, args.force)
+    return paths, AgePredictor(args.model, args.margin, args.min_confidence, args.batch_size)
+
+
+def _predict_csv(args, predictor, paths, progress) -> tuple:
+    """Rows are written as their batch is predicted: a killed run keeps them."""
+    out = sys.stdout if args.output == "-" else open(args.output, "w", newline="")
+    written = {"faces": 0}
+
+    def write(table):
+        table.to_csv(out, index=False, header=written["faces"] == 0)
+        out.flush()
+        written["faces"] += len(table)
+
+    try:
+        result = predictor.predict(paths, progress=progress, annotate_dir=args.annotate, force=args.force,
+                                   on_rows=write)
+        if not written["faces"]:
+            write(result.faces)  # the header alone
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    return result, written["faces"]
+
+
+def _predict_json(args, predictor, paths, progress) -> tuple:
+    result = predictor.predict(paths, progress=progress, annotate_dir=args.annotate, force=args.force)
+    text = result.faces.to_json(orient="records", indent=2)
+    if args.output == "-":
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    else:
+        partial = Path(f"{args.output}.partial")
+        partial.write_text(text)
+        partial.replace(args.output)
+    return result, len(result.faces)
+
+
+def _predict(args) -> int:
+    from agecascade.inference import OutputError
+    from agecascade.model_files import ModelFileError
+
+    try:
+        paths, predictor = _predictor(args)
+    except (FileNotFoundError, ModelFileError, OutputError, ValueError) as error:
+        print(f"agecascade predict: {error}", file=sys.stderr)
+        return 2
+    progress = False if args.no_progress or args.from_list == "-" else None
+    run = _predict_csv if args.format == "csv" else _predict_json
+    result, count = run(args, predictor, paths, progress)
+    print(f"agecascade predict: {count} face(s) in {result.processed} photo(s); "
+          f"{len(result.problems)} file(s) skipped", file=sys.stderr)
+    for problem in result.problems:
+        print(f"  skipped {problem}", file=sys.stderr)
+    return 0 if result.processed else 1
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="agecascade: %(message)s")
+    _quiet_tensorflow()
+    return {"export": _export, "info": _info, "predict": _predict}[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,166 @@
+"""Export an age model for deployment without agecascade: TensorFlow SavedModel or ONNX.
+
+The exported model takes what a camera pipeline has: RGB faces as uint8, (N, S, S, 3) at the
+model's own size S, cropped square around the face with the model's margin. Inside it: the
+backbone's preprocessing (keras-vggface's channel means), the network, and the expected value.
+Outputs:
+
+* `probabilities` (N, k): the softmax over the label space;
+* `expected_age` (N, 1): sum_i p_i * a_i in years (age models: the label ages; Adience models:
+  the group midpoints, as `agecascade predict` reports);
+* `group` (N,): the most probable group (Adience models only).
+
+The label values, their names, the crop margin and the input size travel with the file: in a
+SavedModel as `assets.extra/agecascade.json`, in ONNX as the model's metadata properties
+(`onnxruntime.InferenceSession(...).get_modelmeta().custom_metadata_map`).
+
+ONNX uses Keras' own exporter (`Model.export`, through the pinned tf2onnx); the SavedModel is
+written with `tf.saved_model.save` (see `_save_savedmodel`).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+
+FORMATS = ("savedmodel", "onnx")
+
+
+class ExportError(ValueError):
+    """A model that cannot be exported as asked (format, output path, missing converter)."""
+
+
+def export_metadata(model) -> dict:
+    """What a user of the exported file needs to feed it and read it."""
+    from agecascade.model_files import group_midpoints
+    from agecascade.models.head import label_space_of
+
+    space = label_space_of(model)
+    size = int(model.input_shape[1])
+    ages = group_midpoints(space.names) if space.kind == "group" else np.asarray(space.values)
+    info = dict(space.info)
+    return {
+        "format_version": 1,
+        "input": f"uint8 RGB faces, (N, {size}, {size}, 3), each cropped square around the face with "
+                 f"a margin of {info.get('margin', 0.4)} x the face side on every side",
+        "image_size": size,
+        "margin": float(info.get("margin", 0.4)),
+        "kind": space.kind,
+        "label_values": [float(v) for v in space.values],
+        "label_names": list(space.names),
+        "expected_age_values": [float(a) for a in ages],
+        "backbone": info.get("backbone"),
+        "chain": info.get("chain"),
+        "variant": info.get("variant"),
+    }
+
+
+def deployable(model):
+    """`model` wrapped for deployment: uint8 faces in, probabilities, expected age (and group) out."""
+    import keras
+
+    meta = export_metadata(model)
+    size = meta["image_size"]
+    faces = keras.Input((size, size, 3), dtype="uint8", name="faces")
+    probabilities = model(keras.ops.cast(faces, "float32"))
+    expected = keras.layers.Dense(1, use_bias=False, trainable=False, name="expected_age")
+    outputs = {"probabilities": probabilities, "expected_age": expected(probabilities)}
+    expected.set_weights([np.asarray(meta["expected_age_values"], dtype="float32")[:, None]])
+    if meta["kind"] == "group":
+        import tensorflow as tf  # both exporters trace TensorFlow graphs; keras.ops.argmax bitcasts,
+        # which ONNX has no operator for
+
+        outputs["group"] = keras.layers.Lambda(lambda p: tf.math.argmax(p, axis=-1, output_type=tf.int32),
+                                               name="group")(probabilities)
+    wrapped = keras.Model(faces, outputs, name="agecascade_deployable")
+    wrapped(np.zeros((1, size, size, 3), dtype="uint8"))  # built and called once: the exporters trace it
+    return wrapped
+
+
+def _save_savedmodel(wrapped, path: Path, size: int) -> None:
+    """A SavedModel with one `serve` function (also `serving_default`): uint8 faces -> outputs.
+
+    Written with `tf.saved_model.save` rather than Keras' `Model.export`, whose archive stores every
+    weight twice (a 110 MB VGG16 became a 222 MB SavedModel).
+    """
+    import tensorflow as tf
+
+    class Serving(tf.Module):
+        def __init__(self, model):
+            super().__init__()
+            self.model = model
+            self.model_variables = list(model.variables)
+
+        @tf.function(input_signature=[tf.TensorSpec([None, size, size, 3], tf.uint8, name="faces")])
+        def serve(self, faces):
+            return self.model(faces, training=False)
+
+    module = Serving(wrapped)
+    tf.saved_model.save(module, str(path), signatures={"serving_default": module.serve})
+
+
+def export_model(model_path, fmt: str, output, force: bool = False) -> dict:
+    """Write `model_path` (an agecascade `.keras` age model) as `fmt` to `output`.
+
+    Args:
+        model_path: the `.keras` file.
+        fmt: "savedmodel" (a folder) or "onnx" (a file).
+        output: where to write; an existing one is replaced only with `force`.
+        force: replace an existing output.
+
+    Returns:
+        A summary: output, format, size in bytes, seconds, metadata.
+
+    Raises:
+        ExportError: unknown format, existing output, or the ONNX converter is not installed.
+    """
+    from agecascade.model_files import load_model_file
+
+    if fmt not in FORMATS:
+        raise ExportError(f"--format must be one of {FORMATS}. Received: {fmt!r}")
+    output = Path(output)
+    if output.exists() and not force:
+        raise ExportError(f"{output} exists: use --force to replace it.")
+    if output.resolve() == Path(model_path).resolve():
+        raise ExportError(f"{output} is the model itself: choose another path.")
+    if fmt == "onnx":
+        try:
+            import onnx  # noqa: F401
+            import tf2onnx  # noqa: F401
+        except ImportError as error:
+            raise ExportError(f"ONNX export needs the pinned tf2onnx and onnx packages ({error}); "
+                              "install requirements.txt.") from error
+    started = time.perf_counter()
+    model = load_model_file(model_path)
+    meta = export_metadata(model)
+    wrapped = deployable(model)
+    staging = output.with_name(output.name + ".partial")
+    if staging.is_dir():
+        shutil.rmtree(staging)
+    staging.unlink(missing_ok=True)
+    if fmt == "savedmodel":
+        _save_savedmodel(wrapped, staging, meta["image_size"])
+        (staging / "assets.extra").mkdir(exist_ok=True)
+        (staging / "assets.extra" / "agecascade.json").write_text(json.dumps(meta, indent=2) + "\n")
+    else:
+        import onnx
+
+        wrapped.export(str(staging), format="onnx", verbose=False)
+        proto = onnx.load(str(staging))
+        properties = {"agecascade": json.dumps(meta), "margin": str(meta["margin"]),
+                      "image_size": str(meta["image_size"]), "label_values": json.dumps(meta["label_values"]),
+                      "label_names": json.dumps(meta["label_names"])}
+        onnx.helper.set_model_props(proto, properties)
+        onnx.save(proto, str(staging))
+    if output.is_dir():
+        shutil.rmtree(output)
+    elif output.exists():
+        output.unlink()
+    staging.rename(output)
+    size = sum(p.stat().st_size for p in output.rglob("*") if p.is_file()) if output.is_dir() else output.stat().st_size
+    return {"output": str(output), "format": fmt, "bytes": int(size),
+            "seconds": round(time.perf_counter() - started, 1), "metadata": meta}

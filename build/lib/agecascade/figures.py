@@ -1,0 +1,291 @@
+"""The thesis' figures from results already on disk (the `figure` and `gradcam` rules).
+
+Nothing here trains or predicts, except Grad-CAM (Figure 14), which runs kept fold models
+forward and backward on a few faces. One seaborn style for all; every figure is written as PNG
+(for the report) and PDF (for papers).
+
+Figures (thesis numbering): 3 FG-NET faces of one subject with their ages; 4 Adience faces with
+their age groups; 5 cumulative age distribution of IMDB, AgeDB, FG-NET; 6 Adience faces per age
+group; 10 / 11 per-fold MAE of the face-recognition / fine-tuned variants with the literature
+baselines as dotted lines; 12 per-fold MAE of the regression feature sets; 13 confusion matrix of
+the top-4-subjects experiment; 14 Grad-CAM of the face-recognition and the age-fine-tuned models.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pandas as pd
+
+from agecascade import thesis
+from agecascade.data.store import read_rows
+
+BASELINE_COLOURS = ("tab:red", "tab:green", "tab:blue")
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    sns.set_theme(context="paper", style="whitegrid", palette="colorblind", font_scale=1.1)
+    return plt, sns
+
+
+def save(fig, png_path) -> None:
+    """Write the figure as PNG and as PDF beside it (same stem)."""
+    png_path = Path(png_path)
+    png_path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(png_path, dpi=150, bbox_inches="tight")
+    fig.savefig(png_path.with_suffix(".pdf"), bbox_inches="tight")
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+
+
+def _faces(store, rows) -> np.ndarray:
+    with h5py.File(store, "r") as handle:
+        return read_rows(handle["images"], rows)
+
+
+def _face_grid(faces, labels, title, columns=8):
+    plt, _ = _plt()
+    rows = int(np.ceil(len(faces) / columns))
+    fig, axes = plt.subplots(rows, columns, figsize=(1.5 * columns, 1.75 * rows), squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, face, label in zip(axes.flat, faces, labels):
+        ax.imshow(face)
+        ax.set_title(label, fontsize=10, y=-0.22)
+    fig.suptitle(title)
+    return fig
+
+
+def example_faces_fgnet(store, manifest, out_png, subject=None, n: int = 8) -> None:
+    """Figure 3: faces of one FG-NET subject (default: the one with most pictures), by age."""
+    table = pd.read_csv(manifest).reset_index(names="row")
+    if subject is None:
+        subject = table["subject"].value_counts().index[0]
+    chosen = table[table["subject"].astype(str) == str(subject)].sort_values("age")
+    if chosen.empty:
+        raise ValueError(f"FG-NET subject {subject} has no faces in {manifest}")
+    chosen = chosen.iloc[np.linspace(0, len(chosen) - 1, min(n, len(chosen))).round().astype(int)]
+    fig = _face_grid(_faces(store, chosen["row"]), [f"{a:g}" for a in chosen["age"]],
+                     f"FG-NET subject {subject}: faces and age labels")
+    save(fig, out_png)
+
+
+def example_faces_adience(store, manifest, out_png, n: int = 8) -> None:
+    """Figure 4: Adience faces of several subjects, one per age group, with the group label."""
+    from agecascade.data.adience import GROUP_NAMES
+
+    table = pd.read_csv(manifest).reset_index(names="row").dropna(subset=["age_group"])
+    picks = table.groupby("age_group", sort=True).head(1).head(n)
+    fig = _face_grid(_faces(store, picks["row"]), [GROUP_NAMES[int(g)] for g in picks["age_group"]],
+                     "Adience: faces and age-group labels")
+    save(fig, out_png)
+
+
+def age_distribution(manifests: dict[str, str | Path], out_png) -> None:
+    """Figure 5: cumulative distribution of face ages per dataset."""
+    plt, sns = _plt()
+    ages = pd.concat([pd.read_csv(path, usecols=["age"]).assign(dataset=name) for name, path in manifests.items()],
+                     ignore_index=True).dropna(subset=["age"])
+    fig, ax = plt.subplots(figsize=(6, 4))
+    sns.ecdfplot(data=ages, x="age", hue="dataset", ax=ax)
+    ax.set(xlabel="age (years)", ylabel="cumulative share of faces", xlim=(0, 100),
+           title="Cumulative age distribution")
+    save(fig, out_png)
+
+
+def adience_groups(manifest, out_png) -> None:
+    """Figure 6: Adience faces per age group."""
+    from agecascade.data.adience import GROUP_NAMES
+
+    plt, sns = _plt()
+    groups = pd.read_csv(manifest)["age_group"].dropna().astype(int)
+    counts = groups.value_counts().reindex(range(len(GROUP_NAMES)), fill_value=0)
+    fig, ax = plt.subplots(figsize=(6, 4))
+    sns.barplot(x=list(GROUP_NAMES), y=counts.to_numpy(), color=sns.color_palette()[0], ax=ax)
+    ax.set(xlabel="age group", ylabel="faces", title="Adience: faces per age group")
+    save(fig, out_png)
+
+
+def _fold_maes(metrics: dict[str, str | Path], labels: dict[str, str]) -> pd.DataFrame:
+    frames = []
+    for name, path in metrics.items():
+        table = pd.read_csv(path, dtype={"fold": str})
+        table = table[table["fold"] != "summary"]
+        frames.append(pd.DataFrame({"model": labels.get(name, name), "mae": table["mae"].astype(float)}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def fold_mae_boxplot(metrics: dict[str, str | Path], out_png, title: str, reported: dict[str, dict] | None = None,
+                     baselines: bool = True) -> None:
+    """Figures 10-12: per-fold MAE per model (box plot and the folds as points), the thesis' MAE
+    of each model as a diamond, the literature baselines as dotted lines.
+
+    Args:
+        reported: {name: {"label": ..., "mae": ...}} from `agecascade.thesis` (labels and thesis MAE).
+    """
+    plt, sns = _plt()
+    reported = reported or {}
+    data = _fold_maes(metrics, {k: v["label"] for k, v in reported.items()})
+    order = list(dict.fromkeys(data["model"]))
+    fig, ax = plt.subplots(figsize=(1.6 * len(order) + 4.5, 4.5))
+    sns.boxplot(data=data, x="model", y="mae", order=order, ax=ax, color="white", fliersize=0, width=0.5)
+    sns.stripplot(data=data, x="model", y="mae", order=order, ax=ax, size=3, alpha=0.6, jitter=0.15,
+                  label="this run, one point per fold")
+    thesis_mae = [next((r["mae"] for r in reported.values() if r["label"] == m), np.nan) for m in order]
+    ax.scatter(range(len(order)), thesis_mae, marker="D", color="black", zorder=5, label="thesis MAE")
+    if baselines:
+        for (method, mae), colour in zip(thesis.FGNET_BASELINES.items(), BASELINE_COLOURS):
+            ax.axhline(mae, linestyle=":", color=colour, linewidth=1.5, label=f"{method}: {mae:.2f}")
+    handles, labels = ax.get_legend_handles_labels()
+    unique = dict(zip(labels, handles))  # the strip plot labels every model's points
+    ax.legend(unique.values(), unique.keys(), fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
+    ax.set(xlabel="", ylabel="MAE per fold (years)", title=title)
+    ax.tick_params(axis="x", labelrotation=20)
+    save(fig, out_png)
+
+
+def confusion_heatmap(confusion_csv, out_png, title: str) -> None:
+    """Figure 13: confusion matrix (rows true, columns predicted), counts."""
+    plt, sns = _plt()
+    table = pd.read_csv(confusion_csv, index_col=0)
+    table = table.drop(index=[i for i in table.index if not str(i).startswith("true ")],
+                       columns=[c for c in table.columns if not str(c).startswith("predicted ")])
+    table.index = [str(i).removeprefix("true ") for i in table.index]
+    table.columns = [str(c).removeprefix("predicted ") for c in table.columns]
+    side = max(4.0, 0.32 * max(table.shape))
+    fig, ax = plt.subplots(figsize=(side * 1.2, side))
+    sns.heatmap(table.astype(float), cmap="Blues", cbar_kws={"label": "faces"}, ax=ax, square=True,
+                annot=max(table.shape) <= 15, fmt=".0f")
+    ax.set(xlabel="predicted age (years, rounded expected value)", ylabel="true age (years)", title=title)
+    save(fig, out_png)
+
+
+def gradcam_grid(models: dict[str, str | Path], store, split_csv, fold: int, out_png, n_faces: int = 3,
+                 threads: int | None = None) -> None:
+    """Figure 14: Grad-CAM overlays of the same held-out faces for every kept fold model.
+
+    Args:
+        models: {variant: model.keras} of one fold; rows are the face-recognition (`-faces2`) and
+            the age-fine-tuned variants, columns the backbones, per face.
+        fold: the fold the models were trained for; its test faces (never seen in training) are
+            shown, `n_faces` of them spread over the subject's ages.
+    """
+    from agecascade.data.folds import in_fold
+    from agecascade.gradcam import gradcam, overlay
+    from agecascade.device import setup_device
+    from agecascade.start_models import load_age_model
+
+    setup_device(None, threads)  # threads, and a log line saying what it runs on
+    plt, _ = _plt()
+    split = pd.read_csv(split_csv)
+    test = split[in_fold(split, fold)].sort_values("label")
+    if test.empty:
+        raise ValueError(f"Fold {fold} has no test faces in {split_csv}")
+    test = test.iloc[np.linspace(0, len(test) - 1, min(n_faces, len(test))).round().astype(int)]
+    faces = _faces(store, test["index"])
+    backbones = [b for b in ("resnet50", "senet50", "vgg16") if any(v.startswith(b + "-") for v in models)]
+    kinds = [k for k in ("faces2", "age") if any((v.endswith("-faces2")) == (k == "faces2") for v in models)]
+    rows = [(k, i) for i in range(len(faces)) for k in kinds]
+    fig, axes = plt.subplots(len(rows), len(backbones) + 1, figsize=(2.0 * (len(backbones) + 1), 2.1 * len(rows)),
+                             squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for variant, path in sorted(models.items()):
+        backbone, _, pretraining = variant.partition("-")
+        kind = "faces2" if pretraining == "faces2" else "age"
+        model = load_age_model(path)
+        cams, classes = gradcam(model, faces)
+        names = model.get_layer("label_space").names
+        column = backbones.index(backbone) + 1
+        for i in range(len(faces)):
+            ax = axes[rows.index((kind, i)), column]
+            ax.imshow(overlay(faces[i], cams[i]))
+            ax.set_title(f"{variant}\nclass {names[int(classes[i])]}", fontsize=7)
+    for r, (kind, i) in enumerate(rows):
+        axes[r, 0].imshow(faces[i])
+        label = "face recognition (mode a)" if kind == "faces2" else "age fine-tuned"
+        axes[r, 0].set_title(f"age {test['label'].iloc[i]:g}\n{label}", fontsize=7)
+    fig.suptitle(f"Grad-CAM, FG-NET fold {fold} (held-out faces)")
+    fig.tight_layout()
+    save(fig, out_png)
+
+
+FIGURE_TITLES = {
+    "fig10_fgnet_faces2": "FG-NET: face-recognition backbones (mode a)",
+    "fig11_fgnet_finetuned": "FG-NET: fine-tuned on IMDB, and on IMDB then AgeDB",
+    "fig12_regression": "FG-NET: auto-sklearn on CNN features",
+    "fig13_top4_confusion": "FG-NET top-4 subjects: true vs predicted age",
+}
+
+
+def make_figure(name: str, inputs: dict, out_png, options: dict | None = None) -> None:
+    """Dispatch for the `figure` rule: `inputs` are the rule's named inputs."""
+    options = options or {}
+    if name == "fig03_fgnet_faces":
+        example_faces_fgnet(inputs["store"], inputs["manifest"], out_png, options.get("fgnet_subject"))
+    elif name == "fig04_adience_faces":
+        example_faces_adience(inputs["store"], inputs["manifest"], out_png)
+    elif name == "fig05_age_distribution":
+        age_distribution({k: v for k, v in inputs.items()}, out_png)
+    elif name == "fig06_adience_groups":
+        adience_groups(inputs["manifest"], out_png)
+    elif name in ("fig10_fgnet_faces2", "fig11_fgnet_finetuned"):
+        fold_mae_boxplot(dict(inputs), out_png, FIGURE_TITLES[name], thesis.TABLE4)
+    elif name == "fig12_regression":
+        fold_mae_boxplot(dict(inputs), out_png, FIGURE_TITLES[name], thesis.TABLE5, baselines=False)
+    elif name == "fig13_top4_confusion":
+        confusion_heatmap(inputs["confusion"], out_png, FIGURE_TITLES[name])
+    else:
+        raise ValueError(f"Unknown figure {name!r}")
+
+
+def _thesis_maes(names, table) -> str:
+    return ", ".join(f"{table[n]['label']} {table[n]['mae']:.2f}" for n in names if n in table)
+
+
+def caption(name: str, inputs=(), gradcam_fold: int | None = None) -> str:
+    """The report's caption of a figure: what it shows and the thesis' values to compare with.
+
+    Args:
+        name: the figure (`fig03_fgnet_faces`, ...).
+        inputs: the figure's inputs by name (variants or feature sets for Figures 10-12).
+        gradcam_fold: the Grad-CAM fold (Figure 14).
+    """
+    table4, table5 = _thesis_maes(inputs, thesis.TABLE4), _thesis_maes(inputs, thesis.TABLE5)
+    captions = {
+        "fig03_fgnet_faces": "Thesis Figure 3: FG-NET faces of one subject as the models see them "
+        "(cropped with the 40% margin, resized), with their age labels.",
+        "fig04_adience_faces": "Thesis Figure 4: Adience faces (aligned version), one per age group, "
+        "with their age-group labels.",
+        "fig05_age_distribution": "Thesis Figure 5: cumulative distribution of face ages of IMDB, "
+        "AgeDB and FG-NET after cleaning. Thesis: IMDB's ages tend to be slightly lower than "
+        "AgeDB's; FG-NET centres around 20 (more than half of its faces are below 20).",
+        "fig06_adience_groups": "Thesis Figure 6: Adience faces per age group after cleaning "
+        "(thesis: 17,417 faces, most in 25-32).",
+        "fig10_fgnet_faces2": "Thesis Figure 10: MAE per FG-NET fold (leave one person out) of the "
+        "face-recognition backbones with only the head trained (mode a); dotted: reported "
+        f"baselines. Thesis MAE: {table4}.",
+        "fig11_fgnet_finetuned": "Thesis Figure 11: MAE per FG-NET fold of the models fine-tuned on "
+        f"IMDB (mode b) and on IMDB then AgeDB (mode c); dotted: reported baselines. Thesis MAE: {table4}.",
+        "fig12_regression": "Thesis Figure 12: MAE per FG-NET fold of auto-sklearn regressors on CNN "
+        f"features. Thesis MAE: {table5}.",
+        "fig13_top4_confusion": "Thesis Figure 13: true vs predicted age of the FG-NET subjects 2-5 "
+        "(the four with the largest errors) held out together; errors spread out with age.",
+        "fig14_gradcam": f"Thesis Figure 14: Grad-CAM of held-out FG-NET faces (fold {gradcam_fold}). "
+        "Rows: the face-recognition backbones with a trained head (mode a) and the models fine-tuned "
+        "on IMDB for age; columns: ResNet-50, SENet-50, VGG-16. Thesis: SENet-50's activations span "
+        "the whole face, VGG-16's focus on a smaller region. At the demo's 32 px the last "
+        "convolutional maps are 2x2 (VGG-16) and 1x1 (ResNet-50, SENet-50), so its maps are coarse.",
+    }
+    if name not in captions:
+        raise ValueError(f"Unknown figure {name!r}")
+    return f"{captions[name]} Demo runs use synthetic data: compare shapes, not values."

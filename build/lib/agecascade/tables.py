@@ -1,0 +1,264 @@
+"""The study's tables from this run's metrics, with the thesis' values beside them (`tables` rule).
+
+Every table is written as CSV and Markdown. Measured and reported values never share a column:
+this run's numbers are in the plain columns (`mae`, `accuracy`, ...), the thesis' in `thesis_*`
+columns. Rows of literature baselines (the thesis' Tables 2 and 3) carry `source = literature`
+and have their number only in the `thesis_*` column, so a min() or max() over a measured column
+never picks a literature value.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import subprocess
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from agecascade import thesis
+from agecascade.download import redact
+
+
+def _write(table: pd.DataFrame, stem: Path) -> None:
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(stem.with_suffix(".csv"), index=False)
+    shown = table.astype(object).where(table.notna(), None)  # empty cells, not "nan"
+    stem.with_suffix(".md").write_text(shown.to_markdown(index=False, floatfmt=".2f", missingval="") + "\n")
+
+
+def _summary(path) -> dict:
+    metrics = pd.read_csv(path, dtype={"fold": str})
+    return metrics[metrics["fold"] == "summary"].iloc[0].to_dict()
+
+
+def table4(metrics: dict[str, str | Path]) -> pd.DataFrame:
+    """Thesis Table 4: FG-NET per variant: MAE over all test faces; MedianAE and upper / lower
+    quartile of the per-fold MAEs (as the thesis' numbers and box plots); the same statistics of
+    the per-face errors as `pooled_*` extras."""
+    rows = []
+    for variant, reported in thesis.TABLE4.items():
+        row = {"model": reported["label"], "variant": variant,
+               "source": "measured" if variant in metrics else "not run"}
+        if variant in metrics:
+            s = _summary(metrics[variant])
+            row.update({"mae": s["mae"], "median_ae": s["median_ae"], "upper_quartile": s["fold_mae_q3"],
+                        "lower_quartile": s["fold_mae_q1"], "pooled_median_ae": s["pooled_median_ae"],
+                        "pooled_upper_quartile": s["pooled_ae_q3"], "pooled_lower_quartile": s["pooled_ae_q1"],
+                        "ci95_low": s["ci95_low"], "ci95_high": s["ci95_high"], "folds": str(int(s["folds"]))})
+        row.update({"thesis_mae": reported["mae"], "thesis_median_ae": reported["median_ae"],
+                    "thesis_upper_quartile": reported["q3"], "thesis_lower_quartile": reported["q1"]})
+        rows.append(row)
+    for method, mae in thesis.FGNET_BASELINES.items():
+        rows.append({"model": method, "variant": "", "source": "literature", "thesis_mae": mae})
+    columns = ["model", "variant", "source", "mae", "median_ae", "upper_quartile", "lower_quartile",
+               "pooled_median_ae", "pooled_upper_quartile", "pooled_lower_quartile", "ci95_low", "ci95_high",
+               "folds", "thesis_mae", "thesis_median_ae", "thesis_upper_quartile", "thesis_lower_quartile"]
+    return pd.DataFrame(rows).reindex(columns=columns)
+
+
+def adience_table(metrics_path) -> pd.DataFrame:
+    """The Adience result (exact and 1-off accuracy, mean +- std over folds, in percent), beside
+    the majority-class rate of the test folds; literature rows carry only `thesis_accuracy`."""
+    s = _summary(metrics_path)
+    rows = [{"model": "VGG-16-IMDB-AgeDB", "source": "measured", "folds": str(int(s["folds"])),
+             "accuracy": 100 * s["accuracy"], "accuracy_std": 100 * s["accuracy_std"],
+             "one_off_accuracy": 100 * s["one_off_accuracy"], "one_off_accuracy_std": 100 * s["one_off_accuracy_std"],
+             "majority_rate": 100 * s["majority_rate"],
+             "thesis_accuracy": thesis.ADIENCE["accuracy"], "thesis_accuracy_std": thesis.ADIENCE["accuracy_std"],
+             "thesis_one_off_accuracy": thesis.ADIENCE["one_off_accuracy"],
+             "thesis_one_off_accuracy_std": thesis.ADIENCE["one_off_accuracy_std"]}]
+    for method, accuracy in thesis.ADIENCE_BASELINES.items():
+        rows.append({"model": method, "source": "literature", "thesis_accuracy": accuracy})
+    return pd.DataFrame(rows)
+
+
+def table6(confusion_path, metrics_path) -> pd.DataFrame:
+    """Thesis Table 6 laid out as the thesis': rows true class, columns predicted class, `recall`
+    per row, a `precision` row, accuracy (percent) in its own row; the thesis' counts, precision,
+    recall and accuracy in `thesis ...` columns."""
+    measured = pd.read_csv(confusion_path, index_col=0)
+    classes = thesis.TABLE6["classes"]
+    matrix = np.asarray(thesis.TABLE6["matrix"], dtype=float)
+    thesis_recall = np.diag(matrix) / matrix.sum(axis=1)
+    thesis_precision = np.diag(matrix) / matrix.sum(axis=0)
+    rows = []
+    for i, name in enumerate(classes):
+        row = {"true": name}
+        row.update({p: int(measured.loc[f"true {name}", f"predicted {p}"]) for p in classes})
+        row["recall"] = measured.loc[f"true {name}", "recall"]
+        row.update({f"thesis {p}": int(matrix[i, j]) for j, p in enumerate(classes)})
+        row["thesis recall"] = thesis_recall[i]
+        rows.append(row)
+    precision = {"true": "precision", **{p: measured.loc["precision", f"predicted {p}"] for p in classes},
+                 **{f"thesis {p}": thesis_precision[j] for j, p in enumerate(classes)}}
+    s = _summary(metrics_path)
+    accuracy = {"true": "accuracy (%)", "accuracy": 100 * s["accuracy"],
+                "thesis accuracy": thesis.TABLE6["accuracy"]}
+    columns = ["true", *classes, "recall", "accuracy", *[f"thesis {p}" for p in classes], "thesis recall",
+               "thesis accuracy"]
+    return pd.DataFrame([*rows, precision, accuracy]).reindex(columns=columns)
+
+
+def table5(metrics: dict[str, str | Path]) -> pd.DataFrame:
+    """Thesis Table 5: auto-sklearn on CNN features, FG-NET leave one person out (MAE, R^2).
+
+    `r2` is pooled over all out-of-fold predictions; `r2_fold_mean` averages the per-fold values
+    (the thesis does not say which it reports; its negative values suggest the latter).
+    """
+    rows = []
+    for name in list(thesis.TABLE5) + sorted(set(metrics) - set(thesis.TABLE5)):
+        reported = thesis.TABLE5.get(name, {})
+        row = {"features": reported.get("label", name), "feature_set": name,
+               "source": "measured" if name in metrics else "not run"}
+        if name in metrics:
+            s = _summary(metrics[name])
+            row.update({"mae": s["mae"], "r2": s["r2"], "r2_fold_mean": s["r2_fold_mean"],
+                        "upper_quartile": s["fold_mae_q3"], "lower_quartile": s["fold_mae_q1"],
+                        "mean_predictor_mae": s.get("mean_predictor_mae"), "folds": str(int(s["folds"]))})
+        row.update({"thesis_mae": reported.get("mae"), "thesis_r2": reported.get("r2")})
+        rows.append(row)
+    columns = ["features", "feature_set", "source", "mae", "r2", "r2_fold_mean", "upper_quartile",
+               "lower_quartile", "mean_predictor_mae", "folds", "thesis_mae", "thesis_r2"]
+    return pd.DataFrame(rows).reindex(columns=columns)
+
+
+def _read_json(paths: dict) -> dict[str, dict]:
+    return {name: json.loads(Path(path).read_text()) for name, path in paths.items()}
+
+
+def label_space_sizes(label_spaces: dict) -> dict[str, dict]:
+    """{split: {size, kind, values, thesis_size}} from {split: labels.json}."""
+    return {name: {"size": space["size"], "kind": space["kind"], "values": space["values"],
+                   "thesis_size": thesis.LABEL_SPACE_SIZES.get(name)}
+            for name, space in _read_json(label_spaces).items()}
+
+
+def dataset_counts(reports: dict) -> dict[str, dict]:
+    """{dataset: {kept, input_rows, thesis_kept, thesis_of}} from {dataset: prepare report}."""
+    counts = {}
+    for name, report in _read_json(reports).items():
+        reported = thesis.DATASET_COUNTS.get(name, {})
+        counts[name] = {"kept": report["kept"], "input_rows": report["input_rows"],
+                        "thesis_kept": reported.get("kept"), "thesis_of": reported.get("of")}
+    return counts
+
+
+def provenance(config: dict, workflow_dir: str | Path) -> dict:
+    """Config, package versions and git commit of this run."""
+    packages = {}
+    for name in ("agecascade", "tensorflow", "tensorflow-cpu", "keras", "numpy", "pandas", "scikit-learn",
+                 "h5py", "mtcnn", "snakemake", "snakemake-executor-plugin-slurm", "pillow", "seaborn"):
+        try:
+            packages[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=workflow_dir, capture_output=True,
+                                text=True, check=True).stdout.strip()
+        dirty = bool(subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=workflow_dir,
+                                    capture_output=True, text=True).stdout.strip())
+    except (OSError, subprocess.CalledProcessError):
+        commit, dirty = "unknown", None
+    return {"git_commit": commit, "git_dirty": dirty, "python": platform.python_version(),
+            "platform": platform.platform(), "packages": packages,
+            "config": json.loads(redact(json.dumps(config, default=str)))}  # no URL credentials
+
+
+def _by_kind(results: list[dict]) -> dict[tuple[str, str], dict[str, str]]:
+    """{(benchmark, variant): {"metrics": path, "confusion": path}} of `agecascade.plan.Study.table_results`."""
+    return {(r["benchmark"], r["variant"]): {k: v for k, v in r.items() if k not in ("benchmark", "variant")}
+            for r in results}
+
+
+def write_tables(results: list[dict], label_spaces: dict, reports: dict, outputs: dict, config: dict,
+                 workflow_dir, provenance_path) -> list[Path]:
+    """Write every table of `outputs` ({name: CSV path}; a Markdown copy beside each) from the
+    results (`Study.table_results`), and the provenance record with label spaces and counts.
+
+    Returns:
+        The table files written (CSV and Markdown).
+    """
+    by_kind = _by_kind(results)
+    makers = {
+        "table4": lambda: table4({v: p["metrics"] for (b, v), p in by_kind.items() if b == "fgnet"}),
+        "adience": lambda: adience_table(by_kind[("adience", "vgg16-imdb-agedb")]["metrics"]),
+        "table6": lambda: table6(by_kind[("adience3", "vgg16-imdb-agedb")]["confusion"],
+                                 by_kind[("adience3", "vgg16-imdb-agedb")]["metrics"]),
+        "top4": lambda: pd.read_csv(by_kind[("fgnet_top4", "vgg16-imdb-agedb")]["confusion"], index_col=0),
+        "table5": lambda: table5({v: p["metrics"] for (b, v), p in by_kind.items() if b == "regression"}),
+    }
+    written = []
+    for name, path in outputs.items():
+        stem = Path(path).with_suffix("")
+        stem.parent.mkdir(parents=True, exist_ok=True)
+        if name == "top4":  # a confusion matrix: rows are true ages
+            table = makers[name]()
+            table.to_csv(stem.with_suffix(".csv"))
+            stem.with_suffix(".md").write_text(table.to_markdown(floatfmt=".2f") + "\n")
+        else:
+            _write(makers[name](), stem)
+        written.append(stem)
+    record = {**provenance(config, workflow_dir), "label_spaces": label_space_sizes(label_spaces),
+              "datasets": dataset_counts(reports)}
+    Path(provenance_path).write_text(json.dumps(record, indent=2, default=str) + "\n")
+    return [p.with_suffix(s) for p in written for s in (".csv", ".md")]
+
+
+def summary_text(results: list[dict], label_spaces: dict, reports: dict) -> str:
+    """One screen: each benchmark's headline number beside the thesis', and the sanity ratio."""
+    results = _by_kind(results)
+    lines = ["agecascade results (thesis values in brackets)", ""]
+    counts = dataset_counts(reports)
+    if counts:
+        lines.append("Faces kept after preparation")
+        for name, c in counts.items():
+            reported = f"[{c['thesis_kept']:,} of {c['thesis_of']:,}]" if c["thesis_kept"] else ""
+            lines.append(f"  {name:8s} {c['kept']:>9,} of {c['input_rows']:>9,}   {reported}")
+    spaces = label_space_sizes(label_spaces)
+    if spaces:
+        lines.append("Output neurons (label space, fixed for all folds and variants)")
+        lines.append("  " + ", ".join(f"{name} {s['size']}" + (f" [{s['thesis_size']}]" if s["thesis_size"] else "")
+                                      for name, s in spaces.items()))
+    if counts or spaces:
+        lines.append("")
+    fgnet = {v: _summary(p["metrics"]) for (b, v), p in results.items() if b == "fgnet"}
+    if fgnet:
+        lines.append(f"FG-NET, leave one person out ({int(next(iter(fgnet.values()))['folds'])} folds): MAE in years")
+        for variant, s in sorted(fgnet.items(), key=lambda item: item[1]["mae"]):
+            reported = thesis.TABLE4.get(variant, {}).get("mae", float("nan"))
+            lines.append(f"  {variant:18s} {s['mae']:6.2f}   [{reported:5.2f}]   "
+                         f"mean predictor {s['mean_predictor_mae']:6.2f}")
+        best_variant, best = min(fgnet.items(), key=lambda item: item[1]["mae"])
+        ratio = best["mae"] / best["mean_predictor_mae"]
+        lines.append(f"  best: {best_variant}, MAE / MAE of predicting the training mean age = {ratio:.2f}"
+                     + ("  (learned: below 1)" if ratio < 1 else "  (NOT better than the mean)"))
+    for (benchmark, variant), paths in sorted(results.items()):
+        if benchmark == "fgnet":
+            continue
+        s = _summary(paths["metrics"])
+        if benchmark == "regression":
+            reported = thesis.TABLE5.get(variant, {})
+            lines.append(f"Table 5, auto-sklearn on {variant} features ({int(s['folds'])} folds): MAE {s['mae']:.2f} "
+                         f"[{reported.get('mae', float('nan')):.2f}], "
+                         f"R2 {s['r2']:.2f} [{reported.get('r2', float('nan')):.2f}]")
+            continue
+        if "accuracy" in s and not pd.isna(s.get("accuracy")):
+            reported = (f"[{thesis.ADIENCE['accuracy']:.2f} / {thesis.ADIENCE['one_off_accuracy']:.2f}]"
+                        if benchmark == "adience" else f"[{thesis.TABLE6['accuracy']:.2f}]")
+            verdict = "beats" if s["accuracy"] > s["majority_rate"] else "does NOT beat"
+            lines.append(f"{benchmark} {variant} ({int(s['folds'])} folds): accuracy {100 * s['accuracy']:.2f} %, "
+                         f"1-off {100 * s['one_off_accuracy']:.2f} %  {reported}; majority class of the test "
+                         f"folds {100 * s['majority_rate']:.2f} % ({verdict} it)")
+        else:
+            lines.append(f"{benchmark} {variant}: MAE {s['mae']:.2f} (mean predictor {s['mean_predictor_mae']:.2f})")
+    lines += ["", "Tables: results/tables/*.md   Metrics: results/<benchmark>/<variant>/metrics.csv"]
+    return "\n".join(lines) + "\n"
+
+
+def write_summary(results: list[dict], label_spaces: dict, reports: dict, output) -> str:
+    text = summary_text(results, label_spaces, reports)
+    Path(output).write_text(text)
+    return text

@@ -1,0 +1,155 @@
+"""One training run, whatever job asks for it: a cascade stage (`train_stage` rule), a benchmark
+fold (`train_fold`) or a grid point (`gridsearch_*`), all through `run_training(job)`.
+
+A `TrainingJob` says what data (face store, split table, label space, which part of the split,
+what the model starts from), which settings (`FitSettings`) and where outputs go (resume backup,
+history, and optionally the model and the test faces' predictions). The steps are the same for
+every job: device set-up, the grid search's choice, the label space, the start model, the input
+pipeline, fit with resume, predictions, save. Its parts live in their own modules:
+`input_pipeline`, `device`, `start_models`, `fit`, `grid_choice`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from agecascade.data.folds import Part, select_faces
+from agecascade.device import setup_device
+from agecascade.fit import FitSettings, finish, fit
+from agecascade.grid_choice import with_grid_choice
+from agecascade.input_pipeline import FaceBatches, face_batches, read_label_space, training_model
+from agecascade.models.head import expected_age
+from agecascade.start_models import initial_model
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    """What a run trains on.
+
+    Attributes:
+        store, split, labels: the dataset's face store, split table and label space.
+        part: which faces of the split train, validate and are predicted (`Part`).
+        start: the stage model (`.keras`), the face weights (`.h5`) or None (random initialisation).
+        grid_choice: the grid search's ranking, whose best row overrides learning rate and batch.
+    """
+
+    store: str
+    split: str
+    labels: str
+    part: Part = field(default_factory=Part)
+    start: str | None = None
+    grid_choice: str | None = None
+
+
+@dataclass(frozen=True)
+class TrainingOutputs:
+    """Where a run writes: resume state (not a rule output: it must survive Snakemake's cleanup),
+    the history, and optionally the model and the test faces' predictions."""
+
+    backup: str
+    history: str
+    model: str | None = None
+    predictions: str | None = None
+
+
+@dataclass(frozen=True)
+class TrainingJob:
+    """One training run.
+
+    Attributes:
+        backbone: vgg16, resnet50 or senet50.
+        data, settings, outputs: see `TrainingData`, `FitSettings`, `TrainingOutputs`.
+        record: what the saved model records about its training besides backbone and settings
+            (`LabelSpace.info`): `image_size` and `margin` (`predict` crops as in training; the
+            image size also sizes a new backbone), `chain`, and the stage's `dataset` / `start` or
+            the fold's `benchmark` / `variant` / `fold`.
+        threads: CPU threads the backend may use (the rule's threads).
+    """
+
+    backbone: str
+    data: TrainingData
+    settings: FitSettings
+    outputs: TrainingOutputs
+    record: dict
+    threads: int | None = None
+
+    @classmethod
+    def from_rule(cls, spec: dict, inputs, outputs, threads: int | None = None) -> TrainingJob:
+        """The job of a `train_stage` / `train_fold` rule: `spec` is the plan's `params.job`
+        (`Study.stage_job`, `Study.fold_job`), `inputs` / `outputs` the rule's named files."""
+        data = TrainingData(inputs["store"], inputs["split"], inputs["labels"], Part(**spec.get("part", {})),
+                            inputs.get("start"), inputs.get("gridsearch"))
+        written = TrainingOutputs(spec["backup"], outputs["history"], outputs.get("model"), outputs.get("predictions"))
+        return cls(spec["backbone"], data, FitSettings(**spec["settings"]), written, spec["record"], threads)
+
+
+@dataclass
+class TrainingResult:
+    """What a run produced: its history, the test faces' predictions (or None), the settings it
+    used (after the grid search's choice) and how many faces it trained and validated on."""
+
+    history: pd.DataFrame
+    predictions: pd.DataFrame | None
+    settings: FitSettings
+    train_faces: int
+    val_faces: int
+
+
+def run_training(job: TrainingJob) -> TrainingResult:
+    """Train one model as `job` says: set up the device, apply the grid choice, build the start
+    model with the label space's output layer, fit (resuming an interrupted run), predict the test
+    faces, save; then remove the resume backup."""
+    setup_device(job.settings, job.threads)
+    settings = with_grid_choice(job.settings, job.data.grid_choice)
+    space = read_label_space(job.data.labels)
+    faces = select_faces(pd.read_csv(job.data.split), job.data.part, settings.seed)
+    info = {"backbone": job.backbone, **job.record, "settings": asdict(settings)}
+    model = initial_model(job.backbone, job.data.start, space, image_size=int(job.record["image_size"]),
+                          seed=settings.seed, info=info, frozen=settings.frozen)
+    train = face_batches(job.data.store, faces.train, space["values"], settings.batch_size, True, settings.seed)
+    val = None if faces.val is None else face_batches(job.data.store, faces.val, space["values"],
+                                                      settings.batch_size, False)
+    history = fit(model, train, val, settings, Path(job.outputs.backup), Path(job.outputs.history))
+    predictions = None
+    if job.outputs.predictions:
+        probabilities = predict_faces(model, job.data.store, faces.test, settings.batch_size)
+        predictions = predictions_table(faces.test, probabilities, space["values"], space["names"])
+        Path(job.outputs.predictions).parent.mkdir(parents=True, exist_ok=True)
+        predictions.to_csv(job.outputs.predictions, index=False)
+    if job.outputs.model:
+        Path(job.outputs.model).parent.mkdir(parents=True, exist_ok=True)
+        model.save(job.outputs.model)
+    finish(Path(job.outputs.backup))
+    log.info("trained %s %s: %d epochs, %d training faces, %d classes", job.backbone, job.record.get("chain"),
+             len(history), len(faces.train), len(space["values"]))
+    return TrainingResult(history, predictions, settings, len(faces.train), 0 if faces.val is None else len(faces.val))
+
+
+def train_from_rule(spec: dict, inputs, outputs, threads: int | None = None) -> TrainingResult:
+    """`run_training` of a `train_stage` / `train_fold` rule's job (see `TrainingJob.from_rule`)."""
+    return run_training(TrainingJob.from_rule(spec, inputs, outputs, threads))
+
+
+def predict_faces(model, store, rows: pd.DataFrame, batch_size: int) -> np.ndarray:
+    """Class probabilities of the faces `rows["index"]` of a store, in the order of `rows`."""
+    batches = FaceBatches(store, rows["index"], np.zeros(len(rows), dtype=np.int32), batch_size, shuffle=False)
+    return training_model(model).predict(batches, verbose=0)
+
+
+def predictions_table(rows: pd.DataFrame, probabilities: np.ndarray, values, names) -> pd.DataFrame:
+    """One row per test face: identity, truth, expected value, predicted class, probabilities."""
+    table = rows[[c for c in ("index", "source", "subject") if c in rows]].copy()
+    table["true"] = rows["label"].to_numpy()
+    table["expected"] = expected_age(probabilities, values)
+    table["predicted_class"] = probabilities.argmax(axis=1)
+    table["predicted"] = np.asarray(values)[table["predicted_class"]]
+    for j, name in enumerate(names):
+        table[f"p_{name}"] = probabilities[:, j]
+    return table

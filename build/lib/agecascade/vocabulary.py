@@ -1,0 +1,73 @@
+"""The study's names, spelled once: backbones, pretrainings, datasets, chains, feature layers.
+
+The config schema's patterns, the rules' wildcard constraints and the package's checks are built
+from these (tests/test_plan.py checks the schema against them).
+"""
+
+BACKBONES = ("vgg16", "resnet50", "senet50")
+# what a benchmark variant starts from: the face backbone (mode a) or a cascade stage model
+PRETRAININGS = ("faces2", "imdb", "imdb-agedb")
+DATASETS = ("imdb", "agedb", "fgnet", "adience")
+# the datasets the cascade stages train on, and the stage chains (`imdb-agedb`: IMDB, then AgeDB)
+TRAINING_SETS = ("imdb", "agedb")
+CHAINS = ("imdb", "imdb-agedb")
+# where features are taken from a model (Table 5)
+LAYERS = ("first", "last", "flat")
+
+
+def alternatives(names) -> str:
+    """A regex matching exactly one of `names`."""
+    return "|".join(names)
+
+
+VARIANT_PATTERN = f"({alternatives(BACKBONES)})-({alternatives(PRETRAININGS)})"
+
+
+def chain_dataset(chain: str) -> str:
+    """The dataset a cascade stage trains on: the last link of its chain (`imdb-agedb` -> agedb)."""
+    return chain.split("-")[-1]
+
+
+def parent_chain(chain: str) -> str:
+    """What a cascade stage starts from: the chain before its last link, or `faces2` (the face
+    backbone) for the first stage (`imdb-agedb` -> imdb, `imdb` -> faces2)."""
+    return chain.rsplit("-", 1)[0] if "-" in chain else "faces2"
+
+
+class Variant(tuple):
+    """A row of thesis Table 4: a backbone and what its training starts from (its pretraining),
+    spelled `<backbone>-<pretraining>` (`vgg16-imdb-agedb`). The one parser of that spelling.
+
+    `faces2` is mode a (the frozen face backbone, head trained); `imdb` / `imdb-agedb` are the
+    cascade stage models fine-tuned whole (modes b and c).
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, backbone: str, pretraining: str):
+        if backbone not in BACKBONES or pretraining not in PRETRAININGS:
+            raise ValueError(f"Unknown variant. Expected <{'|'.join(BACKBONES)}>-<{'|'.join(PRETRAININGS)}>. "
+                             f"Received: {backbone}-{pretraining}")
+        return super().__new__(cls, (backbone, pretraining))
+
+    @classmethod
+    def parse(cls, text: str) -> "Variant":
+        """`vgg16-imdb-agedb` -> Variant("vgg16", "imdb-agedb"); a ValueError for anything else."""
+        backbone, _, pretraining = str(text).partition("-")
+        return cls(backbone, pretraining)
+
+    @property
+    def backbone(self) -> str:
+        return self[0]
+
+    @property
+    def pretraining(self) -> str:
+        return self[1]
+
+    @property
+    def frozen(self) -> bool:
+        """Mode a: only the head trains on the face backbone."""
+        return self.pretraining == "faces2"
+
+    def __str__(self) -> str:
+        return f"{self.backbone}-{self.pretraining}"
