@@ -31,7 +31,7 @@ wildcard_constraints:
     kept=vocabulary.alternatives(STUDY.kept) or "none",
     extractor=vocabulary.VARIANT_PATTERN,
     layer=vocabulary.alternatives(vocabulary.LAYERS),
-    figure="fig0[3-6]_[a-z0-9_]+|fig1[0-3]_[a-z0-9_]+",
+    figure=vocabulary.alternatives(STUDY.figures()) or "none",
 
 
 def table_outputs():

@@ -46,12 +46,9 @@ rule gradcam:
         "logs/gradcam.log",
     conda:
         "../envs/main.yaml"
-    threads: 2
+    threads: STUDY.threads("gradcam")
     resources:
-        gpu=1,
-        cpus_per_task=2,
-        mem_mb=8000,
-        runtime=30,
+        **STUDY.resources("gradcam"),
     params:
         fold=STUDY.gradcam_fold(),
         faces=config["figures"]["gradcam"]["faces"],

@@ -17,12 +17,9 @@ rule train_fold:
         "results/benchmarks/train_fold/{benchmark}/{variant}/fold{fold}.tsv"
     conda:
         "../envs/main.yaml"
-    threads: 4
+    threads: STUDY.threads("train_fold")
     resources:
-        gpu=1,
-        cpus_per_task=4,
-        mem_mb=16000,
-        runtime=STUDY.fold_runtime,
+        **STUDY.resources("train_fold"),
     params:
         # settings, what the model records, and the resume state's folder (not an output, so
         # Snakemake's cleanup of a killed job keeps it)
@@ -45,10 +42,7 @@ use rule train_fold as train_fold_kept with:
     benchmark:
         "results/benchmarks/train_fold/{kept}.tsv"
     resources:
-        gpu=1,
-        cpus_per_task=4,
-        mem_mb=16000,
-        runtime=STUDY.kept_fold_runtime,
+        **STUDY.resources("train_fold_kept"),
     params:
         job=STUDY.kept_fold_job,
 

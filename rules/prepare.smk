@@ -11,10 +11,9 @@ rule prepare:
         "results/benchmarks/prepare/{dataset}.tsv"
     conda:
         "../envs/main.yaml"
-    threads: config["prepare"]["threads"]
+    threads: STUDY.threads("prepare")
     resources:
-        mem_mb=STUDY.prepare_mem_mb,
-        runtime=720,
+        **STUDY.resources("prepare"),
     params:
         options=STUDY.prepare_options,
         parsing=STUDY.parse_options,

@@ -14,12 +14,9 @@ rule extract_features:
         "results/benchmarks/extract_features/{extractor}/{layer}.tsv"
     conda:
         "../envs/main.yaml"
-    threads: 4
+    threads: STUDY.threads("extract_features")
     resources:
-        gpu=1,
-        cpus_per_task=4,
-        mem_mb=16000,
-        runtime=60,  # 1,002 FG-NET faces: a minute on a GPU, plus start-up and margin
+        **STUDY.resources("extract_features"),
     params:
         image_size=config["image_size"],
         seed=config["seed"],
@@ -43,10 +40,9 @@ rule regress_fold:
         "results/benchmarks/regress_fold/{extractor}-{layer}/fold{fold}.tsv"
     conda:
         "../envs/autosklearn.yaml"
-    threads: config["regression"]["threads"]
+    threads: STUDY.threads("regress_fold")
     resources:
-        mem_mb=STUDY.regression_mem_mb,
-        runtime=STUDY.regression_runtime,
+        **STUDY.resources("regress_fold"),
     params:
         python=regression_python(),
         script=workflow_script("regress_fold.py"),

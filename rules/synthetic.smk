@@ -9,8 +9,7 @@ rule synthetic_dataset:
     conda:
         "../envs/main.yaml"
     resources:
-        mem_mb=2000,
-        runtime=30,
+        **STUDY.resources("synthetic_dataset"),
     params:
         spec=STUDY.synthetic_spec,
         seed=config["seed"],

@@ -17,12 +17,9 @@ rule gridsearch_stage:
         "results/benchmarks/gridsearch/models/{backbone}/{chain}/lr{lr}_bs{batch}.tsv"
     conda:
         "../envs/main.yaml"
-    threads: 8
+    threads: STUDY.threads("gridsearch_stage")
     resources:
-        gpu=1,
-        cpus_per_task=8,
-        mem_mb=32000,
-        runtime=STUDY.stage_grid_runtime,
+        **STUDY.resources("gridsearch_stage"),
     params:
         # resume state goes to the job's workdir, which is not an output
         job=STUDY.stage_grid_job,
@@ -39,12 +36,9 @@ use rule gridsearch_stage as gridsearch_fold with:
         "logs/gridsearch/{benchmark}/{variant}/lr{lr}_bs{batch}.log",
     benchmark:
         "results/benchmarks/gridsearch/{benchmark}/{variant}/lr{lr}_bs{batch}.tsv"
-    threads: 4
+    threads: STUDY.threads("gridsearch_fold")
     resources:
-        gpu=1,
-        cpus_per_task=4,
-        mem_mb=16000,
-        runtime=STUDY.fold_grid_runtime,
+        **STUDY.resources("gridsearch_fold"),
     params:
         job=STUDY.fold_grid_job,
 
@@ -84,12 +78,9 @@ rule train_stage:
         "results/benchmarks/train_stage/{backbone}/{chain}.tsv"
     conda:
         "../envs/main.yaml"
-    threads: 8
+    threads: STUDY.threads("train_stage")
     resources:
-        gpu=1,
-        cpus_per_task=8,
-        mem_mb=32000,
-        runtime=STUDY.stage_runtime,
+        **STUDY.resources("train_stage"),
     params:
         # settings, what the model records, and the resume state's folder, which lives outside
         # the outputs: Snakemake's cleanup of an incomplete job must not delete it

@@ -73,3 +73,38 @@ def test_the_study_plans_from_the_config_alone(demo):
     assert {"benchmark", "variant", "metrics"} <= set(results[0])
     assert set(study.table_paths()) == {"table4", "adience", "table6", "top4", "table5"}
     assert set(study.table_inputs()) >= {r["metrics"] for r in results}
+
+
+def test_every_gpu_rule_declares_one_gpu_a_cpu_per_thread_memory_and_a_runtime(demo):
+    from agecascade.plan import resources
+
+    study = plan.Study(demo)
+    stage = type("W", (), {"backbone": "vgg16", "chain": "imdb"})()
+    fold = type("W", (), {"benchmark": "adience", "variant": "vgg16-imdb", "fold": "0"})()
+    for rule in resources.GPU_JOBS:
+        declared = study.resources(rule)
+        assert declared["gpu"] == 1 and declared["cpus_per_task"] == study.threads(rule) >= 1
+        assert declared["mem_mb"] >= 8000 and declared["runtime"]
+    assert study.resources("train_stage")["runtime"](stage) == 3 * 24 * 60  # thesis: IMDB about 2 days
+    assert study.resources("train_fold")["runtime"](fold) == 240  # Adience folds take longest
+    kept = type("W", (), {"kept": "fgnet/vgg16-imdb/fold1"})()
+    assert study.resources("train_fold_kept")["runtime"](kept) == 120
+    # CPU rules: memory grows with the workers the config gives them
+    prepare = study.resources("prepare")["mem_mb"]
+    assert prepare(type("W", (), {"dataset": "fgnet"})(), 4) > prepare(type("W", (), {"dataset": "imdb"})(), 4)
+
+
+def test_every_registered_table_has_a_report_caption_and_every_figure_one_caption(repo, demo):
+    from agecascade.figures import FIGURES, caption
+    from agecascade.tables import TABLES
+
+    study = plan.Study(demo)
+    assert set(study.table_paths()) <= set(TABLES)
+    for name in TABLES:
+        assert (repo / "report" / f"{name}.rst").is_file(), f"report/{name}.rst: the caption of table {name}"
+    drawn = study.figures()
+    assert set(drawn) <= set(FIGURES) and "fig10_fgnet_faces2" in drawn
+    for name, inputs in drawn.items():
+        assert caption(name, inputs).startswith("Thesis Figure")
+    # Figure 10's caption quotes the thesis' MAE of the variants it draws (Table 4)
+    assert "12.28" in caption("fig10_fgnet_faces2", {"resnet50-faces2": "x"})

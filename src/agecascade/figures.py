@@ -13,6 +13,8 @@ the top-4-subjects experiment; 14 Grad-CAM of the face-recognition and the age-f
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import h5py
@@ -21,6 +23,7 @@ import pandas as pd
 
 from agecascade import thesis
 from agecascade.data.store import read_rows
+from agecascade.plan import paths
 
 BASELINE_COLOURS = ("tab:red", "tab:green", "tab:blue")
 
@@ -219,73 +222,112 @@ def gradcam_grid(models: dict[str, str | Path], store, split_csv, fold: int, out
     save(fig, out_png)
 
 
-FIGURE_TITLES = {
-    "fig10_fgnet_faces2": "FG-NET: face-recognition backbones (mode a)",
-    "fig11_fgnet_finetuned": "FG-NET: fine-tuned on IMDB, and on IMDB then AgeDB",
-    "fig12_regression": "FG-NET: auto-sklearn on CNN features",
-    "fig13_top4_confusion": "FG-NET top-4 subjects: true vs predicted age",
-}
+# ---------------------------------------------------------------------------------------- registry
 
 
-def make_figure(name: str, inputs: dict, out_png, options: dict | None = None) -> None:
-    """Dispatch for the `figure` rule: `inputs` are the rule's named inputs."""
-    options = options or {}
-    if name == "fig03_fgnet_faces":
-        example_faces_fgnet(inputs["store"], inputs["manifest"], out_png, options.get("fgnet_subject"))
-    elif name == "fig04_adience_faces":
-        example_faces_adience(inputs["store"], inputs["manifest"], out_png)
-    elif name == "fig05_age_distribution":
-        age_distribution({k: v for k, v in inputs.items()}, out_png)
-    elif name == "fig06_adience_groups":
-        adience_groups(inputs["manifest"], out_png)
-    elif name in ("fig10_fgnet_faces2", "fig11_fgnet_finetuned"):
-        fold_mae_boxplot(dict(inputs), out_png, FIGURE_TITLES[name], thesis.TABLE4)
-    elif name == "fig12_regression":
-        fold_mae_boxplot(dict(inputs), out_png, FIGURE_TITLES[name], thesis.TABLE5, baselines=False)
-    elif name == "fig13_top4_confusion":
-        confusion_heatmap(inputs["confusion"], out_png, FIGURE_TITLES[name])
-    else:
-        raise ValueError(f"Unknown figure {name!r}")
+@dataclass(frozen=True)
+class FigureSpec:
+    """A figure drawn from results on disk (the `figure` rule).
+
+    Attributes:
+        inputs: (study) -> {name: path} of what it reads; empty when the config does not draw it.
+        draw: (inputs, out_png, options) -> None.
+        caption: (inputs) -> the report's caption: what it shows, the thesis' values to compare with.
+    """
+
+    inputs: Callable
+    draw: Callable
+    caption: Callable
+
+
+def _faces_of(dataset: str) -> Callable:
+    return lambda study: {"store": paths.face_store(dataset), "manifest": paths.manifest(dataset)}
+
+
+def _fgnet_metrics(pretrainings) -> Callable:
+    return lambda study: {v: paths.variant_metrics("fgnet", v) for v in study.fgnet_variants(pretrainings)}
+
+
+def _top4_confusion(study) -> dict:
+    top4 = study.config["benchmarks"].get("fgnet_top4")
+    if not top4 or "vgg16-imdb-agedb" not in top4["variants"]:
+        return {}
+    return {"confusion": paths.variant_confusion("fgnet_top4", "vgg16-imdb-agedb")}
 
 
 def _thesis_maes(names, table) -> str:
     return ", ".join(f"{table[n]['label']} {table[n]['mae']:.2f}" for n in names if n in table)
 
 
-def caption(name: str, inputs=(), gradcam_fold: int | None = None) -> str:
-    """The report's caption of a figure: what it shows and the thesis' values to compare with.
+FIGURES: dict[str, FigureSpec] = {
+    "fig03_fgnet_faces": FigureSpec(
+        _faces_of("fgnet"),
+        lambda i, out, o: example_faces_fgnet(i["store"], i["manifest"], out, o.get("fgnet_subject")),
+        lambda i: "Thesis Figure 3: FG-NET faces of one subject as the models see them (cropped with the 40% "
+                  "margin, resized), with their age labels."),
+    "fig04_adience_faces": FigureSpec(
+        _faces_of("adience"),
+        lambda i, out, o: example_faces_adience(i["store"], i["manifest"], out),
+        lambda i: "Thesis Figure 4: Adience faces (aligned version), one per age group, with their age-group "
+                  "labels."),
+    "fig05_age_distribution": FigureSpec(
+        lambda study: {d: paths.manifest(d) for d in ("imdb", "agedb", "fgnet")},
+        lambda i, out, o: age_distribution(dict(i), out),
+        lambda i: "Thesis Figure 5: cumulative distribution of face ages of IMDB, AgeDB and FG-NET after "
+                  "cleaning. Thesis: IMDB's ages tend to be slightly lower than AgeDB's; FG-NET centres around "
+                  "20 (more than half of its faces are below 20)."),
+    "fig06_adience_groups": FigureSpec(
+        lambda study: {"manifest": paths.manifest("adience")},
+        lambda i, out, o: adience_groups(i["manifest"], out),
+        lambda i: "Thesis Figure 6: Adience faces per age group after cleaning (thesis: 17,417 faces, most in "
+                  "25-32)."),
+    "fig10_fgnet_faces2": FigureSpec(
+        _fgnet_metrics(["faces2"]),
+        lambda i, out, o: fold_mae_boxplot(dict(i), out, "FG-NET: face-recognition backbones (mode a)",
+                                           thesis.TABLE4),
+        lambda i: "Thesis Figure 10: MAE per FG-NET fold (leave one person out) of the face-recognition "
+                  "backbones with only the head trained (mode a); dotted: reported baselines. "
+                  f"Thesis MAE: {_thesis_maes(i, thesis.TABLE4)}."),
+    "fig11_fgnet_finetuned": FigureSpec(
+        _fgnet_metrics(["imdb", "imdb-agedb"]),
+        lambda i, out, o: fold_mae_boxplot(dict(i), out, "FG-NET: fine-tuned on IMDB, and on IMDB then AgeDB",
+                                           thesis.TABLE4),
+        lambda i: "Thesis Figure 11: MAE per FG-NET fold of the models fine-tuned on IMDB (mode b) and on IMDB "
+                  f"then AgeDB (mode c); dotted: reported baselines. Thesis MAE: {_thesis_maes(i, thesis.TABLE4)}."),
+    "fig12_regression": FigureSpec(
+        lambda study: {r["variant"]: r["metrics"] for r in study.regression_results()},
+        lambda i, out, o: fold_mae_boxplot(dict(i), out, "FG-NET: auto-sklearn on CNN features", thesis.TABLE5,
+                                           baselines=False),
+        lambda i: "Thesis Figure 12: MAE per FG-NET fold of auto-sklearn regressors on CNN features. "
+                  f"Thesis MAE: {_thesis_maes(i, thesis.TABLE5)}."),
+    "fig13_top4_confusion": FigureSpec(
+        _top4_confusion,
+        lambda i, out, o: confusion_heatmap(i["confusion"], out, "FG-NET top-4 subjects: true vs predicted age"),
+        lambda i: "Thesis Figure 13: true vs predicted age of the FG-NET subjects 2-5 (the four with the largest "
+                  "errors) held out together; errors spread out with age."),
+}
 
-    Args:
-        name: the figure (`fig03_fgnet_faces`, ...).
-        inputs: the figure's inputs by name (variants or feature sets for Figures 10-12).
-        gradcam_fold: the Grad-CAM fold (Figure 14).
-    """
-    table4, table5 = _thesis_maes(inputs, thesis.TABLE4), _thesis_maes(inputs, thesis.TABLE5)
-    captions = {
-        "fig03_fgnet_faces": "Thesis Figure 3: FG-NET faces of one subject as the models see them "
-        "(cropped with the 40% margin, resized), with their age labels.",
-        "fig04_adience_faces": "Thesis Figure 4: Adience faces (aligned version), one per age group, "
-        "with their age-group labels.",
-        "fig05_age_distribution": "Thesis Figure 5: cumulative distribution of face ages of IMDB, "
-        "AgeDB and FG-NET after cleaning. Thesis: IMDB's ages tend to be slightly lower than "
-        "AgeDB's; FG-NET centres around 20 (more than half of its faces are below 20).",
-        "fig06_adience_groups": "Thesis Figure 6: Adience faces per age group after cleaning "
-        "(thesis: 17,417 faces, most in 25-32).",
-        "fig10_fgnet_faces2": "Thesis Figure 10: MAE per FG-NET fold (leave one person out) of the "
-        "face-recognition backbones with only the head trained (mode a); dotted: reported "
-        f"baselines. Thesis MAE: {table4}.",
-        "fig11_fgnet_finetuned": "Thesis Figure 11: MAE per FG-NET fold of the models fine-tuned on "
-        f"IMDB (mode b) and on IMDB then AgeDB (mode c); dotted: reported baselines. Thesis MAE: {table4}.",
-        "fig12_regression": "Thesis Figure 12: MAE per FG-NET fold of auto-sklearn regressors on CNN "
-        f"features. Thesis MAE: {table5}.",
-        "fig13_top4_confusion": "Thesis Figure 13: true vs predicted age of the FG-NET subjects 2-5 "
-        "(the four with the largest errors) held out together; errors spread out with age.",
-        "fig14_gradcam": f"Thesis Figure 14: Grad-CAM of held-out FG-NET faces (fold {gradcam_fold}). "
-        "Rows: the face-recognition backbones with a trained head (mode a) and the models fine-tuned "
-        "on IMDB for age; columns: ResNet-50, SENet-50, VGG-16. Thesis: SENet-50's activations span "
-        "the whole face, VGG-16's focus on a smaller region. At the demo's 32 px the last "
-        "convolutional maps are 2x2 (VGG-16) and 1x1 (ResNet-50, SENet-50), so its maps are coarse.",
-    }
-    if name not in captions:
-        raise ValueError(f"Unknown figure {name!r}")
-    return f"{captions[name]} Demo runs use synthetic data: compare shapes, not values."
+DEMO_NOTE = "Demo runs use synthetic data: compare shapes, not values."
+
+
+def make_figure(name: str, inputs: dict, out_png, options: dict | None = None) -> None:
+    """Draw the registered figure `name` from its inputs (PNG, and PDF beside it)."""
+    if name not in FIGURES:
+        raise ValueError(f"Unknown figure {name!r}. Expected one of {sorted(FIGURES)}")
+    FIGURES[name].draw(inputs, out_png, options or {})
+
+
+def caption(name: str, inputs=()) -> str:
+    """The report's caption of the registered figure `name` with these inputs."""
+    if name not in FIGURES:
+        raise ValueError(f"Unknown figure {name!r}. Expected one of {sorted(FIGURES)}")
+    return f"{FIGURES[name].caption(inputs)} {DEMO_NOTE}"
+
+
+def gradcam_caption(fold: int) -> str:
+    """The caption of Figure 14 (Grad-CAM: its own GPU rule)."""
+    return (f"Thesis Figure 14: Grad-CAM of held-out FG-NET faces (fold {fold}). Rows: the face-recognition "
+            "backbones with a trained head (mode a) and the models fine-tuned on IMDB for age; columns: "
+            "ResNet-50, SENet-50, VGG-16. Thesis: SENet-50's activations span the whole face, VGG-16's focus on "
+            "a smaller region. At the demo's 32 px the last convolutional maps are 2x2 (VGG-16) and 1x1 "
+            f"(ResNet-50, SENet-50), so its maps are coarse. {DEMO_NOTE}")

@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import platform
 import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
@@ -173,33 +175,67 @@ def _by_kind(results: list[dict]) -> dict[tuple[str, str], dict[str, str]]:
             for r in results}
 
 
+@dataclass(frozen=True)
+class TableSpec:
+    """A table of the report (the `tables` rule; its caption is `report/<name>.rst`).
+
+    Attributes:
+        stem: the file, `results/tables/<stem>.csv` with a Markdown copy beside it.
+        made: (study) -> whether this config makes it.
+        make: (results by (benchmark, variant)) -> the table.
+        index: write the index (a confusion matrix: rows are true ages).
+    """
+
+    stem: str
+    made: Callable
+    make: Callable
+    index: bool = False
+
+
+CASCADE = "vgg16-imdb-agedb"  # the thesis' best variant, whose results the Adience and top-4 tables show
+
+
+def _shows_cascade(benchmark: str) -> Callable:
+    def made(study) -> bool:
+        spec = study.config["benchmarks"].get(benchmark)
+        return bool(spec and CASCADE in spec["variants"] and study.folds(benchmark))
+
+    return made
+
+
+TABLES: dict[str, TableSpec] = {
+    "table4": TableSpec("table4_fgnet", lambda study: True,
+                        lambda r: table4({v: p["metrics"] for (b, v), p in r.items() if b == "fgnet"})),
+    "adience": TableSpec("adience", _shows_cascade("adience"),
+                         lambda r: adience_table(r[("adience", CASCADE)]["metrics"])),
+    "table6": TableSpec("table6_adience3", _shows_cascade("adience3"),
+                        lambda r: table6(r[("adience3", CASCADE)]["confusion"], r[("adience3", CASCADE)]["metrics"])),
+    "top4": TableSpec("fgnet_top4_confusion", _shows_cascade("fgnet_top4"),
+                      lambda r: pd.read_csv(r[("fgnet_top4", CASCADE)]["confusion"], index_col=0), index=True),
+    "table5": TableSpec("table5_regression", lambda study: bool(study.regression_results()),
+                        lambda r: table5({v: p["metrics"] for (b, v), p in r.items() if b == "regression"})),
+}
+
+
 def write_tables(results: list[dict], label_spaces: dict, reports: dict, outputs: dict, config: dict,
                  workflow_dir, provenance_path) -> list[Path]:
-    """Write every table of `outputs` ({name: CSV path}; a Markdown copy beside each) from the
-    results (`Study.table_results`), and the provenance record with label spaces and counts.
+    """Write every table of `outputs` ({name in TABLES: CSV path}; a Markdown copy beside each)
+    from the results (`Study.table_results`), and the provenance record with label spaces and counts.
 
     Returns:
         The table files written (CSV and Markdown).
     """
     by_kind = _by_kind(results)
-    makers = {
-        "table4": lambda: table4({v: p["metrics"] for (b, v), p in by_kind.items() if b == "fgnet"}),
-        "adience": lambda: adience_table(by_kind[("adience", "vgg16-imdb-agedb")]["metrics"]),
-        "table6": lambda: table6(by_kind[("adience3", "vgg16-imdb-agedb")]["confusion"],
-                                 by_kind[("adience3", "vgg16-imdb-agedb")]["metrics"]),
-        "top4": lambda: pd.read_csv(by_kind[("fgnet_top4", "vgg16-imdb-agedb")]["confusion"], index_col=0),
-        "table5": lambda: table5({v: p["metrics"] for (b, v), p in by_kind.items() if b == "regression"}),
-    }
     written = []
     for name, path in outputs.items():
         stem = Path(path).with_suffix("")
         stem.parent.mkdir(parents=True, exist_ok=True)
-        if name == "top4":  # a confusion matrix: rows are true ages
-            table = makers[name]()
+        table = TABLES[name].make(by_kind)
+        if TABLES[name].index:
             table.to_csv(stem.with_suffix(".csv"))
             stem.with_suffix(".md").write_text(table.to_markdown(floatfmt=".2f") + "\n")
         else:
-            _write(makers[name](), stem)
+            _write(table, stem)
         written.append(stem)
     record = {**provenance(config, workflow_dir), "label_spaces": label_space_sizes(label_spaces),
               "datasets": dataset_counts(reports)}
