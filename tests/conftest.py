@@ -19,7 +19,7 @@ def synthetic(tmp_path_factory):
     from agecascade.data import synthetic as syn
 
     root = tmp_path_factory.mktemp("synthetic")
-    kinds = {
+    cases = {
         "imdb": syn.write_imdb(root / "imdb", n_subjects=6, images_per_subject=10, seed=1, canvas=128),
         "imdb_full": syn.write_imdb(root / "imdb_full", n_subjects=6, images_per_subject=10, seed=1, canvas=128,
                                     archive="full"),
@@ -27,7 +27,7 @@ def synthetic(tmp_path_factory):
         "fgnet": syn.write_fgnet(root / "fgnet", n_subjects=6, images_per_subject=8, seed=3, canvas=160),
         "adience": syn.write_adience(root / "adience", n_users_per_fold=3, faces_per_user=8, seed=4, size=64),
     }
-    return root, kinds
+    return root, cases
 
 
 @pytest.fixture(scope="session")

@@ -97,7 +97,7 @@ def test_tables_carry_thesis_values_and_reported_baselines(tmp_path):
             frame = rows.drop(columns="fold").assign(expected=rows["true"] + shift)
             folds[fold] = _write_fold(tmp_path, f"{variant}{fold}.csv", frame)
         evaluate(folds, tmp_path / "split.csv", tmp_path / f"{variant}_metrics.csv", tmp_path / f"{variant}_conf.csv")
-        results.append({"benchmark": "fgnet", "variant": variant, "metrics": str(tmp_path / f"{variant}_metrics.csv"),
+        results.append({"experiment": "fgnet", "row": variant, "metrics": str(tmp_path / f"{variant}_metrics.csv"),
                         "confusion": str(tmp_path / f"{variant}_conf.csv")})
     table = table4({"vgg16-imdb-agedb": results[0]["metrics"]})
     row = table[table.variant == "vgg16-imdb-agedb"].iloc[0]

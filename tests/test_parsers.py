@@ -19,12 +19,12 @@ def test_imdb_age_counts_the_photo_as_taken_on_1_july():
 
 
 def test_imdb_mat_roundtrip_and_every_cleaning_rule(synthetic):
-    root, kinds = synthetic
+    root, cases = synthetic
     records, dropped = imdb.read_imdb(root / "imdb" / "imdb_crop")
     for reason in ("no_face", "low_face_score", "second_face", "gender_unknown", "age_out_of_range"):
-        assert dropped[reason] == kinds["imdb"].get(reason, 0) > 0, reason
+        assert dropped[reason] == cases["imdb"].get(reason, 0) > 0, reason
     # corrupt and missing pictures pass the metadata rules; preparation counts them
-    assert len(records) == kinds["imdb"]["clean"] + kinds["imdb"]["corrupt_image"] + kinds["imdb"]["missing_file"]
+    assert len(records) == cases["imdb"]["clean"] + cases["imdb"]["corrupt_image"] + cases["imdb"]["missing_file"]
     assert records["age"].between(0, 100).all()
     assert set(records["gender"]) <= {"m", "f"}
     x1, y1, x2, y2 = records["box"].iloc[0]
@@ -50,10 +50,10 @@ def test_agedb_names():
 
 
 def test_agedb_folder(synthetic, tmp_path):
-    root, kinds = synthetic
+    root, cases = synthetic
     folder = root / "agedb" / "AgeDB"
     records, dropped = agedb.read_agedb(folder)
-    assert len(records) == sum(kinds["agedb"].values()) and dropped == {"unparsable_name": 0}
+    assert len(records) == sum(cases["agedb"].values()) and dropped == {"unparsable_name": 0}
     assert records["age"].between(1, 101).all()
 
 
@@ -93,7 +93,7 @@ def test_fgnet_label_space_is_the_sorted_distinct_ages():
 
 
 def test_fgnet_folder_with_quirks(synthetic):
-    root, kinds = synthetic
+    root, cases = synthetic
     folder = root / "fgnet" / "FGNET" / "images"
     records, dropped = fgnet.read_fgnet(folder)
     assert len(records) == 6 * 8 and dropped == {"unparsable_name": 0}
@@ -123,14 +123,14 @@ def test_adience_unknown_policy_is_an_error():
 
 
 def test_adience_fold_files(synthetic):
-    root, kinds = synthetic
+    root, cases = synthetic
     base = root / "adience" / "adience"
     header = (base / "fold_0_data.txt").read_text().splitlines()[0].split("\t")
     assert header[:5] == ["user_id", "original_image", "face_id", "age", "gender"] and len(header) == 12
     records, dropped = adience.read_adience(base, "strict")
-    messy = sum(kinds["adience"].get(label, 0) for label in ADIENCE_MESSY_LABELS)
+    messy = sum(cases["adience"].get(label, 0) for label in ADIENCE_MESSY_LABELS)
     assert messy > 0 and dropped["age_label_dropped"] == messy
-    assert len(records) == sum(kinds["adience"].values()) - messy
+    assert len(records) == sum(cases["adience"].values()) - messy
     assert sorted(records["fold"].unique()) == [0, 1, 2, 3, 4]
     assert set(records["gender"]) <= {"f", "m", ""}
     # every user is in exactly one fold (the official protocol)

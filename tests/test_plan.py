@@ -70,7 +70,7 @@ def test_the_study_plans_from_the_config_alone(demo):
                                                  for k in study.evaluated_folds(wildcards)]
     # the tables read structured results; every table the config makes is an output
     results = study.table_results()
-    assert {"benchmark", "variant", "metrics"} <= set(results[0])
+    assert {"experiment", "row", "metrics"} <= set(results[0])
     assert set(study.table_paths()) == {"table4", "adience", "table6", "top4", "table5"}
     assert set(study.table_inputs()) >= {r["metrics"] for r in results}
 

@@ -29,18 +29,18 @@ def test_imdb_store_manifest_and_report_agree(synthetic, tmp_path, caplog):
     import logging
 
     caplog.set_level(logging.INFO)
-    root, kinds = synthetic
+    root, cases = synthetic
     report, manifest, images = _prepare(
         tmp_path, "imdb", root / "imdb", PrepareOptions(image_size=32, detector="none"), threads=2
     )
-    assert len(manifest) == len(images) == report["kept"] == kinds["imdb"]["clean"]
-    assert report["input_rows"] == sum(kinds["imdb"].values())
-    assert report["dropped"]["corrupt_image"] == kinds["imdb"]["corrupt_image"]
-    assert report["dropped"]["missing_file"] == kinds["imdb"]["missing_file"]
+    assert len(manifest) == len(images) == report["kept"] == cases["imdb"]["clean"]
+    assert report["input_rows"] == sum(cases["imdb"].values())
+    assert report["dropped"]["corrupt_image"] == cases["imdb"]["corrupt_image"]
+    assert report["dropped"]["missing_file"] == cases["imdb"]["missing_file"]
     # which pictures were skipped, not only how many
     skipped = report["skipped_files"]
     assert sorted({s["reason"] for s in skipped}) == ["corrupt_image", "missing_file"]
-    assert sum(s["reason"] == "missing_file" for s in skipped) == kinds["imdb"]["missing_file"]
+    assert sum(s["reason"] == "missing_file" for s in skipped) == cases["imdb"]["missing_file"]
     assert all(s["source"].endswith(".jpg") and s["source"] not in set(manifest["source"]) for s in skipped)
     assert report["kept"] + sum(report["dropped"].values()) == report["input_rows"]
     assert images.shape[1:] == (32, 32, 3) and images.dtype == np.uint8
@@ -83,13 +83,13 @@ def test_serial_and_parallel_preparation_give_the_same_store(synthetic, tmp_path
 
 @pytest.mark.slow
 def test_fgnet_keeps_faceless_pictures_and_agedb_drops_them(synthetic, tmp_path):
-    root, kinds = synthetic
+    root, cases = synthetic
     fg_report, fg, fg_images = _prepare(
         tmp_path / "fg", "fgnet", root / "fgnet", PrepareOptions(image_size=32, detector="mtcnn", no_face="keep"),
         threads=2,
     )
-    assert len(fg) == len(fg_images) == sum(kinds["fgnet"].values())  # a benchmark never shrinks
-    assert (~fg["face_found"]).sum() >= kinds["fgnet"]["no_face"]
+    assert len(fg) == len(fg_images) == sum(cases["fgnet"].values())  # a benchmark never shrinks
+    assert (~fg["face_found"]).sum() >= cases["fgnet"]["no_face"]
     assert fg["face_found"].mean() >= 0.9  # the crop path runs, not only the fallback
     assert fg.loc[fg["face_found"], "confidence"].min() >= 0.9
 
@@ -97,6 +97,6 @@ def test_fgnet_keeps_faceless_pictures_and_agedb_drops_them(synthetic, tmp_path)
         tmp_path / "ag", "agedb", root / "agedb", PrepareOptions(image_size=32, detector="mtcnn", no_face="drop"),
         threads=1,
     )
-    assert ag_report["dropped"]["no_face_detected"] >= kinds["agedb"]["no_face"]
+    assert ag_report["dropped"]["no_face_detected"] >= cases["agedb"]["no_face"]
     assert ag["face_found"].all()
-    assert len(ag) >= 0.9 * kinds["agedb"]["clean"]
+    assert len(ag) >= 0.9 * cases["agedb"]["clean"]

@@ -33,7 +33,7 @@ from sklearn.metrics import (
     r2_score,
 )
 
-from agecascade.data.folds import in_fold
+from agecascade.data.folds import fold_parts
 
 def read_predictions(paths: dict[int, str | Path]) -> pd.DataFrame:
     """All folds' predictions in one table with a `fold` column."""
@@ -43,7 +43,7 @@ def read_predictions(paths: dict[int, str | Path]) -> pd.DataFrame:
 
 def mean_predictor(split: pd.DataFrame, fold: int) -> float:
     """The trivial predictor of a fold: the mean age of its training faces."""
-    return float(split.loc[~in_fold(split, fold), "label"].mean())
+    return float(fold_parts(split, fold)[0]["label"].mean())
 
 
 def age_metrics(predictions: pd.DataFrame, split: pd.DataFrame | None = None) -> pd.DataFrame:

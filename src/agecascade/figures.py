@@ -182,40 +182,38 @@ def gradcam_grid(models: dict[str, str | Path], store, split_csv, fold: int, out
         fold: the fold the models were trained for; its test faces (never seen in training) are
             shown, `n_faces` of them spread over the subject's ages.
     """
-    from agecascade.data.folds import in_fold
+    from agecascade.data.folds import fold_parts
+    from agecascade.vocabulary import Variant
     from agecascade.gradcam import gradcam, overlay
     from agecascade.device import setup_device
     from agecascade.start_models import load_age_model
 
     setup_device(None, threads)  # threads, and a log line saying what it runs on
     plt, _ = _plt()
-    split = pd.read_csv(split_csv)
-    test = split[in_fold(split, fold)].sort_values("label")
-    if test.empty:
-        raise ValueError(f"Fold {fold} has no test faces in {split_csv}")
+    test = fold_parts(pd.read_csv(split_csv), fold)[1].sort_values("label")
     test = test.iloc[np.linspace(0, len(test) - 1, min(n_faces, len(test))).round().astype(int)]
     faces = _faces(store, test["index"])
     backbones = [b for b in ("resnet50", "senet50", "vgg16") if any(v.startswith(b + "-") for v in models)]
-    kinds = [k for k in ("faces2", "age") if any((v.endswith("-faces2")) == (k == "faces2") for v in models)]
-    rows = [(k, i) for i in range(len(faces)) for k in kinds]
+    trainings = [k for k in ("faces2", "age") if any((v.endswith("-faces2")) == (k == "faces2") for v in models)]
+    rows = [(k, i) for i in range(len(faces)) for k in trainings]
     fig, axes = plt.subplots(len(rows), len(backbones) + 1, figsize=(2.0 * (len(backbones) + 1), 2.1 * len(rows)),
                              squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
     for variant, path in sorted(models.items()):
-        backbone, _, pretraining = variant.partition("-")
-        kind = "faces2" if pretraining == "faces2" else "age"
+        backbone = Variant.parse(variant).backbone
+        training = "faces2" if Variant.parse(variant).frozen else "age"
         model = load_age_model(path)
         cams, classes = gradcam(model, faces)
         names = model.get_layer("label_space").names
         column = backbones.index(backbone) + 1
         for i in range(len(faces)):
-            ax = axes[rows.index((kind, i)), column]
+            ax = axes[rows.index((training, i)), column]
             ax.imshow(overlay(faces[i], cams[i]))
             ax.set_title(f"{variant}\nclass {names[int(classes[i])]}", fontsize=7)
-    for r, (kind, i) in enumerate(rows):
+    for r, (training, i) in enumerate(rows):
         axes[r, 0].imshow(faces[i])
-        label = "face recognition (mode a)" if kind == "faces2" else "age fine-tuned"
+        label = "face recognition (mode a)" if training == "faces2" else "age fine-tuned"
         axes[r, 0].set_title(f"age {test['label'].iloc[i]:g}\n{label}", fontsize=7)
     fig.suptitle(f"Grad-CAM, FG-NET fold {fold} (held-out faces)")
     fig.tight_layout()
@@ -295,7 +293,7 @@ FIGURES: dict[str, FigureSpec] = {
         lambda i: "Thesis Figure 11: MAE per FG-NET fold of the models fine-tuned on IMDB (mode b) and on IMDB "
                   f"then AgeDB (mode c); dotted: reported baselines. Thesis MAE: {_thesis_maes(i, thesis.TABLE4)}."),
     "fig12_regression": FigureSpec(
-        lambda study: {r["variant"]: r["metrics"] for r in study.regression_results()},
+        lambda study: {r["row"]: r["metrics"] for r in study.regression_results()},
         lambda i, out, o: fold_mae_boxplot(dict(i), out, "FG-NET: auto-sklearn on CNN features", thesis.TABLE5,
                                            baselines=False),
         lambda i: "Thesis Figure 12: MAE per FG-NET fold of auto-sklearn regressors on CNN features. "

@@ -99,7 +99,7 @@ def check_outputs(paths, output=None, annotate_dir=None, force: bool = False, fo
     Raises:
         OutputError: naming the path and what to do.
     """
-    found = found if found is not None else _found(paths)  # folders are searched once
+    found = found if found is not None else _found(paths)
     inputs = {file.resolve() for file, _ in found}
     folders = [Path(p).resolve() for p in paths if Path(p).is_dir()]
 
@@ -210,7 +210,7 @@ class AgePredictor:
         """
         from tqdm import tqdm
 
-        found = _found(paths)  # folders are searched once
+        found = _found(paths)  # the files in reading order (check_outputs gets the same list)
         planned = check_outputs(paths, None, annotate_dir, force, found) if annotate_dir is not None else {}
         pending = _PendingFaces(self, planned, on_rows)
         problems, processed = [], 0

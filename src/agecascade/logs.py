@@ -33,9 +33,9 @@ def log_to(path: str | Path, level: int = logging.INFO) -> None:
         force=True,
     )
 
-    def report(kind, error, trace):
-        traceback.print_exception(kind, error, trace, file=handle)
-        message = " ".join(str(error).split()) or kind.__name__
+    def report(error_type, error, trace):
+        traceback.print_exception(error_type, error, trace, file=handle)
+        message = " ".join(str(error).split()) or error_type.__name__
         terminal.write(f"agecascade: {message} (traceback: {path})\n")
         terminal.flush()
 

@@ -169,9 +169,9 @@ def provenance(config: dict, workflow_dir: str | Path) -> dict:
             "config": json.loads(redact(json.dumps(config, default=str)))}  # no URL credentials
 
 
-def _by_kind(results: list[dict]) -> dict[tuple[str, str], dict[str, str]]:
-    """{(benchmark, variant): {"metrics": path, "confusion": path}} of `agecascade.plan.Study.table_results`."""
-    return {(r["benchmark"], r["variant"]): {k: v for k, v in r.items() if k not in ("benchmark", "variant")}
+def _by_row(results: list[dict]) -> dict[tuple[str, str], dict[str, str]]:
+    """{(experiment, row): {"metrics": path, "confusion": path}} of `agecascade.plan.Study.table_results`."""
+    return {(r["experiment"], r["row"]): {k: v for k, v in r.items() if k not in ("experiment", "row")}
             for r in results}
 
 
@@ -182,7 +182,7 @@ class TableSpec:
     Attributes:
         stem: the file, `results/tables/<stem>.csv` with a Markdown copy beside it.
         made: (study) -> whether this config makes it.
-        make: (results by (benchmark, variant)) -> the table.
+        make: (results by (experiment, row)) -> the table.
         index: write the index (a confusion matrix: rows are true ages).
     """
 
@@ -225,12 +225,12 @@ def write_tables(results: list[dict], label_spaces: dict, reports: dict, outputs
     Returns:
         The table files written (CSV and Markdown).
     """
-    by_kind = _by_kind(results)
+    by_row = _by_row(results)
     written = []
     for name, path in outputs.items():
         stem = Path(path).with_suffix("")
         stem.parent.mkdir(parents=True, exist_ok=True)
-        table = TABLES[name].make(by_kind)
+        table = TABLES[name].make(by_row)
         if TABLES[name].index:
             table.to_csv(stem.with_suffix(".csv"))
             stem.with_suffix(".md").write_text(table.to_markdown(floatfmt=".2f") + "\n")
@@ -245,7 +245,7 @@ def write_tables(results: list[dict], label_spaces: dict, reports: dict, outputs
 
 def summary_text(results: list[dict], label_spaces: dict, reports: dict) -> str:
     """One screen: each benchmark's headline number beside the thesis', and the sanity ratio."""
-    results = _by_kind(results)
+    results = _by_row(results)
     lines = ["agecascade results (thesis values in brackets)", ""]
     counts = dataset_counts(reports)
     if counts:
@@ -271,11 +271,11 @@ def summary_text(results: list[dict], label_spaces: dict, reports: dict) -> str:
         ratio = best["mae"] / best["mean_predictor_mae"]
         lines.append(f"  best: {best_variant}, MAE / MAE of predicting the training mean age = {ratio:.2f}"
                      + ("  (learned: below 1)" if ratio < 1 else "  (NOT better than the mean)"))
-    for (benchmark, variant), paths in sorted(results.items()):
-        if benchmark == "fgnet":
+    for (experiment, variant), paths in sorted(results.items()):
+        if experiment == "fgnet":
             continue
         s = _summary(paths["metrics"])
-        if benchmark == "regression":
+        if experiment == "regression":
             reported = thesis.TABLE5.get(variant, {})
             lines.append(f"Table 5, auto-sklearn on {variant} features ({int(s['folds'])} folds): MAE {s['mae']:.2f} "
                          f"[{reported.get('mae', float('nan')):.2f}], "
@@ -283,13 +283,13 @@ def summary_text(results: list[dict], label_spaces: dict, reports: dict) -> str:
             continue
         if "accuracy" in s and not pd.isna(s.get("accuracy")):
             reported = (f"[{thesis.ADIENCE['accuracy']:.2f} / {thesis.ADIENCE['one_off_accuracy']:.2f}]"
-                        if benchmark == "adience" else f"[{thesis.TABLE6['accuracy']:.2f}]")
+                        if experiment == "adience" else f"[{thesis.TABLE6['accuracy']:.2f}]")
             verdict = "beats" if s["accuracy"] > s["majority_rate"] else "does NOT beat"
-            lines.append(f"{benchmark} {variant} ({int(s['folds'])} folds): accuracy {100 * s['accuracy']:.2f} %, "
+            lines.append(f"{experiment} {variant} ({int(s['folds'])} folds): accuracy {100 * s['accuracy']:.2f} %, "
                          f"1-off {100 * s['one_off_accuracy']:.2f} %  {reported}; majority class of the test "
                          f"folds {100 * s['majority_rate']:.2f} % ({verdict} it)")
         else:
-            lines.append(f"{benchmark} {variant}: MAE {s['mae']:.2f} (mean predictor {s['mean_predictor_mae']:.2f})")
+            lines.append(f"{experiment} {variant}: MAE {s['mae']:.2f} (mean predictor {s['mean_predictor_mae']:.2f})")
     lines += ["", "Tables: results/tables/*.md   Metrics: results/<benchmark>/<variant>/metrics.csv"]
     return "\n".join(lines) + "\n"
 

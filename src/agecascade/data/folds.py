@@ -109,16 +109,16 @@ def make_split(name: str, spec: dict, manifest: pd.DataFrame, seed: int) -> pd.D
         manifest: the face-store manifest of the underlying dataset.
         seed: random seed for the train/validation split.
     """
-    kind = spec.get("protocol", name)
-    if kind == "leave_one_subject_out":
+    protocol = spec.get("protocol", name)
+    if protocol == "leave_one_subject_out":
         return fgnet_folds(manifest, list(range(1, int(spec["subjects"]) + 1)))
-    if kind == "holdout_subjects":
+    if protocol == "holdout_subjects":
         return holdout_subjects(manifest, list(spec["test_subjects"]))
-    if kind == "official_folds":
+    if protocol == "official_folds":
         return adience_folds(manifest, int(spec["folds"]), spec.get("merge_groups"))
-    if kind == "train_val":
+    if protocol == "train_val":
         return train_val_split(manifest, float(spec["validation_fraction"]), seed)
-    raise ValueError(f"Unknown split protocol. Received: protocol={kind!r} for {name!r}")
+    raise ValueError(f"Unknown split protocol. Received: protocol={protocol!r} for {name!r}")
 
 
 def in_fold(split: pd.DataFrame, fold: int) -> pd.Series:

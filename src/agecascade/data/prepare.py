@@ -1,4 +1,4 @@
-"""Raw dataset -> face store + manifest + report (the `prepare_<dataset>` rules).
+"""Raw dataset -> face store + manifest + report (the `prepare` rule, one job per dataset).
 
 Pictures are decoded, made RGB, the face is located (from the metadata for IMDB, by MTCNN for
 AgeDB and FG-NET, already aligned for Adience), cropped with the margin and resized, in as many
@@ -201,7 +201,7 @@ def prepare_dataset(dataset: str, marker: str | Path, store_path: str | Path,
     Args:
         dataset: imdb, agedb, fgnet or adience.
         marker: the download rule's `dataset.json` (where the raw files are).
-        store_path, manifest_path, report_path: outputs (see DESIGN.md).
+        store_path, manifest_path, report_path: outputs (README, "Data").
         options: face location and crop settings.
         threads: worker processes.
         parsing: dataset-specific parsing settings (`Study.parse_options`): Adience's

@@ -63,8 +63,8 @@ def read_rows(images: h5py.Dataset, rows) -> np.ndarray:
     """Faces `rows` of a store's `images` dataset, in the order given.
 
     One read per row (each face is one chunk): h5py's fancy indexing (`images[list]`) builds a
-    point selection and reads 224-px faces about 150 times slower (95 vs 16,000 faces/s on one
-    core; `benchmarks/training_throughput.py`).
+    point selection and reads 224-px faces two orders of magnitude slower (docs/measurements.md,
+    measured by `benchmarks/training_throughput.py`).
     """
     rows = np.asarray(rows, dtype=np.int64)
     faces = np.empty((len(rows), *images.shape[1:]), dtype=images.dtype)

@@ -165,25 +165,25 @@ IMDB_DEFECTS = ("no_face", "low_face_score", "second_face", "gender_unknown", "a
                 "missing_file")
 
 
-def _imdb_picture(kind: str, age: int, rng, canvas: int, archive: str, path: Path):
-    """Write one picture (unless its kind is a missing file); returns the face box in the
+def _imdb_picture(case: str, age: int, rng, canvas: int, archive: str, path: Path):
+    """Write one picture (unless its case is a missing file); returns the face box in the
     original photograph's coordinates."""
     picture, box = face_picture(age, rng, canvas)
     if archive == "crop":  # the authors' face crop, 40 % margin, black beyond the photo
         picture = picture.crop(margin_box(box, 0.4))
-    if kind != "missing_file":
-        _quirky_save(picture, path, "truncated" if kind == "corrupt_image" else "plain")
+    if case != "missing_file":
+        _quirky_save(picture, path, "truncated" if case == "corrupt_image" else "plain")
     return box
 
 
-def _imdb_row(kind: str, rng, birth: dt.date, taken: int, box) -> dict:
-    """The imdb.mat fields of one picture that depend on its kind (clean, or a cleaning rule's case)."""
+def _imdb_row(case: str, rng, birth: dt.date, taken: int, box) -> dict:
+    """The imdb.mat fields of one picture that depend on its case (clean, or a cleaning rule's case)."""
     x1, y1, x2, y2 = box
     return {"dob": matlab_datenum(birth), "photo_taken": float(taken),
             # MATLAB convention: 1-based, inclusive
             "face_location": np.array([[x1 + 1, y1 + 1, x2, y2]], dtype=float),
-            "face_score": -np.inf if kind == "no_face" else (0.5 if kind == "low_face_score" else rng.uniform(1.5, 5)),
-            "second_face_score": rng.uniform(1, 3) if kind == "second_face" else np.nan}
+            "face_score": -np.inf if case == "no_face" else (0.5 if case == "low_face_score" else rng.uniform(1.5, 5)),
+            "second_face_score": rng.uniform(1, 3) if case == "second_face" else np.nan}
 
 
 def write_imdb(root: Path, n_subjects: int, images_per_subject: int, seed: int, canvas: int,
@@ -201,7 +201,7 @@ def write_imdb(root: Path, n_subjects: int, images_per_subject: int, seed: int, 
     truncated picture and a row whose file is missing.
 
     Returns:
-        Counts of the rows written by kind (for tests).
+        Counts of the rows written by case (for tests).
     """
     if archive not in ("crop", "full"):
         raise ValueError(f"archive must be 'crop' or 'full'. Received: archive={archive!r}")
@@ -209,31 +209,31 @@ def write_imdb(root: Path, n_subjects: int, images_per_subject: int, seed: int, 
     base = root / ("imdb_crop" if archive == "crop" else "imdb")
     rows = {k: [] for k in ("dob", "photo_taken", "full_path", "gender", "name", "face_location",
                             "face_score", "second_face_score", "celeb_id")}
-    kinds: dict[str, int] = {}
+    cases: dict[str, int] = {}
     names = [f"Synthetic Celebrity {i + 1}" for i in range(n_subjects)]
     index = 0
     for celeb in range(n_subjects):
         birth = dt.date(1900, 1, 1) + dt.timedelta(days=int(rng.integers(0, 365 * 95)))
         gender = float(rng.integers(0, 2))
         for _ in range(images_per_subject):
-            kind = IMDB_DEFECTS[index % len(IMDB_DEFECTS)] if index % 6 == 5 else "clean"
+            case = IMDB_DEFECTS[index % len(IMDB_DEFECTS)] if index % 6 == 5 else "clean"
             index += 1
-            kinds[kind] = kinds.get(kind, 0) + 1
+            cases[case] = cases.get(case, 0) + 1
             age = int(rng.choice(AGE_GRID))
-            if kind == "age_out_of_range":
+            if case == "age_out_of_range":
                 age = int(rng.choice([-3, 104]))
             # age is defined with the photo taken on 1 July of photo_taken
             taken = birth.year + age + (1 if birth.month >= 7 else 0)
             folder = f"{index % 100:02d}"
             filename = f"nm{celeb + 1:07d}_rm{index:09d}_{birth.year}-{birth.month}-{birth.day}_{taken}.jpg"
-            box = _imdb_picture(kind, max(age, 0), rng, canvas, archive, base / folder / filename)
-            row = _imdb_row(kind, rng, birth, taken, box)
-            row.update({"full_path": f"{folder}/{filename}", "gender": np.nan if kind == "gender_unknown" else gender,
+            box = _imdb_picture(case, max(age, 0), rng, canvas, archive, base / folder / filename)
+            row = _imdb_row(case, rng, birth, taken, box)
+            row.update({"full_path": f"{folder}/{filename}", "gender": np.nan if case == "gender_unknown" else gender,
                         "name": names[celeb], "celeb_id": float(celeb + 1)})
             for key, value in row.items():
                 rows[key].append(value)
     write_imdb_mat(base / "imdb.mat", rows, names)
-    return kinds
+    return cases
 
 
 def _cell(values) -> np.ndarray:
@@ -269,27 +269,27 @@ def write_agedb(root: Path, n_subjects: int, images_per_subject: int, seed: int,
     """Write synthetic AgeDB pictures; a few hold no face and one is truncated."""
     rng = np.random.default_rng(seed)
     base = root / "AgeDB"
-    kinds: dict[str, int] = {}
+    cases: dict[str, int] = {}
     index = 0
     for subject in range(n_subjects):
         name = f"Person{chr(65 + subject % 26)}{subject:03d}"
         gender = "mf"[subject % 2]
         for _ in range(images_per_subject):
             age = int(rng.choice(AGE_GRID[1:]))  # AgeDB starts at 1 year
-            kind = "clean"
+            case = "clean"
             if index % 37 == 36:
-                kind = "no_face"
+                case = "no_face"
             elif index % 53 == 52:
-                kind = "corrupt_image"
-            kinds[kind] = kinds.get(kind, 0) + 1
+                case = "corrupt_image"
+            cases[case] = cases.get(case, 0) + 1
             path = base / f"{index}_{name}_{age}_{gender}.jpg"
-            if kind == "no_face":
+            if case == "no_face":
                 _save_jpeg(_no_face_picture(rng, canvas), path)
             else:
                 picture, _ = face_picture(age, rng, canvas)
-                _quirky_save(picture, path, "truncated" if kind == "corrupt_image" else "plain")
+                _quirky_save(picture, path, "truncated" if case == "corrupt_image" else "plain")
             index += 1
-    return kinds
+    return cases
 
 
 # --------------------------------------------------------------------------------------------
@@ -306,7 +306,7 @@ def write_fgnet(root: Path, n_subjects: int, images_per_subject: int, seed: int,
     rng = np.random.default_rng(seed)
     base = root / "FGNET" / "images"
     quirks = ["gray", "cmyk", "exif_rotated", "png_alpha"]
-    kinds: dict[str, int] = {}
+    cases: dict[str, int] = {}
     for subject in range(1, n_subjects + 1):
         ages = np.sort(rng.choice(FGNET_AGE_GRID, size=images_per_subject, replace=False))
         names = [f"{subject:03d}A{age:02d}" for age in ages]
@@ -319,14 +319,14 @@ def write_fgnet(root: Path, n_subjects: int, images_per_subject: int, seed: int,
             quirk = quirks[(subject + j) % len(quirks)] if (subject * 7 + j) % 9 == 0 else "plain"
             if subject == 2 and j == 0:
                 quirk = "no_face"
-            kinds[quirk] = kinds.get(quirk, 0) + 1
+            cases[quirk] = cases.get(quirk, 0) + 1
             path = base / f"{stem}{suffix}"
             if quirk == "no_face":
                 _save_jpeg(_no_face_picture(rng, canvas), path)
                 continue
             picture, _ = face_picture(float(age), rng, canvas)
             _quirky_save(picture, path, quirk)
-    return kinds
+    return cases
 
 
 # --------------------------------------------------------------------------------------------
@@ -352,7 +352,7 @@ def write_adience(root: Path, n_users_per_fold: int, faces_per_user: int, seed: 
     """
     rng = np.random.default_rng(seed)
     base = root / "adience"
-    kinds: dict[str, int] = {}
+    cases: dict[str, int] = {}
     face_id = 0
     for fold in range(5):
         lines = [ADIENCE_HEADER]
@@ -364,7 +364,7 @@ def write_adience(root: Path, n_users_per_fold: int, faces_per_user: int, seed: 
                 label = f"({group[0]}, {group[1]})"
                 if face_id % 11 == 0:
                     label = ADIENCE_MESSY_LABELS[(face_id // 11) % len(ADIENCE_MESSY_LABELS)]
-                kinds[label] = kinds.get(label, 0) + 1
+                cases[label] = cases.get(label, 0) + 1
                 original = f"{rng.integers(10**9, 10**10)}_{rng.integers(10**9, 10**10):x}_o.jpg"
                 gender = ["f", "m", "u", ""][face_id % 4]
                 path = base / "aligned" / user / f"landmark_aligned_face.{face_id}.{original}"
@@ -379,7 +379,7 @@ def write_adience(root: Path, n_users_per_fold: int, faces_per_user: int, seed: 
                     f"{rng.integers(-30, 30)}\t{rng.integers(-10, 10)}\t{rng.integers(0, 100)}"
                 )
         (base / f"fold_{fold}_data.txt").write_text("\n".join(lines) + "\n")
-    return kinds
+    return cases
 
 
 WRITERS = {"imdb": write_imdb, "agedb": write_agedb, "fgnet": write_fgnet, "adience": write_adience}

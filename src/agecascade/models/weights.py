@@ -3,7 +3,7 @@
 Layout of `rcmalli_vggface_tf_notop_<backbone>.h5`: the root attribute `layer_names` lists the
 layers; the group of each layer (h5py path = layer name, so `conv1/7x7_s2/bn` is nested groups)
 has the attribute `weight_names` (`conv1/7x7_s2/bn/gamma:0`, ...) and one dataset per weight under
-that name. Weights are assigned by layer name and weight kind (kernel, bias, gamma, beta,
+that name. Weights are assigned by layer name and weight role (kernel, bias, gamma, beta,
 moving_mean, moving_variance). Unlike Keras' `by_name` loading, which silently skips every layer
 whose name changed (54 of ResNet50's 106 weighted layers after the "/" renaming), this fails if any
 weighted layer of the model gets no weights or a shape differs.
@@ -31,13 +31,13 @@ def _decode(values) -> list[str]:
     return [v.decode("utf8") if isinstance(v, bytes) else str(v) for v in values]
 
 
-def _kind(weight_name: str) -> str:
+def _role(weight_name: str) -> str:
     """`conv1/7x7_s2/bn/moving_mean:0` -> `moving_mean`."""
     return weight_name.split("/")[-1].split(":")[0]
 
 
 def read_weight_file(path: str | Path) -> dict[str, dict[str, np.ndarray]]:
-    """{keras layer name: {weight kind: array}} of a Keras 2 HDF5 weight file."""
+    """{keras layer name: {weight role: array}} of a Keras 2 HDF5 weight file."""
     with h5py.File(path, "r") as handle:
         root = handle["model_weights"] if "model_weights" in handle else handle
         if "layer_names" not in root.attrs:
@@ -47,7 +47,7 @@ def read_weight_file(path: str | Path) -> dict[str, dict[str, np.ndarray]]:
             group = root[layer]
             names = _decode(group.attrs.get("weight_names", []))
             if names:
-                weights[keras_name(layer)] = {_kind(n): np.asarray(group[n]) for n in names}
+                weights[keras_name(layer)] = {_role(n): np.asarray(group[n]) for n in names}
         return weights
 
 
@@ -58,7 +58,7 @@ def load_vggface_weights(model: keras.Model, path: str | Path) -> int:
         The number of layers loaded.
 
     Raises:
-        WeightLoadError: a weighted layer of the model has no weights in the file, a weight kind
+        WeightLoadError: a weighted layer of the model has no weights in the file, a weight role
             is missing, or a shape differs.
     """
     stored = read_weight_file(path)
@@ -71,13 +71,13 @@ def load_vggface_weights(model: keras.Model, path: str | Path) -> int:
             continue
         values = []
         for variable in layer.weights:
-            kind = variable.name.split("/")[-1]
-            array = stored[layer.name].get(kind)
+            role = variable.name.split("/")[-1]
+            array = stored[layer.name].get(role)
             if array is None:
-                problems.append(f"layer {layer.name!r}: no {kind!r} in the file")
+                problems.append(f"layer {layer.name!r}: no {role!r} in the file")
             elif tuple(array.shape) != tuple(variable.shape):
                 problems.append(
-                    f"layer {layer.name!r}: {kind} has shape {tuple(array.shape)} in the file, "
+                    f"layer {layer.name!r}: {role} has shape {tuple(array.shape)} in the file, "
                     f"{tuple(variable.shape)} in the model"
                 )
             values.append(array)

@@ -1,4 +1,4 @@
-"""Where every file of the workflow lives: the data flow's contract (DESIGN.md), spelled once.
+"""Where every file of the workflow lives: the data flow's contract (README, "What runs today"), spelled once.
 
 The rules' `output:` patterns spell the same paths with wildcards; `Study` and the figure and
 table registries build concrete paths here, never by hand.

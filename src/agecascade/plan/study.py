@@ -257,8 +257,9 @@ class Study:
                 for fold in self.folds(wildcards.benchmark)]
 
     def benchmark_results(self) -> list[dict]:
-        """(benchmark, variant, metrics, confusion) of every benchmark variant that runs."""
-        return [{"benchmark": benchmark, "variant": variant, "metrics": paths.variant_metrics(benchmark, variant),
+        """(experiment, row, metrics, confusion) of every benchmark variant that runs: the
+        experiment is the benchmark, the row its variant."""
+        return [{"experiment": benchmark, "row": variant, "metrics": paths.variant_metrics(benchmark, variant),
                  "confusion": paths.variant_confusion(benchmark, variant)}
                 for benchmark, spec in self.config["benchmarks"].items() for variant in spec["variants"]
                 if self.folds(benchmark)]
@@ -298,10 +299,10 @@ class Study:
         return self.regression_folds()
 
     def regression_results(self) -> list[dict]:
-        """(feature set, metrics) of every Table 5 row that runs."""
+        """(experiment `regression`, row: the feature set, metrics) of every Table 5 row that runs."""
         if not self.regression_folds():
             return []
-        return [{"benchmark": "regression", "variant": f"{extractor}-{layer}",
+        return [{"experiment": "regression", "row": f"{extractor}-{layer}",
                  "metrics": paths.regression_metrics(f"{extractor}-{layer}")}
                 for extractor, layer in self.regression_sets()]
 
