@@ -27,7 +27,11 @@ from pathlib import Path
 
 import numpy as np
 
+from agecascade.config import schema_default
+
 FORMATS = ("savedmodel", "onnx")
+
+DEFAULT_MARGIN = schema_default("margin")  # for a model that records no margin of its own
 
 
 class ExportError(ValueError):
@@ -46,9 +50,9 @@ def export_metadata(model) -> dict:
     return {
         "format_version": 1,
         "input": f"uint8 RGB faces, (N, {size}, {size}, 3), each cropped square around the face with "
-                 f"a margin of {info.get('margin', 0.4)} x the face side on every side",
+                 f"a margin of {info.get('margin', DEFAULT_MARGIN)} x the face side on every side",
         "image_size": size,
-        "margin": float(info.get("margin", 0.4)),
+        "margin": float(info.get("margin", DEFAULT_MARGIN)),
         "kind": space.kind,
         "label_values": [float(v) for v in space.values],
         "label_names": list(space.names),

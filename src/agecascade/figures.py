@@ -239,18 +239,20 @@ class FigureSpec:
 
 
 def _faces_of(dataset: str) -> Callable:
-    return lambda study: {"store": paths.face_store(dataset), "manifest": paths.manifest(dataset)}
+    return lambda study: {"store": paths.FACE_STORE.format(dataset=dataset),
+                          "manifest": paths.MANIFEST.format(dataset=dataset)}
 
 
 def _fgnet_metrics(pretrainings) -> Callable:
-    return lambda study: {v: paths.variant_metrics("fgnet", v) for v in study.fgnet_variants(pretrainings)}
+    return lambda study: {v: paths.VARIANT_METRICS.format(benchmark="fgnet", variant=v)
+                          for v in study.fgnet_variants(pretrainings)}
 
 
 def _top4_confusion(study) -> dict:
     top4 = study.config["benchmarks"].get("fgnet_top4")
     if not top4 or "vgg16-imdb-agedb" not in top4["variants"]:
         return {}
-    return {"confusion": paths.variant_confusion("fgnet_top4", "vgg16-imdb-agedb")}
+    return {"confusion": paths.VARIANT_CONFUSION.format(benchmark="fgnet_top4", variant="vgg16-imdb-agedb")}
 
 
 def _thesis_maes(names, table) -> str:
@@ -269,13 +271,13 @@ FIGURES: dict[str, FigureSpec] = {
         lambda i: "Thesis Figure 4: Adience faces (aligned version), one per age group, with their age-group "
                   "labels."),
     "fig05_age_distribution": FigureSpec(
-        lambda study: {d: paths.manifest(d) for d in ("imdb", "agedb", "fgnet")},
+        lambda study: {d: paths.MANIFEST.format(dataset=d) for d in ("imdb", "agedb", "fgnet")},
         lambda i, out, o: age_distribution(dict(i), out),
         lambda i: "Thesis Figure 5: cumulative distribution of face ages of IMDB, AgeDB and FG-NET after "
                   "cleaning. Thesis: IMDB's ages tend to be slightly lower than AgeDB's; FG-NET centres around "
                   "20 (more than half of its faces are below 20)."),
     "fig06_adience_groups": FigureSpec(
-        lambda study: {"manifest": paths.manifest("adience")},
+        lambda study: {"manifest": paths.MANIFEST.format(dataset="adience")},
         lambda i, out, o: adience_groups(i["manifest"], out),
         lambda i: "Thesis Figure 6: Adience faces per age group after cleaning (thesis: 17,417 faces, most in "
                   "25-32)."),

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from agecascade.config import schema_default
+
 CANONICAL_GROUPS = ((0, 2), (4, 6), (8, 12), (15, 20), (25, 32), (38, 43), (48, 53), (60, 100))
 GROUP_NAMES = tuple(f"{low}-{high}" for low, high in CANONICAL_GROUPS)
 N_FOLDS = 5
@@ -14,7 +16,7 @@ LABEL_POLICIES = ("strict", "nearest")
 _PAIR = re.compile(r"^\(\s*(\d+)\s*,\s*(\d+)\s*\)$")
 
 
-def parse_age(label: str, policy: str = "strict") -> int | None:
+def parse_age(label: str, policy: str) -> int | None:
     """Age-group index (0-7) of an Adience age label, or None when the label is dropped.
 
     `strict` (the study's choice) keeps only the 8 canonical groups. `nearest` also maps the
@@ -75,14 +77,19 @@ def read_fold_file(path: Path) -> tuple[list[dict], list[dict]]:
     return rows, malformed
 
 
-def read_adience(root: Path, policy: str = "strict"):
+def read_adience(root: Path, policy: str | None = None):
     """Parse the five Adience fold files in `root` (beside the `aligned/` folder).
+
+    Args:
+        root: the folder with the fold files and `aligned/`.
+        policy: the age-label policy (`strict` or `nearest`; None: the config schema's default).
 
     Returns:
         (records, dropped): one row per labelled face (source, path, subject = user_id,
         age_group, fold, gender) and the count of rows dropped per reason (age label, malformed
         line). `records.attrs["skipped"]` lists each malformed line (file, line number, reason).
     """
+    policy = policy or schema_default("datasets", "adience", "label_policy")
     aligned = root / "aligned"
     if not aligned.is_dir():
         raise FileNotFoundError(f"Adience pictures {aligned} not found beside the fold files.")

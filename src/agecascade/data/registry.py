@@ -60,7 +60,7 @@ def find_in_roots(roots: list[Path], match, max_depth: int = 4, expected: str = 
     )
 
 
-def read_records(dataset: str, roots: list[Path], label_policy: str = "strict", cleaning: dict | None = None):
+def read_records(dataset: str, roots: list[Path], label_policy: str | None = None, cleaning: dict | None = None):
     """Find the dataset's layout under `roots` (the downloaded folders) and parse it: (records, dropped)."""
     if dataset not in FORMATS:
         raise ValueError(f"Unknown dataset. Expected one of {tuple(FORMATS)}. Received: dataset={dataset!r}")

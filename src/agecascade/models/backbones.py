@@ -88,7 +88,7 @@ def _resnet50(x, se: bool):
     return x
 
 
-def build_backbone(name: str, input_shape=(224, 224, 3)) -> keras.Model:
+def build_backbone(name: str, input_shape) -> keras.Model:
     """A face backbone without its classifier, preprocessing included.
 
     The model takes RGB pictures with values 0-255 (float or uint8) and applies keras-vggface's

@@ -83,7 +83,7 @@ def _close(inputs, x, values, names, kind, info, seed) -> keras.Model:
 
 
 def build_age_model(backbone: keras.Model | str, values, names=None, kind="age", info=None,
-                    frozen: bool = False, input_shape=(224, 224, 3), seed: int | None = None) -> keras.Model:
+                    frozen: bool = False, input_shape=None, seed: int | None = None) -> keras.Model:
     """A face backbone with a new age head: the thesis' head of that backbone and an output layer.
 
     Args:
@@ -91,21 +91,23 @@ def build_age_model(backbone: keras.Model | str, values, names=None, kind="age",
         values, names, kind, info: the label space (see `LabelSpace`).
         frozen: mode a of the study: the backbone is not trained and its batch-norm layers stay
             in inference mode; only the head is trained.
-        input_shape: used when `backbone` is a name.
+        input_shape: (side, side, 3) of the faces; needed when `backbone` is a name.
         seed: seed of the head's He-normal initialisers.
 
     Returns:
         Model: RGB faces (0-255) -> class probabilities.
     """
     if isinstance(backbone, str):
+        if input_shape is None:
+            raise ValueError(f"Building {backbone} by name needs input_shape. Received: input_shape=None")
         backbone = build_backbone(backbone, input_shape)
-    kind_of_backbone = backbone_name(backbone)
+    architecture = backbone_name(backbone)
     if backbone.name != "backbone":
         backbone = keras.Model(backbone.input, backbone.output, name="backbone")
     backbone.trainable = not frozen
     inputs = keras.Input(shape=backbone.input_shape[1:], name="face")
     x = backbone(inputs, training=False) if frozen else backbone(inputs)
-    for layer in _hidden(kind_of_backbone, seed):
+    for layer in _hidden(architecture, seed):
         x = layer(x)
     return _close(inputs, x, values, names, kind, info, seed)
 

@@ -1,96 +1,32 @@
-"""Where every file of the workflow lives: the data flow's contract (README, "What runs today"), spelled once.
+"""Where every file of the workflow lives: the data flow's contract (README, "What runs today"),
+spelled once as patterns whose fields are the rules' wildcards (`paths.FACE_STORE.format(dataset=...)`).
 
-The rules' `output:` patterns spell the same paths with wildcards; `Study` and the figure and
-table registries build concrete paths here, never by hand.
+The rules' `output:` patterns spell the same paths; `Study` and the figure and table registries
+fill these in, never build a path by hand.
 """
 
-from __future__ import annotations
-
-
-def raw_marker(dataset: str) -> str:
-    return f"resources/raw/{dataset}/dataset.json"
-
-
-def weights(backbone: str) -> str:
-    return f"resources/weights/{backbone}.h5"
-
-
-def synthetic_archive(dataset: str) -> str:
-    return f"resources/synthetic/{dataset}.tar.gz"
-
-
-def face_store(dataset: str) -> str:
-    return f"resources/faces/{dataset}.h5"
-
-
-def manifest(dataset: str) -> str:
-    return f"resources/faces/{dataset}.csv"
-
-
-def prepare_report(dataset: str) -> str:
-    return f"resources/faces/{dataset}.report.json"
-
-
-def split_table(split: str) -> str:
-    """A benchmark's or training set's split table (`data.folds`)."""
-    return f"results/splits/{split}.csv"
-
-
-def label_space(split: str) -> str:
-    return f"results/splits/{split}.labels.json"
-
-
-def stage_model(backbone: str, chain: str) -> str:
-    return f"results/models/{backbone}/{chain}.keras"
-
-
-def stage_backup(backbone: str, chain: str) -> str:
-    """A stage's resume state: not an output, so Snakemake's cleanup of a killed job keeps it."""
-    return f"results/models/.resume/{backbone}/{chain}"
-
-
-def fold_folder(benchmark: str, variant: str, fold: int) -> str:
-    """A fold job's outputs: predictions.csv, history.csv (and model.keras for a kept fold)."""
-    return f"results/{benchmark}/{variant}/fold{fold}"
-
-
-def fold_backup(benchmark: str, variant: str, fold: int) -> str:
-    return f"results/.resume/{benchmark}/{variant}/fold{fold}"
-
-
-def variant_metrics(benchmark: str, variant: str) -> str:
-    return f"results/{benchmark}/{variant}/metrics.csv"
-
-
-def variant_confusion(benchmark: str, variant: str) -> str:
-    return f"results/{benchmark}/{variant}/confusion.csv"
-
-
-def grid_folder(benchmark: str | None, name: str) -> str:
-    """The grid points of a stage (`benchmark` None, `name` `<backbone>/<chain>`) or of a
-    benchmark variant (`name` the variant); the choice is `<folder>.csv`."""
-    return f"results/gridsearch/{'models' if benchmark is None else benchmark}/{name}"
-
-
-def grid_workdir(benchmark: str | None, name: str, point: str) -> str:
-    return f"results/.resume/gridsearch/{'models' if benchmark is None else benchmark}/{name}/{point}"
-
-
-def features(extractor: str, layer: str) -> str:
-    return f"results/features/{extractor}/{layer}.h5"
-
-
-def regression_fold(feature_set: str, fold: int) -> str:
-    return f"results/regression/{feature_set}/fold{fold}.csv"
-
-
-def regression_metrics(feature_set: str) -> str:
-    return f"results/regression/{feature_set}/metrics.csv"
-
-
-def table(stem: str) -> str:
-    return f"results/tables/{stem}.csv"
-
-
-def figure(name: str) -> str:
-    return f"results/figures/{name}.png"
+RAW_MARKER = "resources/raw/{dataset}/dataset.json"
+WEIGHTS = "resources/weights/{backbone}.h5"
+SYNTHETIC_ARCHIVE = "resources/synthetic/{dataset}.tar.gz"
+FACE_STORE = "resources/faces/{dataset}.h5"
+MANIFEST = "resources/faces/{dataset}.csv"
+PREPARE_REPORT = "resources/faces/{dataset}.report.json"
+SPLIT_TABLE = "results/splits/{split}.csv"  # a benchmark's or a training set's split (data.folds)
+LABEL_SPACE = "results/splits/{split}.labels.json"
+STAGE_MODEL = "results/models/{backbone}/{chain}.keras"
+# resume state: not an output, so Snakemake's cleanup of a killed job keeps it
+STAGE_BACKUP = "results/models/.resume/{backbone}/{chain}"
+FOLD_BACKUP = "results/.resume/{benchmark}/{variant}/fold{fold}"
+# a fold job's outputs: predictions.csv, history.csv (and model.keras for a kept fold)
+FOLD_FOLDER = "results/{benchmark}/{variant}/fold{fold}"
+VARIANT_METRICS = "results/{benchmark}/{variant}/metrics.csv"
+VARIANT_CONFUSION = "results/{benchmark}/{variant}/confusion.csv"
+# the grid points of a stage (`models/<backbone>/<chain>`) or a benchmark variant
+# (`<benchmark>/<variant>`); the grid choice is `<folder>.csv`
+GRID_FOLDER = "results/gridsearch/{searched}"
+GRID_WORKDIR = "results/.resume/gridsearch/{searched}/lr{lr}_bs{batch}"
+FEATURES = "results/features/{extractor}/{layer}.h5"
+REGRESSION_FOLD = "results/regression/{feature_set}/fold{fold}.csv"
+REGRESSION_METRICS = "results/regression/{feature_set}/metrics.csv"
+TABLE = "results/tables/{stem}.csv"
+FIGURE = "results/figures/{figure}.png"

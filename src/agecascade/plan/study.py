@@ -20,13 +20,14 @@ def start_model(config: dict, backbone: str, pretraining: str) -> str | None:
     """What a training run starts from: the cascade stage model of a chain, the keras-vggface
     weights (`faces2`: the face backbone; `training.init: vggface`), or None (random initialisation)."""
     if pretraining != "faces2":
-        return paths.stage_model(backbone, pretraining)
-    return paths.weights(backbone) if config["training"]["init"] == "vggface" else None
+        return paths.STAGE_MODEL.format(backbone=backbone, chain=pretraining)
+    return paths.WEIGHTS.format(backbone=backbone) if config["training"]["init"] == "vggface" else None
 
 
 def training_inputs(dataset: str, split: str, start: str | None) -> dict:
     """Face store, split table and label space of a training run, and its start model."""
-    inputs = {"store": paths.face_store(dataset), "split": paths.split_table(split), "labels": paths.label_space(split)}
+    inputs = {"store": paths.FACE_STORE.format(dataset=dataset), "split": paths.SPLIT_TABLE.format(split=split),
+              "labels": paths.LABEL_SPACE.format(split=split)}
     return {**inputs, "start": start} if start else inputs
 
 
@@ -87,7 +88,8 @@ class Study:
 
     def data_targets(self) -> list[str]:
         """Face stores of every dataset and the split table of every benchmark and training set."""
-        return [paths.face_store(d) for d in self.datasets] + [paths.split_table(s) for s in self.splits]
+        return ([paths.FACE_STORE.format(dataset=d) for d in self.datasets]
+                + [paths.SPLIT_TABLE.format(split=s) for s in self.splits])
 
     def synthetic_spec(self, wildcards) -> dict:
         return self.config["synthetic"][wildcards.dataset]
@@ -96,7 +98,7 @@ class Study:
         """The synthetic archive (demo) is an input of the download, so the DAG generates it."""
         if wildcards.dataset not in self.config["synthetic"]:
             return {}
-        archive = paths.synthetic_archive(wildcards.dataset)
+        archive = paths.SYNTHETIC_ARCHIVE.format(dataset=wildcards.dataset)
         return {"archive": archive, "checksum": f"{archive}.sha256"}
 
     def dataset_spec(self, wildcards) -> dict:
@@ -119,7 +121,7 @@ class Study:
         return split if split in self.training_sets else self._dataset(split)
 
     def split_manifest(self, wildcards) -> str:
-        return paths.manifest(self.split_dataset(wildcards.split))
+        return paths.MANIFEST.format(dataset=self.split_dataset(wildcards.split))
 
     def split_spec(self, wildcards) -> dict:
         if wildcards.split in self.training_sets:
@@ -131,7 +133,7 @@ class Study:
 
     def stage_models(self) -> list[str]:
         """Every cascade stage model of `training.chains`."""
-        return [paths.stage_model(backbone, chain)
+        return [paths.STAGE_MODEL.format(backbone=backbone, chain=chain)
                 for backbone, chains in self.config["training"]["chains"].items() for chain in chains]
 
     def stage_inputs(self, wildcards) -> dict:
@@ -154,37 +156,38 @@ class Study:
         record = {**self._crop(), "chain": chain, "dataset": chain_dataset(chain),
                   "start": start or "random initialisation"}
         return {"backbone": backbone, "settings": settings.stage_settings(self.config, backbone, chain),
-                "record": record, "backup": paths.stage_backup(backbone, chain)}
+                "record": record, "backup": paths.STAGE_BACKUP.format(backbone=backbone, chain=chain)}
 
     def stage_grid_choice(self, wildcards) -> dict:
         if not self.config["gridsearch"]["enabled"]:
             return {}
-        return {"gridsearch": paths.grid_folder(None, f"{wildcards.backbone}/{wildcards.chain}") + ".csv"}
+        searched = f"models/{wildcards.backbone}/{wildcards.chain}"
+        return {"gridsearch": paths.GRID_FOLDER.format(searched=searched) + ".csv"}
 
     # ------------------------------------------------------------------ grid search (thesis section 4)
 
-    def _grid_points(self, benchmark: str | None, name: str) -> list[str]:
+    def _grid_points(self, searched: str) -> list[str]:
         grid = self.config["gridsearch"]
-        return [f"{paths.grid_folder(benchmark, name)}/lr{lr:g}_bs{batch}.csv"
+        return [f"{paths.GRID_FOLDER.format(searched=searched)}/lr{lr:g}_bs{batch}.csv"
                 for lr in grid["learning_rates"] for batch in grid["batch_sizes"]]
 
     def stage_grid_points(self, wildcards) -> list[str]:
-        return self._grid_points(None, f"{wildcards.backbone}/{wildcards.chain}")
+        return self._grid_points(f"models/{wildcards.backbone}/{wildcards.chain}")
 
     def fold_grid_points(self, wildcards) -> list[str]:
-        return self._grid_points(wildcards.benchmark, wildcards.variant)
+        return self._grid_points(f"{wildcards.benchmark}/{wildcards.variant}")
 
-    def _grid_point(self, wildcards, folds, benchmark: str | None, name: str) -> dict:
+    def _grid_point(self, wildcards, folds, searched: str) -> dict:
         """What a grid point changes in the real training (`agecascade.gridsearch.grid_point`)."""
         grid = self.config["gridsearch"]
         return {"learning_rate": float(wildcards.lr), "batch_size": int(wildcards.batch), "epochs": grid["epochs"],
                 "folds": folds, "validation_fraction": grid["validation_fraction"],
-                "workdir": paths.grid_workdir(benchmark, name, f"lr{wildcards.lr}_bs{wildcards.batch}")}
+                "workdir": paths.GRID_WORKDIR.format(searched=searched, lr=wildcards.lr, batch=wildcards.batch)}
 
     def stage_grid_job(self, wildcards) -> dict:
         """`params.job` of a gridsearch_stage job: the stage's job at one grid point."""
         job = self.stage_job(wildcards)
-        point = self._grid_point(wildcards, None, None, f"{wildcards.backbone}/{wildcards.chain}")
+        point = self._grid_point(wildcards, None, f"models/{wildcards.backbone}/{wildcards.chain}")
         return {"backbone": job["backbone"], "settings": job["settings"], "record": job["record"], **point}
 
     def fold_grid_job(self, wildcards) -> dict:
@@ -195,7 +198,7 @@ class Study:
                   "variant": str(variant)}
         folds = grid_folds(self.config, wildcards.benchmark)
         return {"backbone": variant.backbone, "record": record,
-                **self._grid_point(wildcards, folds, wildcards.benchmark, wildcards.variant),
+                **self._grid_point(wildcards, folds, f"{wildcards.benchmark}/{wildcards.variant}"),
                 "settings": settings.variant_settings(self.config, wildcards.benchmark, wildcards.variant)}
 
     # ------------------------------------------------------------------ benchmark folds
@@ -219,7 +222,7 @@ class Study:
         return {"backbone": variant.backbone, "part": {"test_fold": key["fold"]},
                 "settings": settings.variant_settings(self.config, key["benchmark"], key["variant"]),
                 "record": {**self._crop(), "chain": variant.pretraining, **key},
-                "backup": paths.fold_backup(key["benchmark"], key["variant"], key["fold"])}
+                "backup": paths.FOLD_BACKUP.format(**key)}
 
     def variant_inputs(self, wildcards) -> dict:
         """Face store, split and label space of a benchmark, and what the variant starts from."""
@@ -238,7 +241,7 @@ class Study:
     def _fold_inputs(self, job: dict) -> dict:
         inputs = self._variant_inputs(job["benchmark"], job["variant"])
         if self.config["gridsearch"]["enabled"]:
-            inputs["gridsearch"] = paths.grid_folder(job["benchmark"], job["variant"]) + ".csv"
+            inputs["gridsearch"] = paths.GRID_FOLDER.format(searched=f"{job['benchmark']}/{job['variant']}") + ".csv"
         return inputs
 
     def class_names(self, wildcards) -> list[str] | None:
@@ -253,14 +256,16 @@ class Study:
         return self.folds(wildcards.benchmark)
 
     def fold_predictions(self, wildcards) -> list[str]:
-        return [f"{paths.fold_folder(wildcards.benchmark, wildcards.variant, fold)}/predictions.csv"
+        return [paths.FOLD_FOLDER.format(benchmark=wildcards.benchmark, variant=wildcards.variant, fold=fold)
+                + "/predictions.csv"
                 for fold in self.folds(wildcards.benchmark)]
 
     def benchmark_results(self) -> list[dict]:
         """(experiment, row, metrics, confusion) of every benchmark variant that runs: the
         experiment is the benchmark, the row its variant."""
-        return [{"experiment": benchmark, "row": variant, "metrics": paths.variant_metrics(benchmark, variant),
-                 "confusion": paths.variant_confusion(benchmark, variant)}
+        return [{"experiment": benchmark, "row": variant,
+                 "metrics": paths.VARIANT_METRICS.format(benchmark=benchmark, variant=variant),
+                 "confusion": paths.VARIANT_CONFUSION.format(benchmark=benchmark, variant=variant)}
                 for benchmark, spec in self.config["benchmarks"].items() for variant in spec["variants"]
                 if self.folds(benchmark)]
 
@@ -280,7 +285,7 @@ class Study:
         return [tuple(s.split("/")) for s in self.config["regression"]["feature_sets"]]
 
     def regression_split(self) -> str:
-        return paths.split_table(self.config["regression"]["benchmark"])
+        return paths.SPLIT_TABLE.format(split=self.config["regression"]["benchmark"])
 
     def regression_settings(self) -> str:
         return settings.regression_settings(self.config)
@@ -288,12 +293,12 @@ class Study:
     def extractor_inputs(self, wildcards) -> dict:
         """The benchmark's face store and what the extractor's backbone comes from."""
         start = start_model(self.config, *Variant.parse(wildcards.extractor))
-        store = paths.face_store(self._dataset(self.config["regression"]["benchmark"]))
+        store = paths.FACE_STORE.format(dataset=self._dataset(self.config["regression"]["benchmark"]))
         return {"store": store, **({"start": start} if start else {})}
 
     def regression_predictions(self, wildcards) -> list[str]:
         name = f"{wildcards.extractor}-{wildcards.layer}"
-        return [paths.regression_fold(name, fold) for fold in self.regression_folds()]
+        return [paths.REGRESSION_FOLD.format(feature_set=name, fold=fold) for fold in self.regression_folds()]
 
     def regression_evaluated_folds(self, wildcards) -> list[int]:
         return self.regression_folds()
@@ -303,7 +308,7 @@ class Study:
         if not self.regression_folds():
             return []
         return [{"experiment": "regression", "row": f"{extractor}-{layer}",
-                 "metrics": paths.regression_metrics(f"{extractor}-{layer}")}
+                 "metrics": paths.REGRESSION_METRICS.format(feature_set=f"{extractor}-{layer}")}
                 for extractor, layer in self.regression_sets()]
 
     def regression_metrics(self) -> list[str]:
@@ -315,17 +320,17 @@ class Study:
         """The tables this config produces: {name: CSV path} (a Markdown copy beside each)."""
         from agecascade.tables import TABLES
 
-        return {name: paths.table(spec.stem) for name, spec in TABLES.items() if spec.made(self)}
+        return {name: paths.TABLE.format(stem=spec.stem) for name, spec in TABLES.items() if spec.made(self)}
 
     def table_results(self) -> list[dict]:
         """What the tables and the summary read: benchmark and regression results."""
         return self.benchmark_results() + self.regression_results()
 
     def label_spaces(self) -> dict[str, str]:
-        return {split: paths.label_space(split) for split in self.splits}
+        return {split: paths.LABEL_SPACE.format(split=split) for split in self.splits}
 
     def prepare_reports(self) -> dict[str, str]:
-        return {dataset: paths.prepare_report(dataset) for dataset in self.datasets}
+        return {dataset: paths.PREPARE_REPORT.format(dataset=dataset) for dataset in self.datasets}
 
     def table_inputs(self) -> list[str]:
         """Every file the tables and the summary read (the DAG's edges)."""
@@ -367,7 +372,7 @@ class Study:
         # a fold that does not exist stops the run (check_folds); one not run is left out
         if not variants or fold not in self.folds("fgnet"):
             return {}
-        return {v: f"{paths.fold_folder('fgnet', v, fold)}/model.keras" for v in variants}
+        return {v: paths.FOLD_FOLDER.format(benchmark="fgnet", variant=v, fold=fold) + "/model.keras" for v in variants}
 
     def gradcam_inputs(self, wildcards) -> dict[str, str]:
         return self.gradcam_models()
@@ -378,7 +383,7 @@ class Study:
         return gradcam_caption(self.gradcam_fold())
 
     def figure_targets(self) -> list[str]:
-        targets = [paths.figure(figure) for figure in self.figures()]
+        targets = [paths.FIGURE.format(figure=figure) for figure in self.figures()]
         if self.gradcam_models():
-            targets.append(paths.figure("fig14_gradcam"))
+            targets.append(paths.FIGURE.format(figure="fig14_gradcam"))
         return targets
