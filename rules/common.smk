@@ -29,7 +29,7 @@ wildcard_constraints:
     lr=r"[0-9.e+-]+",
     batch=r"\d+",
     kept=vocabulary.alternatives(STUDY.kept) or "none",
-    extractor=vocabulary.VARIANT_PATTERN,
+    extractor=vocabulary.EXTRACTOR_PATTERN,
     layer=vocabulary.alternatives(vocabulary.LAYERS),
     figure=vocabulary.alternatives(STUDY.figures()) or "none",
 

@@ -104,5 +104,6 @@ rule summary:
         results=STUDY.table_results(),
         label_spaces=STUDY.label_spaces(),
         reports=STUDY.prepare_reports(),
+        choices=STUDY.choices(),
     script:
         "../workflow_scripts/summary.py"

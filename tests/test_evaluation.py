@@ -141,4 +141,30 @@ def test_table6_is_laid_out_as_the_thesis_table(tmp_path):
     assert table.loc["25-100", "thesis 15-20"] == 143 and table.loc["accuracy (%)", "thesis accuracy"] == 92.59
     assert table.loc["0-12", "thesis recall"] == pytest.approx(1646 / 1667)
     assert table.loc["precision", "thesis 0-12"] == pytest.approx(1646 / 1724)
+    # its text's 92.59 % beside what its own matrix gives: (1646 + 36 + 2362) / 4390 = 92.12 %
+    assert table.loc["accuracy (%)", "thesis accuracy from its matrix"] == pytest.approx(100 * 4044 / 4390)
     assert table.loc["accuracy (%)", ["0-12", "recall", "thesis 0-12"]].isna().all()
+
+
+def test_accuracy_interval_is_the_mean_plus_minus_1_96_sd_of_the_per_face_errors_over_root_n():
+    from agecascade.evaluation import group_metrics
+
+    # 8 of 10 faces right: mean 0.8; sd (n - 1) of eight 0 errors and two 1 errors = sqrt(1.6 / 9)
+    predictions = pd.DataFrame({"fold": [0] * 10, "true": [1] * 10, "predicted_class": [1] * 8 + [3, 4]})
+    summary = group_metrics(predictions).set_index("fold").loc["summary"]
+    half = 1.96 * np.sqrt(1.6 / 9) / np.sqrt(10)  # 0.2613
+    assert summary["accuracy_ci95_low"] == pytest.approx(0.8 - half)
+    assert summary["accuracy_ci95_high"] == pytest.approx(0.8 + half)
+
+
+def test_a_row_differs_significantly_from_the_best_when_their_intervals_do_not_overlap():
+    from agecascade.tables import mark_significance
+
+    table = pd.DataFrame({"model": ["a", "b", "c", "literature"], "mae": [3.0, 4.0, 3.2, 2.4],
+                          "ci95_low": [2.5, 3.6, 2.9, np.nan], "ci95_high": [3.5, 4.4, 3.5, np.nan]})
+    marked = mark_significance(table, "mae", "ci95_low", "ci95_high", lower_is_better=True)
+    # best measured row: a [2.5, 3.5]; b [3.6, 4.4] lies above it, c [2.9, 3.5] overlaps it
+    assert list(marked["significant_vs_best"][:3]) == [False, True, False]
+    assert pd.isna(marked["significant_vs_best"].iloc[3])  # no interval: not judged
+    accuracy = mark_significance(table.rename(columns={"mae": "acc"}), "acc", "ci95_low", "ci95_high", False)
+    assert list(accuracy["significant_vs_best"][:3]) == [True, False, True]  # best: b (highest)

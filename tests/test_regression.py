@@ -105,3 +105,14 @@ def test_fast_ica_is_left_out_only_where_features_outnumber_rows():
 
     assert excluded_components(90, 512) == {"feature_preprocessor": ["fast_ica"]}  # demo fold, flattened layer
     assert excluded_components(990, 512) == {}  # the real FG-NET fold: auto-sklearn's defaults
+
+
+def test_the_flat_features_are_the_last_conv_layer_unpooled_at_the_thesis_input_size():
+    # thesis: "the last convolutional layer flattened without pooling"; VGG16's conv5_3 at 224 px
+    # is 14 x 14 x 512 (keras-vggface: 224 / 2^4 after four 2x2 poolings) = 100,352 features
+    # (25,088 would be pool5, after the fifth pooling)
+    from agecascade.features import feature_model
+    from agecascade.models import build_backbone
+
+    model, conv = feature_model(build_backbone("vgg16", (224, 224, 3)), "vgg16", "flat")
+    assert conv == "conv5_3" and model.output_shape == (None, 14 * 14 * 512) == (None, 100_352)

@@ -32,6 +32,9 @@ def test_the_thesis_hyperparameters_reach_every_training(cfg):
     for backbone in BACKBONES:
         a = plan.variant_settings(cfg, "fgnet", f"{backbone}-faces2")
         assert (a["learning_rate"], a["batch_size"], a["epochs"], a["frozen"]) == (0.001, 48, 20, True)
+        # the same training under the thesis' Keras 2.2 batch norm (README: mode a and Keras 2)
+        keras2 = plan.variant_settings(cfg, "fgnet", f"{backbone}-faces2-keras2")
+        assert keras2 == {**a, "frozen_batchnorm": "batch_statistics"}
 
     # "In training mode b), we randomly split IMDB and train on 80% of the dataset over 60 epochs
     # with a learning rate of 0.01 for ResNet-50 and SENet-50 and 0.0001 for VGG-16. Batch size is
@@ -41,6 +44,7 @@ def test_the_thesis_hyperparameters_reach_every_training(cfg):
     for backbone, lr in (("vgg16", 0.0001), ("resnet50", 0.01), ("senet50", 0.01)):
         b = plan.stage_settings(cfg, backbone, "imdb")
         assert (b["learning_rate"], b["batch_size"], b["epochs"], b["patience"], b["frozen"]) == (lr, 32, 60, 5, False)
+        assert b["monitor"] == "val_loss"  # "in terms of validation loss"
 
     # "To adapt the models to the FG-NET Aging Database, we train ResNet-50 over 20 epochs with
     # learning rate 0.001, SENet over 20 epochs with learning rate 0.01 and VGG-16 over 20 epochs

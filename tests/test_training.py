@@ -86,7 +86,7 @@ def test_mode_a_trains_only_the_head_modes_b_c_everything(store, tmp_path, froze
 
     caplog.set_level(logging.INFO)
     values = np.unique(pd.read_csv(store / "split.csv")["label"])
-    model = initial_model("vgg16", None, values, frozen=frozen, image_size=32, seed=1)
+    model = initial_model("vgg16", None, values, frozen="inference" if frozen else None, image_size=32, seed=1)
     backbone_before = [np.array(w) for w in model.get_layer("backbone").weights]
     head_before = np.array(model.get_layer("fc1").kernel)
     settings = FitSettings(learning_rate=1e-3, batch_size=16, epochs=1, patience=None, frozen=frozen)
@@ -97,7 +97,8 @@ def test_mode_a_trains_only_the_head_modes_b_c_everything(store, tmp_path, froze
     assert not np.array_equal(head_before, np.array(model.get_layer("fc1").kernel))
     assert list(history.columns[:1]) == ["epoch"] and len(history) == 1 and "val_loss" in history
     # one progress line per epoch: losses, learning rate, faces/s, the job's ETA
-    assert re.search(r"epoch 1/1: .*loss [\d.]+.*val_loss [\d.]+, learning rate 0.001, [\d.]+ faces/s, job ETA 0 s",
+    assert re.search(r"epoch 1/1: .*loss [\d.]+.*val_loss [\d.]+, val_mae [\d.]+, "
+                     r"learning rate 0.001, [\d.]+ faces/s, job ETA 0 s",
                      caplog.text), caplog.text
 
 
@@ -189,3 +190,31 @@ def test_a_job_granted_a_gpu_that_tensorflow_cannot_see_stops_at_once(monkeypatc
         setup_device(FitSettings(learning_rate=1, batch_size=1, epochs=1), None)
     report = setup_device(FitSettings(learning_rate=1, batch_size=1, epochs=1, require_gpu=False), None)
     assert report["gpus"] == ["none: CPU only"]
+
+
+@pytest.mark.integration  # two trainings with a model file per epoch: ~45 s
+@pytest.mark.parametrize("keep", ["last", "best_val_mae"])
+def test_a_stage_keeps_the_last_epoch_or_the_one_with_the_lowest_validation_mae(store, tmp_path, keep):
+    from agecascade.input_pipeline import read_label_space
+    from agecascade.models import expected_age
+    from agecascade.start_models import load_age_model
+    from agecascade.training import (
+        TrainingData,
+        TrainingJob,
+        TrainingOutputs,
+        predict_faces,
+        run_training,
+    )
+
+    settings = FitSettings(learning_rate=3e-3, batch_size=16, epochs=4, patience=None, seed=5, keep=keep)
+    outputs = TrainingOutputs(str(tmp_path / "backup"), str(tmp_path / "history.csv"), model=str(tmp_path / "m.keras"))
+    data = TrainingData(str(store / "faces.h5"), str(store / "split.csv"), str(store / "labels.json"))
+    history = run_training(TrainingJob("vgg16", data, settings, outputs, {"image_size": 32, "margin": 0.4})).history
+    split = pd.read_csv(store / "split.csv")
+    val = split[split["split"] == "val"]
+    values = read_label_space(store / "labels.json")["values"]
+    probabilities = predict_faces(load_age_model(tmp_path / "m.keras"), store / "faces.h5", val, 16)
+    mae = float(np.mean(np.abs(expected_age(probabilities, values) - val["label"].to_numpy())))
+    kept = history["val_mae"].min() if keep == "best_val_mae" else history["val_mae"].iloc[-1]
+    assert mae == pytest.approx(kept, rel=1e-4)
+    assert len(history) == 4 and history["val_mae"].nunique() > 1

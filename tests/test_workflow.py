@@ -60,11 +60,11 @@ def test_dry_run_of_the_paper_config_shows_the_whole_study_without_any_data(pape
     assert counts["splits"] == 6  # imdb, agedb, fgnet, fgnet_top4, adience, adience3
     assert "synthetic_dataset" not in counts  # real sources: nothing synthetic
     assert counts["train_stage"] == 4  # vgg16 imdb + imdb-agedb, resnet50 imdb, senet50 imdb
-    # 7 variants x 82 FG-NET folds (fold 1 of each kept for Grad-CAM), 5 Adience, 1 adience3,
-    # 1 fgnet_top4
-    assert counts["train_fold"] + counts["train_fold_kept"] == 7 * 82 + 5 + 1 + 1
-    assert counts["train_fold_kept"] == 7
-    assert counts["evaluate"] == 7 + 3
+    # Table 4's 7 variants and the 2 Keras-2 batch-norm rows x 82 FG-NET folds (fold 1 of each kept
+    # for Grad-CAM), 5 Adience, 1 adience3, 1 fgnet_top4: 581 + 164 = 745
+    assert counts["train_fold"] + counts["train_fold_kept"] == 9 * 82 + 5 + 1 + 1 == 745
+    assert counts["train_fold_kept"] == 9
+    assert counts["evaluate"] == 9 + 3
     # Table 5: 2 extractors x their layers, one auto-sklearn job per (feature set, FG-NET fold)
     assert counts["extract_features"] == 5 and counts["regress_fold"] == 5 * 82
     assert counts["evaluate_regression"] == 5
@@ -95,8 +95,8 @@ def test_enabled_grid_search_plans_the_thesis_grid_for_every_stage_and_variant(r
     counts = job_counts(output)
     grid = 4 * 4  # learning rates x batch sizes
     assert counts["gridsearch_stage"] == 4 * grid and counts["gridsearch_stage_choice"] == 4
-    # 7 FG-NET variants, and one each for fgnet_top4, adience, adience3
-    assert counts["gridsearch_fold"] == 10 * grid and counts["gridsearch_fold_choice"] == 10
+    # 9 FG-NET variants, and one each for fgnet_top4, adience, adience3
+    assert counts["gridsearch_fold"] == 12 * grid and counts["gridsearch_fold_choice"] == 12
     resources, block = _resources(output, "gridsearch_fold", "results/gridsearch/fgnet/vgg16-faces2/lr0.0001_bs48.csv")
     assert "gpu=1" in resources
     _, block = _resources(output, "train_fold", "results/fgnet/vgg16-imdb/fold40/predictions.csv")
@@ -187,6 +187,21 @@ def test_demo_learns_on_fgnet_and_adience(demo):
     for benchmark in ("adience", "adience3"):
         summary = pd.read_csv(demo / f"results/{benchmark}/vgg16-imdb-agedb/metrics.csv").set_index("fold")
         assert summary.loc["summary", "accuracy"] > summary.loc["summary", "majority_rate"], benchmark
+
+
+@pytest.mark.slow
+def test_demo_summary_shows_both_frozen_batchnorm_rows_and_the_choices_it_made(demo):
+    import re
+
+    text = (demo / "results/summary.txt").read_text()
+    # today's Keras and the thesis' Keras 2.2 on their own lines, each with its MAE
+    assert re.search(r"^  resnet50-faces2 +\d+\.\d\d +\[  nan\]", text, re.MULTILINE), text
+    assert re.search(r"^  resnet50-faces2-keras2 +\d+\.\d\d +\[12\.28\]", text, re.MULTILINE), text
+    assert "frozen_batchnorm (mode a, -faces2) inference" in text and "stage models keep last" in text
+    assert re.search(r"test faces per class \(0-12 / 15-20 / 25-100\): [\d,]+ / [\d,]+ / [\d,]+ "
+                     r"\[1,667 / 152 / 2,571\]", text), text
+    table6 = pd.read_csv(demo / "results/tables/table6_adience3.csv").set_index("true")
+    assert table6.loc["accuracy (%)", "thesis accuracy from its matrix"] == pytest.approx(92.12, abs=0.005)
 
 
 @pytest.mark.slow

@@ -24,6 +24,7 @@ import pandas as pd
 from agecascade import thesis
 from agecascade.data.store import read_rows
 from agecascade.plan import paths
+from agecascade.vocabulary import FROZEN_PRETRAININGS
 
 BASELINE_COLOURS = ("tab:red", "tab:green", "tab:blue")
 
@@ -256,7 +257,7 @@ def _top4_confusion(study) -> dict:
 
 
 def _thesis_maes(names, table) -> str:
-    return ", ".join(f"{table[n]['label']} {table[n]['mae']:.2f}" for n in names if n in table)
+    return ", ".join(f"{table[n]['label']} {table[n]['mae']:.2f}" for n in names if "mae" in table.get(n, {}))
 
 
 FIGURES: dict[str, FigureSpec] = {
@@ -282,11 +283,13 @@ FIGURES: dict[str, FigureSpec] = {
         lambda i: "Thesis Figure 6: Adience faces per age group after cleaning (thesis: 17,417 faces, most in "
                   "25-32)."),
     "fig10_fgnet_faces2": FigureSpec(
-        _fgnet_metrics(["faces2"]),
+        _fgnet_metrics(FROZEN_PRETRAININGS),
         lambda i, out, o: fold_mae_boxplot(dict(i), out, "FG-NET: face-recognition backbones (mode a)",
                                            thesis.TABLE4),
         lambda i: "Thesis Figure 10: MAE per FG-NET fold (leave one person out) of the face-recognition "
-                  "backbones with only the head trained (mode a); dotted: reported baselines. "
+                  "backbones with only the head trained (mode a); -keras2: frozen batch norm as the thesis' "
+                  "Keras 2.2 ran it (batch statistics in training), the others as today's Keras (inference "
+                  "mode); dotted: reported baselines. "
                   f"Thesis MAE: {_thesis_maes(i, thesis.TABLE4)}."),
     "fig11_fgnet_finetuned": FigureSpec(
         _fgnet_metrics(["imdb", "imdb-agedb"]),

@@ -52,6 +52,11 @@ class FitSettings:
         jit_compile: "auto" (Keras decides), True or False (XLA compilation of the train step).
         require_gpu: stop at once when the job was granted a GPU by SLURM but TensorFlow sees
             none (see `setup_device`).
+        frozen_batchnorm: mode a's frozen batch norm: "inference" (today's Keras) or
+            "batch_statistics" (Keras 2.2, the thesis' software; `models.batchnorm`).
+        keep: "last" epoch, or "best_val_mae": the epoch with the lowest validation MAE of the
+            expected ages (only with a validation set).
+        monitor: what the plateau schedule watches: "val_loss" or "loss" (no validation set).
     """
 
     learning_rate: float
@@ -66,6 +71,9 @@ class FitSettings:
     precision: str = field(default_factory=lambda: schema_default("training", "precision"))
     jit_compile: str | bool = field(default_factory=lambda: schema_default("training", "jit_compile"))
     require_gpu: bool = field(default_factory=lambda: schema_default("training", "require_gpu"))
+    frozen_batchnorm: str = field(default_factory=lambda: schema_default("training", "frozen_batchnorm"))
+    keep: str = field(default_factory=lambda: schema_default("training", "keep"))
+    monitor: str = field(default_factory=lambda: schema_default("training", "schedule_monitor"))
 
 
 def _plateau_callback(patience: int, backup_dir: Path, monitor: str = "val_loss"):
@@ -113,33 +121,81 @@ def _epoch_log(epochs: int, faces: int):
 
 
 
+class ExpectedAgeMAE(keras.metrics.Mean):
+    """Mean absolute error of the expected value sum_i p_i * value_i against the true class's value
+    (the study's prediction rule); `values` are the label space's (ages, or group indices)."""
+
+    def __init__(self, values, name="mae", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.values = [float(v) for v in values]
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        values = keras.ops.convert_to_tensor(self.values, dtype="float32")
+        truth = keras.ops.take(values, keras.ops.cast(keras.ops.reshape(y_true, (-1,)), "int32"))
+        expected = keras.ops.sum(keras.ops.cast(y_pred, "float32") * values, axis=-1)
+        return super().update_state(keras.ops.abs(expected - truth), sample_weight=sample_weight)
+
+    def get_config(self):
+        return {**super().get_config(), "values": self.values}
+
+
+def _keep_best_callback(model, backup_dir: Path, monitor: str = "val_mae"):
+    class KeepBest(keras.callbacks.Callback):
+        """Writes the age model's weights at the epoch with the lowest `monitor` beside the backup
+        (write, then rename), with the value, so a resumed run still compares against it."""
+
+        weights_path = backup_dir / "best.weights.h5"
+        state_path = backup_dir / "best.json"
+
+        def on_train_begin(self, logs=None):
+            state = json.loads(self.state_path.read_text()) if self.state_path.is_file() else {}
+            self.best = state.get("value", np.inf)
+
+        def on_epoch_end(self, epoch, logs=None):
+            value = float((logs or {}).get(monitor, np.nan))
+            if value < self.best:
+                self.best = value
+                partial = self.weights_path.with_name("best.partial.weights.h5")
+                model.save_weights(partial)  # the age model, not the training model around it
+                partial.replace(self.weights_path)
+                self.state_path.write_text(json.dumps({"value": value, "epoch": epoch}))
+
+    return KeepBest()
+
+
 def _compiled_trainer(model, train: FaceBatches, settings: FitSettings):
     """The training model around `model`, compiled and built (one trace of the train step)."""
     from agecascade.keras_internals import Adam, build_for_training
+    from agecascade.models.head import label_space_of
 
     trainer = training_model(model, settings.augment, settings.seed)
     trainer.compile(
         jit_compile=settings.jit_compile,
         optimizer=Adam(settings.learning_rate),
         loss=keras.losses.SparseCategoricalCrossentropy(),
-        metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+        metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy"),
+                 ExpectedAgeMAE(label_space_of(model).values)],
     )
     build_for_training(trainer, *train[0])
     return trainer
 
 
-def _callbacks(settings: FitSettings, backup_dir: Path, has_validation: bool, resuming: bool, faces: int) -> list:
+def _callbacks(model, settings: FitSettings, backup_dir: Path, has_validation: bool, resuming: bool,
+               faces: int) -> list:
     """The schedule, the backup (after the schedule, so a backup holds the learning rate it just
     set), the running history and the epoch log."""
     from agecascade.keras_internals import epoch_backup
 
-    plateau = None
-    if settings.patience:
-        # without a validation set (benchmark folds train on every non-test face) the schedule
-        # follows the training loss
-        plateau = _plateau_callback(settings.patience, backup_dir, "val_loss" if has_validation else "loss")
+    if settings.monitor.startswith("val_") and settings.patience and not has_validation:
+        raise ValueError(f"The schedule watches {settings.monitor} but this training has no validation set "
+                         "(benchmark folds: fold_training.schedule_monitor: loss).")
+    if settings.keep == "best_val_mae" and not has_validation:
+        raise ValueError("training.keep: best_val_mae needs a validation set; this training has none.")
+    plateau = _plateau_callback(settings.patience, backup_dir, settings.monitor) if settings.patience else None
+    keep_best = [_keep_best_callback(model, backup_dir)] if settings.keep == "best_val_mae" else []
     return [
         *([plateau] if plateau else []),
+        *keep_best,
         epoch_backup(backup_dir / "checkpoint", settings.backup_interval_minutes,
                      plateau.save_state if plateau else None),
         keras.callbacks.CSVLogger(str(backup_dir / "history.csv"), append=resuming),
@@ -162,17 +218,25 @@ def fit(model, train: FaceBatches, val: FaceBatches | None, settings: FitSetting
         shutil.rmtree(backup_dir)  # leftovers of a run that never finished an epoch
     backup_dir.mkdir(parents=True, exist_ok=True)
     trainer = _compiled_trainer(model, train, settings)
-    callbacks = _callbacks(settings, backup_dir, val is not None, resuming, len(train.indices))
+    callbacks = _callbacks(model, settings, backup_dir, val is not None, resuming, len(train.indices))
     if resuming:
         train.epoch = int(json.loads(metadata.read_text())["epoch"])  # the resumed epochs' shuffles
         log.info("Resuming from %s after epoch %d", backup_dir, train.epoch)
     trainer.fit(train, validation_data=val, epochs=settings.epochs, callbacks=[*callbacks, *extra_callbacks],
                 shuffle=False, verbose=2)  # FaceBatches shuffles, seeded, per epoch
+    if settings.keep == "best_val_mae":
+        model.load_weights(backup_dir / "best.weights.h5")  # the epoch with the lowest validation MAE
+        log.info("Kept epoch %d (validation MAE %.4g)", *_best_epoch(backup_dir))
     history = pd.read_csv(backup_dir / "history.csv").drop_duplicates("epoch", keep="last")
     history_path = Path(history_path)
     history_path.parent.mkdir(parents=True, exist_ok=True)
     history.to_csv(history_path, index=False)
     return history
+
+
+def _best_epoch(backup_dir: Path) -> tuple[int, float]:
+    state = json.loads((backup_dir / "best.json").read_text())
+    return int(state["epoch"]) + 1, float(state["value"])
 
 
 def finish(backup_dir: Path) -> None:

@@ -34,10 +34,10 @@ log = logging.getLogger(__name__)
 
 def point_settings(settings: dict, point: dict) -> FitSettings:
     """The real training's settings at a grid point: its learning rate, batch size and epochs, no
-    schedule, a backup after every epoch."""
+    schedule, a backup after every epoch, the last epoch's validation loss."""
     return replace(FitSettings(**settings), learning_rate=float(point["learning_rate"]),
                    batch_size=int(point["batch_size"]), epochs=int(point["epochs"]), patience=None,
-                   backup_interval_minutes=0.0)
+                   backup_interval_minutes=0.0, keep="last")
 
 
 def search_parts(point: dict) -> list[Part]:

@@ -106,7 +106,7 @@ def excluded_components(n_rows: int, n_features: int) -> dict:
 
     scikit-learn 0.24's FastICA without whitening fails when features outnumber rows ("shapes not
     aligned"), and auto-sklearn's wrapper swallows that error, so the configuration crashes later
-    with "'FastICA' object has no attribute 'components_'". The flattened layer (25,088 features for
+    with "'FastICA' object has no attribute 'components_'". The flattened layer (100,352 features for
     ~990 FG-NET faces) and every demo fold (512 features, 90 faces) are in that case: FastICA is
     left out of the search there. Everything else is auto-sklearn's default, as in the thesis.
     """

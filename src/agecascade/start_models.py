@@ -18,7 +18,7 @@ def load_age_model(path):
 
 
 def initial_model(backbone: str, start: str | Path | None, space, *, image_size: int, seed: int,
-                  info: dict | None = None, frozen: bool = False):
+                  info: dict | None = None, frozen: str | None = None):
     """The model a training run starts from, with a new output layer for the label space `space`.
 
     Args:
@@ -31,11 +31,14 @@ def initial_model(backbone: str, start: str | Path | None, space, *, image_size:
         image_size: input side in pixels (a new backbone only; a stage model keeps its own).
         seed: seed of the new layers' initialisation.
         info: what the model records about its training (`LabelSpace.info`).
-        frozen: mode a (head only; the face backbone is not trained). Only with a face backbone.
+        frozen: mode a (head only; the face backbone is not trained), with its frozen batch norm:
+            "inference" (today's Keras) or "batch_statistics" (Keras 2.2: `models.batchnorm`). Only
+            with a face backbone. None: every layer trains (modes b and c).
 
     Layers take the precision policy `setup_device` set (call it first).
     """
     from agecascade.models import build_age_model, build_backbone, load_vggface_weights, transfer
+    from agecascade.models.batchnorm import FROZEN_BATCHNORM, with_keras2_batchnorm
 
     space = space if isinstance(space, dict) else {"values": list(space), "names": None, "kind": "age"}
     labels = (space["values"], space.get("names"), space.get("kind", "age"), info)
@@ -47,4 +50,8 @@ def initial_model(backbone: str, start: str | Path | None, space, *, image_size:
     base = build_backbone(backbone, (image_size, image_size, 3))
     if start is not None:
         load_vggface_weights(base, start)
-    return build_age_model(base, *labels, frozen, seed=seed)
+    if frozen not in (None, *FROZEN_BATCHNORM):
+        raise ValueError(f"frozen must be None or one of {FROZEN_BATCHNORM}. Received: frozen={frozen!r}")
+    if frozen == "batch_statistics":
+        base = with_keras2_batchnorm(base)
+    return build_age_model(base, *labels, frozen is not None, seed=seed)

@@ -22,6 +22,7 @@ import pandas as pd
 
 from agecascade import thesis
 from agecascade.download import redact
+from agecascade.plan.settings import unstated_choices
 
 
 def _write(table: pd.DataFrame, stem: Path) -> None:
@@ -50,15 +51,30 @@ def table4(metrics: dict[str, str | Path]) -> pd.DataFrame:
                         "lower_quartile": s["fold_mae_q1"], "pooled_median_ae": s["pooled_median_ae"],
                         "pooled_upper_quartile": s["pooled_ae_q3"], "pooled_lower_quartile": s["pooled_ae_q1"],
                         "ci95_low": s["ci95_low"], "ci95_high": s["ci95_high"], "folds": str(int(s["folds"]))})
-        row.update({"thesis_mae": reported["mae"], "thesis_median_ae": reported["median_ae"],
-                    "thesis_upper_quartile": reported["q3"], "thesis_lower_quartile": reported["q1"]})
+        row.update({"thesis_mae": reported.get("mae"), "thesis_median_ae": reported.get("median_ae"),
+                    "thesis_upper_quartile": reported.get("q3"), "thesis_lower_quartile": reported.get("q1")})
         rows.append(row)
     for method, mae in thesis.FGNET_BASELINES.items():
         rows.append({"model": method, "variant": "", "source": "literature", "thesis_mae": mae})
     columns = ["model", "variant", "source", "mae", "median_ae", "upper_quartile", "lower_quartile",
                "pooled_median_ae", "pooled_upper_quartile", "pooled_lower_quartile", "ci95_low", "ci95_high",
                "folds", "thesis_mae", "thesis_median_ae", "thesis_upper_quartile", "thesis_lower_quartile"]
-    return pd.DataFrame(rows).reindex(columns=columns)
+    return mark_significance(pd.DataFrame(rows).reindex(columns=columns), "mae", "ci95_low", "ci95_high", True)
+
+
+def mark_significance(table: pd.DataFrame, value: str, low: str, high: str, lower_is_better: bool) -> pd.DataFrame:
+    """Add `significant_vs_best`: whether a measured row's 95 % interval excludes the best
+    measured row's (the thesis' rule: intervals around the mean that do not overlap differ
+    significantly). The best row is False; rows without an interval are left empty."""
+    measured = table[table[low].notna() & table[high].notna()]
+    table = table.copy()
+    table["significant_vs_best"] = pd.Series([pd.NA] * len(table), index=table.index, dtype="boolean")
+    if measured.empty:
+        return table
+    best = measured[value].idxmin() if lower_is_better else measured[value].idxmax()
+    apart = (measured[low] > table.loc[best, high]) | (measured[high] < table.loc[best, low])
+    table.loc[measured.index, "significant_vs_best"] = apart.astype(bool)
+    return table
 
 
 def adience_table(metrics_path) -> pd.DataFrame:
@@ -67,6 +83,7 @@ def adience_table(metrics_path) -> pd.DataFrame:
     s = _summary(metrics_path)
     rows = [{"model": "VGG-16-IMDB-AgeDB", "source": "measured", "folds": str(int(s["folds"])),
              "accuracy": 100 * s["accuracy"], "accuracy_std": 100 * s["accuracy_std"],
+             "accuracy_ci95_low": 100 * s["accuracy_ci95_low"], "accuracy_ci95_high": 100 * s["accuracy_ci95_high"],
              "one_off_accuracy": 100 * s["one_off_accuracy"], "one_off_accuracy_std": 100 * s["one_off_accuracy_std"],
              "majority_rate": 100 * s["majority_rate"],
              "thesis_accuracy": thesis.ADIENCE["accuracy"], "thesis_accuracy_std": thesis.ADIENCE["accuracy_std"],
@@ -74,7 +91,7 @@ def adience_table(metrics_path) -> pd.DataFrame:
              "thesis_one_off_accuracy_std": thesis.ADIENCE["one_off_accuracy_std"]}]
     for method, accuracy in thesis.ADIENCE_BASELINES.items():
         rows.append({"model": method, "source": "literature", "thesis_accuracy": accuracy})
-    return pd.DataFrame(rows)
+    return mark_significance(pd.DataFrame(rows), "accuracy", "accuracy_ci95_low", "accuracy_ci95_high", False)
 
 
 def table6(confusion_path, metrics_path) -> pd.DataFrame:
@@ -97,10 +114,12 @@ def table6(confusion_path, metrics_path) -> pd.DataFrame:
     precision = {"true": "precision", **{p: measured.loc["precision", f"predicted {p}"] for p in classes},
                  **{f"thesis {p}": thesis_precision[j] for j, p in enumerate(classes)}}
     s = _summary(metrics_path)
+    # the thesis contradicts itself: its text says 92.59 %, its own matrix gives 4,044 / 4,390 = 92.12 %
     accuracy = {"true": "accuracy (%)", "accuracy": 100 * s["accuracy"],
-                "thesis accuracy": thesis.TABLE6["accuracy"]}
+                "thesis accuracy": thesis.TABLE6["accuracy"],
+                "thesis accuracy from its matrix": 100 * np.trace(matrix) / matrix.sum()}
     columns = ["true", *classes, "recall", "accuracy", *[f"thesis {p}" for p in classes], "thesis recall",
-               "thesis accuracy"]
+               "thesis accuracy", "thesis accuracy from its matrix"]
     return pd.DataFrame([*rows, precision, accuracy]).reindex(columns=columns)
 
 
@@ -117,14 +136,15 @@ def table5(metrics: dict[str, str | Path]) -> pd.DataFrame:
                "source": "measured" if name in metrics else "not run"}
         if name in metrics:
             s = _summary(metrics[name])
-            row.update({"mae": s["mae"], "r2": s["r2"], "r2_fold_mean": s["r2_fold_mean"],
+            row.update({"mae": s["mae"], "ci95_low": s["ci95_low"], "ci95_high": s["ci95_high"],
+                        "r2": s["r2"], "r2_fold_mean": s["r2_fold_mean"],
                         "upper_quartile": s["fold_mae_q3"], "lower_quartile": s["fold_mae_q1"],
                         "mean_predictor_mae": s.get("mean_predictor_mae"), "folds": str(int(s["folds"]))})
         row.update({"thesis_mae": reported.get("mae"), "thesis_r2": reported.get("r2")})
         rows.append(row)
-    columns = ["features", "feature_set", "source", "mae", "r2", "r2_fold_mean", "upper_quartile",
-               "lower_quartile", "mean_predictor_mae", "folds", "thesis_mae", "thesis_r2"]
-    return pd.DataFrame(rows).reindex(columns=columns)
+    columns = ["features", "feature_set", "source", "mae", "ci95_low", "ci95_high", "r2", "r2_fold_mean",
+               "upper_quartile", "lower_quartile", "mean_predictor_mae", "folds", "thesis_mae", "thesis_r2"]
+    return mark_significance(pd.DataFrame(rows).reindex(columns=columns), "mae", "ci95_low", "ci95_high", True)
 
 
 def _read_json(paths: dict) -> dict[str, dict]:
@@ -237,16 +257,14 @@ def write_tables(results: list[dict], label_spaces: dict, reports: dict, outputs
         else:
             _write(table, stem)
         written.append(stem)
-    record = {**provenance(config, workflow_dir), "label_spaces": label_space_sizes(label_spaces),
-              "datasets": dataset_counts(reports)}
+    record = {**provenance(config, workflow_dir), "choices": unstated_choices(config),
+              "label_spaces": label_space_sizes(label_spaces), "datasets": dataset_counts(reports)}
     Path(provenance_path).write_text(json.dumps(record, indent=2, default=str) + "\n")
     return [p.with_suffix(s) for p in written for s in (".csv", ".md")]
 
 
-def summary_text(results: list[dict], label_spaces: dict, reports: dict) -> str:
-    """One screen: each benchmark's headline number beside the thesis', and the sanity ratio."""
-    results = _by_row(results)
-    lines = ["agecascade results (thesis values in brackets)", ""]
+def _dataset_lines(label_spaces: dict, reports: dict) -> list[str]:
+    lines = []
     counts = dataset_counts(reports)
     if counts:
         lines.append("Faces kept after preparation")
@@ -258,43 +276,68 @@ def summary_text(results: list[dict], label_spaces: dict, reports: dict) -> str:
         lines.append("Output neurons (label space, fixed for all folds and variants)")
         lines.append("  " + ", ".join(f"{name} {s['size']}" + (f" [{s['thesis_size']}]" if s["thesis_size"] else "")
                                       for name, s in spaces.items()))
-    if counts or spaces:
-        lines.append("")
+    return lines + ([""] if lines else [])
+
+
+def _fgnet_lines(results: dict) -> list[str]:
     fgnet = {v: _summary(p["metrics"]) for (b, v), p in results.items() if b == "fgnet"}
-    if fgnet:
-        lines.append(f"FG-NET, leave one person out ({int(next(iter(fgnet.values()))['folds'])} folds): MAE in years")
-        for variant, s in sorted(fgnet.items(), key=lambda item: item[1]["mae"]):
-            reported = thesis.TABLE4.get(variant, {}).get("mae", float("nan"))
-            lines.append(f"  {variant:18s} {s['mae']:6.2f}   [{reported:5.2f}]   "
-                         f"mean predictor {s['mean_predictor_mae']:6.2f}")
-        best_variant, best = min(fgnet.items(), key=lambda item: item[1]["mae"])
-        ratio = best["mae"] / best["mean_predictor_mae"]
-        lines.append(f"  best: {best_variant}, MAE / MAE of predicting the training mean age = {ratio:.2f}"
-                     + ("  (learned: below 1)" if ratio < 1 else "  (NOT better than the mean)"))
-    for (experiment, variant), paths in sorted(results.items()):
-        if experiment == "fgnet":
-            continue
-        s = _summary(paths["metrics"])
-        if experiment == "regression":
-            reported = thesis.TABLE5.get(variant, {})
-            lines.append(f"Table 5, auto-sklearn on {variant} features ({int(s['folds'])} folds): MAE {s['mae']:.2f} "
-                         f"[{reported.get('mae', float('nan')):.2f}], "
-                         f"R2 {s['r2']:.2f} [{reported.get('r2', float('nan')):.2f}]")
-            continue
-        if "accuracy" in s and not pd.isna(s.get("accuracy")):
-            reported = (f"[{thesis.ADIENCE['accuracy']:.2f} / {thesis.ADIENCE['one_off_accuracy']:.2f}]"
-                        if experiment == "adience" else f"[{thesis.TABLE6['accuracy']:.2f}]")
-            verdict = "beats" if s["accuracy"] > s["majority_rate"] else "does NOT beat"
-            lines.append(f"{experiment} {variant} ({int(s['folds'])} folds): accuracy {100 * s['accuracy']:.2f} %, "
-                         f"1-off {100 * s['one_off_accuracy']:.2f} %  {reported}; majority class of the test "
-                         f"folds {100 * s['majority_rate']:.2f} % ({verdict} it)")
-        else:
-            lines.append(f"{experiment} {variant}: MAE {s['mae']:.2f} (mean predictor {s['mean_predictor_mae']:.2f})")
+    if not fgnet:
+        return []
+    lines = [f"FG-NET, leave one person out ({int(next(iter(fgnet.values()))['folds'])} folds): MAE in years"]
+    for variant, s in sorted(fgnet.items(), key=lambda item: item[1]["mae"]):
+        reported = thesis.TABLE4.get(variant, {}).get("mae", float("nan"))
+        lines.append(f"  {variant:24s} {s['mae']:6.2f}   [{reported:5.2f}]   "
+                     f"mean predictor {s['mean_predictor_mae']:6.2f}")
+    best_variant, best = min(fgnet.items(), key=lambda item: item[1]["mae"])
+    ratio = best["mae"] / best["mean_predictor_mae"]
+    lines.append(f"  best: {best_variant}, MAE / MAE of predicting the training mean age = {ratio:.2f}"
+                 + ("  (learned: below 1)" if ratio < 1 else "  (NOT better than the mean)"))
+    return lines
+
+
+def _class_counts(confusion_path) -> str:
+    """The test faces per true class of a confusion matrix (its row sums)."""
+    table = pd.read_csv(confusion_path, index_col=0)
+    rows = table.drop(index="precision", errors="ignore").drop(columns="recall", errors="ignore")
+    return " / ".join(f"{int(n):,}" for n in rows.sum(axis=1))
+
+
+def _experiment_line(experiment: str, variant: str, paths: dict) -> str:
+    s = _summary(paths["metrics"])
+    if experiment == "regression":
+        reported = thesis.TABLE5.get(variant, {})
+        return (f"Table 5, auto-sklearn on {variant} features ({int(s['folds'])} folds): MAE {s['mae']:.2f} "
+                f"[{reported.get('mae', float('nan')):.2f}], R2 {s['r2']:.2f} [{reported.get('r2', float('nan')):.2f}]")
+    if "accuracy" in s and not pd.isna(s.get("accuracy")):
+        reported = (f"[{thesis.ADIENCE['accuracy']:.2f} / {thesis.ADIENCE['one_off_accuracy']:.2f}]"
+                    if experiment == "adience" else f"[{thesis.TABLE6['accuracy']:.2f}]")
+        verdict = "beats" if s["accuracy"] > s["majority_rate"] else "does NOT beat"
+        line = (f"{experiment} {variant} ({int(s['folds'])} folds): accuracy {100 * s['accuracy']:.2f} %, "
+                f"1-off {100 * s['one_off_accuracy']:.2f} %  {reported}; majority class of the test "
+                f"folds {100 * s['majority_rate']:.2f} % ({verdict} it)")
+        if experiment == "adience3" and paths.get("confusion"):
+            rows = " / ".join(f"{n:,}" for n in np.asarray(thesis.TABLE6["matrix"]).sum(axis=1))
+            line += f"\n  test faces per class (0-12 / 15-20 / 25-100): {_class_counts(paths['confusion'])} [{rows}]"
+        return line
+    return f"{experiment} {variant}: MAE {s['mae']:.2f} (mean predictor {s['mean_predictor_mae']:.2f})"
+
+
+def summary_text(results: list[dict], label_spaces: dict, reports: dict, choices: dict | None = None) -> str:
+    """One screen: each benchmark's headline number beside the thesis', and the sanity ratio."""
+    results = _by_row(results)
+    lines = ["agecascade results (thesis values in brackets)", ""]
+    lines += _dataset_lines(label_spaces, reports) + _fgnet_lines(results)
+    lines += [_experiment_line(experiment, variant, paths)
+              for (experiment, variant), paths in sorted(results.items()) if experiment != "fgnet"]
+    if choices:
+        lines += ["", "Choices the thesis' text leaves open (README, Departures): "
+                  + ", ".join(f"{key} {value}" for key, value in choices.items())]
     lines += ["", "Tables: results/tables/*.md   Metrics: results/<benchmark>/<variant>/metrics.csv"]
     return "\n".join(lines) + "\n"
 
 
-def write_summary(results: list[dict], label_spaces: dict, reports: dict, output) -> str:
-    text = summary_text(results, label_spaces, reports)
+def write_summary(results: list[dict], label_spaces: dict, reports: dict, output,
+                  choices: dict | None = None) -> str:
+    text = summary_text(results, label_spaces, reports, choices)
     Path(output).write_text(text)
     return text

@@ -3,10 +3,17 @@
 Reported, not measured here: tables print them beside this run's values.
 """
 
-# Table 4: FG-NET MAE, median AE, upper and lower quartile, per variant
+# Table 4: FG-NET MAE, median AE, upper and lower quartile, per variant. The thesis' mode-a rows of
+# the backbones with batch norm stand beside the -faces2-keras2 variants: its software (Keras 2.2)
+# normalised a frozen batch-norm layer with batch statistics while training (models.batchnorm);
+# the -faces2 rows of today's Keras (inference-mode batch norm) have no thesis value.
 TABLE4 = {
-    "resnet50-faces2": {"label": "ResNet-50-Faces2", "mae": 12.28, "median_ae": 12.02, "q3": 14.43, "q1": 10.18},
-    "senet50-faces2": {"label": "SENet-50-Faces2", "mae": 8.61, "median_ae": 7.21, "q3": 10.13, "q1": 5.95},
+    "resnet50-faces2": {"label": "ResNet-50-Faces2 (frozen BN in inference mode: today's Keras)"},
+    "resnet50-faces2-keras2": {"label": "ResNet-50-Faces2 (Keras 2.2 frozen BN: the thesis' software)",
+                               "mae": 12.28, "median_ae": 12.02, "q3": 14.43, "q1": 10.18},
+    "senet50-faces2": {"label": "SENet-50-Faces2 (frozen BN in inference mode: today's Keras)"},
+    "senet50-faces2-keras2": {"label": "SENet-50-Faces2 (Keras 2.2 frozen BN: the thesis' software)",
+                              "mae": 8.61, "median_ae": 7.21, "q3": 10.13, "q1": 5.95},
     "vgg16-faces2": {"label": "VGG-16-Faces2", "mae": 4.78, "median_ae": 4.24, "q3": 5.54, "q1": 3.06},
     "resnet50-imdb": {"label": "ResNet-50-IMDB", "mae": 4.33, "median_ae": 3.46, "q3": 5.12, "q1": 2.71},
     "senet50-imdb": {"label": "SENet-50-IMDB", "mae": 4.24, "median_ae": 3.20, "q3": 5.17, "q1": 2.28},

@@ -112,7 +112,7 @@ def run_training(job: TrainingJob) -> TrainingResult:
     faces = select_faces(pd.read_csv(job.data.split), job.data.part, settings.seed)
     info = {"backbone": job.backbone, **job.record, "settings": asdict(settings)}
     model = initial_model(job.backbone, job.data.start, space, image_size=int(job.record["image_size"]),
-                          seed=settings.seed, info=info, frozen=settings.frozen)
+                          seed=settings.seed, info=info, frozen=settings.frozen_batchnorm if settings.frozen else None)
     train = face_batches(job.data.store, faces.train, space["values"], settings.batch_size, True, settings.seed)
     val = None if faces.val is None else face_batches(job.data.store, faces.val, space["values"],
                                                       settings.batch_size, False)

@@ -5,8 +5,12 @@ from these (tests/test_plan.py checks the schema against them).
 """
 
 BACKBONES = ("vgg16", "resnet50", "senet50")
-# what a benchmark variant starts from: the face backbone (mode a) or a cascade stage model
-PRETRAININGS = ("faces2", "imdb", "imdb-agedb")
+# what a benchmark variant starts from: the face backbone (mode a; `-keras2`: with Keras 2.2's frozen
+# batch norm, the thesis' software) or a cascade stage model
+PRETRAININGS = ("faces2", "faces2-keras2", "imdb", "imdb-agedb")
+FROZEN_PRETRAININGS = ("faces2", "faces2-keras2")  # mode a: the face backbone frozen, the head trained
+# what features can be extracted from (Table 5): the face backbone or a stage model's
+EXTRACTOR_PRETRAININGS = ("faces2", "imdb", "imdb-agedb")
 DATASETS = ("imdb", "agedb", "fgnet", "adience")
 # the datasets the cascade stages train on, and the stage chains (`imdb-agedb`: IMDB, then AgeDB)
 TRAINING_SETS = ("imdb", "agedb")
@@ -21,6 +25,7 @@ def alternatives(names) -> str:
 
 
 VARIANT_PATTERN = f"({alternatives(BACKBONES)})-({alternatives(PRETRAININGS)})"
+EXTRACTOR_PATTERN = f"({alternatives(BACKBONES)})-({alternatives(EXTRACTOR_PRETRAININGS)})"
 
 
 def chain_dataset(chain: str) -> str:
@@ -67,7 +72,12 @@ class Variant(tuple):
     @property
     def frozen(self) -> bool:
         """Mode a: only the head trains on the face backbone."""
-        return self.pretraining == "faces2"
+        return self.pretraining in FROZEN_PRETRAININGS
+
+    @property
+    def keras2_batchnorm(self) -> bool:
+        """Mode a as the thesis' Keras 2.2 ran it: frozen batch norm with batch statistics."""
+        return self.pretraining == "faces2-keras2"
 
     def __str__(self) -> str:
         return f"{self.backbone}-{self.pretraining}"

@@ -19,6 +19,7 @@ import numpy as np
 from keras import layers
 
 from agecascade.models.backbones import build_backbone
+from agecascade.models.batchnorm import uses_batch_statistics
 
 # The layers between a backbone's last feature map and the output layer (thesis section 4).
 HIDDEN_LAYERS = {"vgg16": ("flatten", "fc1", "fc2"), "resnet50": ("avg_pool",), "senet50": ("avg_pool",)}
@@ -106,7 +107,9 @@ def build_age_model(backbone: keras.Model | str, values, names=None, kind="age",
         backbone = keras.Model(backbone.input, backbone.output, name="backbone")
     backbone.trainable = not frozen
     inputs = keras.Input(shape=backbone.input_shape[1:], name="face")
-    x = backbone(inputs, training=False) if frozen else backbone(inputs)
+    # a frozen backbone runs in inference mode, unless its batch norm is Keras 2.2's (which then
+    # normalises with the batch's statistics in training: models.batchnorm)
+    x = backbone(inputs, training=False) if frozen and not uses_batch_statistics(backbone) else backbone(inputs)
     for layer in _hidden(architecture, seed):
         x = layer(x)
     return _close(inputs, x, values, names, kind, info, seed)

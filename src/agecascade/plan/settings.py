@@ -28,6 +28,9 @@ def fit_settings(config: dict, spec: dict, backbone: str, frozen: bool) -> dict:
         "precision": config["training"]["precision"],
         "jit_compile": config["training"]["jit_compile"],
         "require_gpu": config["training"]["require_gpu"],
+        "frozen_batchnorm": config["training"]["frozen_batchnorm"],
+        "keep": config["training"]["keep"],
+        "monitor": config["training"]["schedule_monitor"],
     }
 
 
@@ -37,11 +40,33 @@ def stage_settings(config: dict, backbone: str, chain: str) -> dict:
 
 
 def variant_settings(config: dict, benchmark: str, variant: str) -> dict:
-    """Settings of a variant's fold training: mode a (frozen) for -faces2, else the dataset's."""
+    """Settings of a variant's fold training: mode a (frozen) for -faces2 and -faces2-keras2 (the
+    latter with Keras 2.2's frozen batch norm), else the dataset's. Folds have no validation set:
+    the schedule follows `fold_training.schedule_monitor` (the training loss) and the last epoch
+    is kept."""
     variant = Variant.parse(variant)
     dataset = config["benchmarks"][benchmark]["dataset"]
-    return fit_settings(config, config["fold_training"]["frozen" if variant.frozen else dataset], variant.backbone,
-                        variant.frozen)
+    spec = config["fold_training"]["frozen" if variant.frozen else dataset]
+    settings = fit_settings(config, spec, variant.backbone, variant.frozen)
+    settings.update({"monitor": config["fold_training"]["schedule_monitor"], "keep": "last"})
+    if variant.keras2_batchnorm:
+        settings["frozen_batchnorm"] = "batch_statistics"
+    return settings
+
+
+def unstated_choices(config: dict) -> dict:
+    """The choices the thesis' text leaves to its software, as this config makes them (written to
+    the provenance and the summary)."""
+    from agecascade.config import schema_default
+
+    def chosen(section: str, key: str):  # a validated config has every key; defaults otherwise
+        return config.get(section, {}).get(key, schema_default(section, key))
+
+    return {"frozen_batchnorm (mode a, -faces2)": chosen("training", "frozen_batchnorm"),
+            "frozen_batchnorm (-faces2-keras2)": "batch_statistics",
+            "stage models keep": chosen("training", "keep"),
+            "stage schedule watches": chosen("training", "schedule_monitor"),
+            "fold schedule watches": chosen("fold_training", "schedule_monitor")}
 
 
 def prepare_options(config: dict, dataset: str) -> dict:

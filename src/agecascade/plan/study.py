@@ -13,13 +13,21 @@ import json
 
 from agecascade.plan import paths, resources, settings
 from agecascade.plan.folds import benchmark_folds, grid_folds
-from agecascade.vocabulary import CHAINS, DATASETS, TRAINING_SETS, Variant, chain_dataset, parent_chain
+from agecascade.vocabulary import (
+    CHAINS,
+    DATASETS,
+    FROZEN_PRETRAININGS,
+    TRAINING_SETS,
+    Variant,
+    chain_dataset,
+    parent_chain,
+)
 
 
 def start_model(config: dict, backbone: str, pretraining: str) -> str | None:
     """What a training run starts from: the cascade stage model of a chain, the keras-vggface
     weights (`faces2`: the face backbone; `training.init: vggface`), or None (random initialisation)."""
-    if pretraining != "faces2":
+    if pretraining not in FROZEN_PRETRAININGS:
         return paths.STAGE_MODEL.format(backbone=backbone, chain=pretraining)
     return paths.WEIGHTS.format(backbone=backbone) if config["training"]["init"] == "vggface" else None
 
@@ -321,6 +329,10 @@ class Study:
         from agecascade.tables import TABLES
 
         return {name: paths.TABLE.format(stem=spec.stem) for name, spec in TABLES.items() if spec.made(self)}
+
+    def choices(self) -> dict:
+        """The choices the thesis' text leaves open, as this config makes them (summary)."""
+        return settings.unstated_choices(self.config)
 
     def table_results(self) -> list[dict]:
         """What the tables and the summary read: benchmark and regression results."""
