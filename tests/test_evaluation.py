@@ -168,3 +168,16 @@ def test_a_row_differs_significantly_from_the_best_when_their_intervals_do_not_o
     assert pd.isna(marked["significant_vs_best"].iloc[3])  # no interval: not judged
     accuracy = mark_significance(table.rename(columns={"mae": "acc"}), "acc", "ci95_low", "ci95_high", False)
     assert list(accuracy["significant_vs_best"][:3]) == [True, False, True]  # best: b (highest)
+
+
+def test_evaluation_refuses_non_finite_predictions_naming_the_fold(tmp_path):
+    from agecascade.evaluation import read_predictions
+
+    good = tmp_path / "fold1.csv"
+    pd.DataFrame({"true": [3, 5], "expected": [3.5, 4.0], "p_3": [0.5, 0.2], "p_5": [0.5, 0.8]}).to_csv(good, index=False)
+    bad = tmp_path / "fold2.csv"
+    pd.DataFrame({"true": [3, 5], "expected": [np.nan, 4.0], "p_3": [np.nan, 0.2], "p_5": [np.nan, 0.8]}).to_csv(
+        bad, index=False)
+    assert len(read_predictions({1: good})) == 2
+    with pytest.raises(ValueError, match=r"Fold 2: 1 of 2 predictions in .*fold2.csv are NaN"):
+        read_predictions({1: good, 2: bad})

@@ -252,3 +252,19 @@ def test_api_with_an_age_group_model(tmp_path, astronaut):
     midpoints = np.array([1, 5, 10, 17.5, 28.5, 40.5, 50.5, 80])
     assert table["age"].iloc[0] == pytest.approx(float(p @ midpoints), abs=0.05)
     assert table.attrs["problems"] == [f"{tmp_path / 'missing.png'}: missing_file ({tmp_path / 'missing.png'})"]
+
+
+def test_a_model_with_non_finite_weights_is_refused_by_predict_and_info(capsys, tmp_path, astronaut):
+    import keras
+
+    from agecascade.models import build_age_model
+
+    model = build_age_model("vgg16", [10, 20], input_shape=(32, 32, 3), seed=1)
+    kernel = model.get_layer("age_softmax").kernel
+    kernel.assign(keras.ops.full(kernel.shape, float("nan")))
+    model.save(tmp_path / "diverged.keras")
+    for argv in (("predict", astronaut, "-m", tmp_path / "diverged.keras", "--no-progress"),
+                 ("info", tmp_path / "diverged.keras")):
+        code, out, err = _run(capsys, *argv)
+        assert code == 2 and out == "", err
+        assert "NaN or infinite weights" in err and "diverged" in err and len(err.strip().splitlines()) == 1

@@ -218,3 +218,27 @@ def test_a_stage_keeps_the_last_epoch_or_the_one_with_the_lowest_validation_mae(
     kept = history["val_mae"].min() if keep == "best_val_mae" else history["val_mae"].iloc[-1]
     assert mae == pytest.approx(kept, rel=1e-4)
     assert len(history) == 4 and history["val_mae"].nunique() > 1
+
+
+def test_a_diverged_training_stops_naming_job_epoch_and_rate_writes_nothing_and_a_grid_point_records_it(
+        store, tmp_path):
+    from agecascade.fit import TrainingDiverged
+    from agecascade.gridsearch import grid_point
+    from agecascade.training import TrainingData, TrainingJob, TrainingOutputs, run_training
+
+    data = TrainingData(str(store / "faces.h5"), str(store / "split.csv"), str(store / "labels.json"))
+    outputs = TrainingOutputs(str(tmp_path / "backup"), str(tmp_path / "out" / "history.csv"),
+                              model=str(tmp_path / "out" / "model.keras"))
+    record = {"image_size": 32, "margin": 0.4, "chain": "imdb"}
+    absurd = FitSettings(learning_rate=1e30, batch_size=16, epochs=3, seed=1)  # weights overflow float32
+    with pytest.raises(TrainingDiverged, match=r"stage vgg16/imdb: the training loss is nan in epoch 1 "
+                                               r"\(batch \d+\) at learning rate 1e\+30"):
+        run_training(TrainingJob("vgg16", data, absurd, outputs, record))
+    assert not (tmp_path / "out").exists() and not (tmp_path / "backup").exists()  # no model, no history
+
+    point = {"backbone": "vgg16", "settings": {"learning_rate": 1.0, "batch_size": 16, "epochs": 1, "seed": 1},
+             "record": record, "learning_rate": 1e30, "batch_size": 16, "epochs": 1, "folds": None,
+             "validation_fraction": 0.25, "workdir": str(tmp_path / "work")}
+    inputs = {"store": store / "faces.h5", "split": store / "split.csv", "labels": store / "labels.json"}
+    table = grid_point(point, inputs, tmp_path / "point.csv")
+    assert bool(table["diverged"].iloc[0]) and np.isnan(table["val_loss"].iloc[0])

@@ -36,8 +36,21 @@ from sklearn.metrics import (
 from agecascade.data.folds import fold_parts
 
 def read_predictions(paths: dict[int, str | Path]) -> pd.DataFrame:
-    """All folds' predictions in one table with a `fold` column."""
-    frames = [pd.read_csv(path).assign(fold=int(fold)) for fold, path in sorted(paths.items())]
+    """All folds' predictions in one table with a `fold` column.
+
+    Raises:
+        ValueError: a fold's predictions hold NaN, infinite or missing values (its training
+            diverged, or the file is cut off), naming the fold and the file.
+    """
+    frames = []
+    for fold, path in sorted(paths.items()):
+        frame = pd.read_csv(path)
+        numbers = frame[[c for c in frame if c == "expected" or c == "predicted" or c.startswith("p_")]]
+        bad = ~np.isfinite(numbers.to_numpy(dtype=float))
+        if bad.any():
+            raise ValueError(f"Fold {fold}: {int(bad.any(axis=1).sum())} of {len(frame)} predictions in {path} are "
+                             "NaN, infinite or missing (a diverged or cut-off training): rerun that fold.")
+        frames.append(frame.assign(fold=int(fold)))
     return pd.concat(frames, ignore_index=True)
 
 

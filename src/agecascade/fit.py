@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -30,6 +31,10 @@ log = logging.getLogger(__name__)
 
 # "halving the learning rate after 5 epochs without improvement in terms of validation loss"
 LR_FACTOR = 0.5
+
+
+class TrainingDiverged(RuntimeError):
+    """The training loss became NaN or infinite: the run stops, writing no model or predictions."""
 
 
 @dataclass
@@ -139,6 +144,25 @@ class ExpectedAgeMAE(keras.metrics.Mean):
         return {**super().get_config(), "values": self.values}
 
 
+def _stop_on_divergence(name: str):
+    class StopOnDivergence(keras.callbacks.Callback):
+        """Stops at the first batch whose loss is not finite, naming the job, epoch and learning rate
+        (Keras' TerminateOnNaN would end the fit quietly and let the job write a NaN model)."""
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch = epoch
+
+        def on_train_batch_end(self, batch, logs=None):
+            loss = float((logs or {}).get("loss", 0.0))
+            if not math.isfinite(loss):
+                rate = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
+                raise TrainingDiverged(f"{name}: the training loss is {loss} in epoch {self.epoch + 1} (batch "
+                                       f"{batch + 1}) at learning rate {rate:g}: the training diverged; nothing "
+                                       "was written. Lower the learning rate.")
+
+    return StopOnDivergence()
+
+
 def _keep_best_callback(model, backup_dir: Path, monitor: str = "val_mae"):
     class KeepBest(keras.callbacks.Callback):
         """Writes the age model's weights at the epoch with the lowest `monitor` beside the backup
@@ -204,9 +228,13 @@ def _callbacks(model, settings: FitSettings, backup_dir: Path, has_validation: b
 
 
 def fit(model, train: FaceBatches, val: FaceBatches | None, settings: FitSettings, backup_dir: Path,
-        history_path: Path, extra_callbacks=()) -> pd.DataFrame:
+        history_path: Path, extra_callbacks=(), name: str = "training") -> pd.DataFrame:
     """Train `model` (in place) on `train`, resuming from `backup_dir` if an earlier run was
     interrupted. Augmentation runs in the training model around it (`training_model`).
+
+    Raises:
+        TrainingDiverged: the loss became NaN or infinite (`name` says which job); the resume
+            backup is removed (it holds the diverged state).
 
     Returns:
         The history as a DataFrame (one row per epoch, all epochs of all runs).
@@ -222,8 +250,12 @@ def fit(model, train: FaceBatches, val: FaceBatches | None, settings: FitSetting
     if resuming:
         train.epoch = int(json.loads(metadata.read_text())["epoch"])  # the resumed epochs' shuffles
         log.info("Resuming from %s after epoch %d", backup_dir, train.epoch)
-    trainer.fit(train, validation_data=val, epochs=settings.epochs, callbacks=[*callbacks, *extra_callbacks],
-                shuffle=False, verbose=2)  # FaceBatches shuffles, seeded, per epoch
+    try:
+        trainer.fit(train, validation_data=val, epochs=settings.epochs, shuffle=False,  # FaceBatches shuffles
+                    verbose=2, callbacks=[_stop_on_divergence(name), *callbacks, *extra_callbacks])
+    except TrainingDiverged:
+        finish(backup_dir)  # never resume a diverged state
+        raise
     if settings.keep == "best_val_mae":
         model.load_weights(backup_dir / "best.weights.h5")  # the epoch with the lowest validation MAE
         log.info("Kept epoch %d (validation MAE %.4g)", *_best_epoch(backup_dir))

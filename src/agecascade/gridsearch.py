@@ -26,7 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from agecascade.data.folds import Part
-from agecascade.fit import FitSettings
+from agecascade.fit import FitSettings, TrainingDiverged
 from agecascade.training import TrainingData, TrainingJob, TrainingOutputs, run_training
 
 log = logging.getLogger(__name__)
@@ -68,11 +68,16 @@ def grid_point(point: dict, inputs, output, threads: int | None = None) -> pd.Da
         data = TrainingData(inputs["store"], inputs["split"], inputs["labels"], part, inputs.get("start"))
         outputs = TrainingOutputs(str(run / "backup"), str(run / "history.csv"))
         job = TrainingJob(point["backbone"], data, settings, outputs, point["record"], threads)
-        result = run_training(job)
+        try:
+            result = run_training(job)
+            row = {"train_faces": result.train_faces, "val_faces": result.val_faces,
+                   "val_loss": float(result.history["val_loss"].iloc[-1]), "diverged": False}
+        except TrainingDiverged as error:
+            log.warning("%s", error)
+            row = {"val_loss": float("nan"), "diverged": True}  # never chosen (grid_choice)
         shutil.rmtree(run, ignore_errors=True)
         rows.append({"fold": part.test_fold, "learning_rate": settings.learning_rate,
-                     "batch_size": settings.batch_size, "train_faces": result.train_faces,
-                     "val_faces": result.val_faces, "val_loss": float(result.history["val_loss"].iloc[-1])})
+                     "batch_size": settings.batch_size, **row})
         log.info("grid point lr %s batch %s fold %s: val_loss %.4f", settings.learning_rate, settings.batch_size,
                  part.test_fold, rows[-1]["val_loss"])
     table = pd.DataFrame(rows)

@@ -51,6 +51,10 @@ def load_model_file(path):
     except ValueError as error:
         raise ModelFileError(f"{path} is a Keras model but not an agecascade age model "
                              "(it has no label_space layer).") from error
+    broken = [w.path for w in model.weights if not np.isfinite(np.asarray(w)).all()]
+    if broken:
+        raise ModelFileError(f"{path} has NaN or infinite weights ({len(broken)} variables, e.g. {broken[0]}): "
+                             "its training diverged; it predicts nothing.")
     return model
 
 

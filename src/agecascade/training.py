@@ -80,6 +80,14 @@ class TrainingJob:
     record: dict
     threads: int | None = None
 
+    def describe(self) -> str:
+        """The job in words, for messages: `fgnet vgg16-imdb fold 3`, `stage vgg16/imdb-agedb`."""
+        record = self.record
+        if "benchmark" in record:
+            where = f"fold {record['fold']}" if "fold" in record else "grid point"
+            return f"{record['benchmark']} {record.get('variant', self.backbone)} {where}"
+        return f"stage {self.backbone}/{record.get('chain', '?')}"
+
     @classmethod
     def from_rule(cls, spec: dict, inputs, outputs, threads: int | None = None) -> TrainingJob:
         """The job of a `train_stage` / `train_fold` rule: `spec` is the plan's `params.job`
@@ -116,7 +124,8 @@ def run_training(job: TrainingJob) -> TrainingResult:
     train = face_batches(job.data.store, faces.train, space["values"], settings.batch_size, True, settings.seed)
     val = None if faces.val is None else face_batches(job.data.store, faces.val, space["values"],
                                                       settings.batch_size, False)
-    history = fit(model, train, val, settings, Path(job.outputs.backup), Path(job.outputs.history))
+    history = fit(model, train, val, settings, Path(job.outputs.backup), Path(job.outputs.history),
+                  name=job.describe())
     predictions = None
     if job.outputs.predictions:
         probabilities = predict_faces(model, job.data.store, faces.test, settings.batch_size)
