@@ -174,7 +174,8 @@ def test_evaluation_refuses_non_finite_predictions_naming_the_fold(tmp_path):
     from agecascade.evaluation import read_predictions
 
     good = tmp_path / "fold1.csv"
-    pd.DataFrame({"true": [3, 5], "expected": [3.5, 4.0], "p_3": [0.5, 0.2], "p_5": [0.5, 0.8]}).to_csv(good, index=False)
+    frame = {"true": [3, 5], "expected": [3.5, 4.0], "p_3": [0.5, 0.2], "p_5": [0.5, 0.8]}
+    pd.DataFrame(frame).to_csv(good, index=False)
     bad = tmp_path / "fold2.csv"
     pd.DataFrame({"true": [3, 5], "expected": [np.nan, 4.0], "p_3": [np.nan, 0.2], "p_5": [np.nan, 0.8]}).to_csv(
         bad, index=False)
