@@ -22,6 +22,7 @@ def test_written_for_the_keras_version_in_requirements():
 def test_the_private_attributes_used_exist():
     callback = keras.callbacks.BackupAndRestore("/tmp/unused-agecascade-backup")
     assert hasattr(callback, "_current_epoch") and hasattr(callback, "_last_batch_seen")
+    assert hasattr(callback, "_weights_path") and hasattr(callback, "_training_metadata_path")
     assert callable(getattr(keras.callbacks.BackupAndRestore, "_save_model"))
     assert callable(getattr(keras.Model, "_symbolic_build"))
     assert callable(getattr(keras.optimizers.Adam, "_get_variable_index"))

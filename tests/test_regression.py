@@ -116,3 +116,22 @@ def test_the_flat_features_are_the_last_conv_layer_unpooled_at_the_thesis_input_
 
     model, conv = feature_model(build_backbone("vgg16", (224, 224, 3)), "vgg16", "flat")
     assert conv == "conv5_3" and model.output_shape == (None, 14 * 14 * 512) == (None, 100_352)
+
+
+def test_a_fold_whose_budget_finished_no_configuration_describes_auto_sklearns_fallback():
+    # auto-sklearn predicts with a dummy model when no configuration finished in the budget (the
+    # flat features at a short budget): its `config` is a number, not a Configuration
+    from types import SimpleNamespace
+
+    from agecascade.regression import describe_ensemble
+
+    class Dummy:
+        config = 1
+
+    timeout = SimpleNamespace(status=SimpleNamespace(name="TIMEOUT"), additional_info={})
+    automl = SimpleNamespace(get_models_with_weights=lambda: [(1.0, Dummy())],
+                             automl_=SimpleNamespace(runhistory_=SimpleNamespace(data={1: timeout})),
+                             sprint_statistics=lambda: "")
+    described = describe_ensemble(automl)
+    assert described["models"] == [{"weight": 1.0, "regressor": "fallback: Dummy", "config": {}}]
+    assert described["run_status"] == {"TIMEOUT": 1} and described["configurations_tried"] == 1

@@ -242,3 +242,39 @@ def test_a_diverged_training_stops_naming_job_epoch_and_rate_writes_nothing_and_
     inputs = {"store": store / "faces.h5", "split": store / "split.csv", "labels": store / "labels.json"}
     table = grid_point(point, inputs, tmp_path / "point.csv")
     assert bool(table["diverged"].iloc[0]) and np.isnan(table["val_loss"].iloc[0])
+
+
+@pytest.mark.integration  # four short trainings
+def test_a_backup_of_another_job_or_a_damaged_one_is_set_aside_and_the_job_starts_afresh(store, tmp_path, caplog):
+    import logging
+
+    values = np.unique(pd.read_csv(store / "split.csv")["label"])
+    settings = FitSettings(learning_rate=1e-3, batch_size=16, epochs=1, patience=None, seed=1)
+    identity = {"job": "stage vgg16/imdb", "files": {"split": {"sha256": "a"}}}
+
+    def run(settings, identity):
+        model = initial_model("vgg16", None, values, image_size=32, seed=1)
+        with caplog.at_level(logging.INFO):
+            return fit(model, *_data(store, values), settings, tmp_path / "backup", tmp_path / "h.csv",
+                       identity=identity)
+
+    run(settings, identity)  # one finished epoch, its backup left as a killed job leaves it
+    assert (tmp_path / "backup" / "checkpoint" / "training_metadata.json").is_file()
+    # the config changed since (learning rate, epochs): the old state is not resumed
+    history = run(FitSettings(learning_rate=5e-4, batch_size=16, epochs=2, patience=None, seed=1), identity)
+    assert list(history["epoch"]) == [0, 1] and "Resuming" not in caplog.text
+    assert re.search(r"starting afresh: the resume backup .* because it belongs to another job "
+                     r"\(changed: settings.epochs, settings.learning_rate\)", caplog.text), caplog.text
+    caplog.clear()
+    # the same job again (the 2-epoch run left its backup): resumed, nothing set aside
+    history = run(FitSettings(learning_rate=5e-4, batch_size=16, epochs=3, patience=None, seed=1), identity)
+    assert "starting afresh" in caplog.text  # epochs changed: still another job
+    caplog.clear()
+    # a backup cut off mid-write (a kill or a full disk during an older, non-atomic save)
+    weights = tmp_path / "backup" / "checkpoint" / "latest.weights.h5"
+    weights.write_bytes(weights.read_bytes()[:1000])
+    same = FitSettings(learning_rate=5e-4, batch_size=16, epochs=3, patience=None, seed=1)
+    history = run(same, identity)
+    assert list(history["epoch"]) == [0, 1, 2]
+    assert re.search(r"starting afresh: .* because it cannot be read", caplog.text), caplog.text
+    assert len(list(tmp_path.glob("backup.set-aside-*"))) >= 1  # never deleted, set aside

@@ -17,7 +17,7 @@ import logging
 import math
 import shutil
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import keras
@@ -26,6 +26,7 @@ import pandas as pd
 
 from agecascade.config import schema_default
 from agecascade.input_pipeline import FaceBatches, training_model
+from agecascade.resume import CHECKPOINT, open_backup
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +86,7 @@ def _plateau_callback(patience: int, backup_dir: Path, monitor: str = "val_loss"
     class ResumableReduceLROnPlateau(keras.callbacks.ReduceLROnPlateau):
         """ReduceLROnPlateau whose counters are saved with every backup and restored on resume."""
 
-        state_path = backup_dir / "plateau.json"
+        state_path = backup_dir / CHECKPOINT / "plateau.json"
 
         def on_train_begin(self, logs=None):
             super().on_train_begin(logs)
@@ -93,8 +94,9 @@ def _plateau_callback(patience: int, backup_dir: Path, monitor: str = "val_loss"
                 state = json.loads(self.state_path.read_text())
                 self.best, self.wait, self.cooldown_counter = state["best"], state["wait"], state["cooldown"]
 
-        def save_state(self):
-            self.state_path.write_text(json.dumps(
+        def save_state(self, folder: Path):
+            """Write the counters into the backup being saved (it is swapped in whole)."""
+            (folder / "plateau.json").write_text(json.dumps(
                 {"best": float(self.best), "wait": self.wait, "cooldown": self.cooldown_counter}))
 
     return ResumableReduceLROnPlateau(monitor=monitor, factor=LR_FACTOR, patience=patience, verbose=1)
@@ -220,7 +222,7 @@ def _callbacks(model, settings: FitSettings, backup_dir: Path, has_validation: b
     return [
         *([plateau] if plateau else []),
         *keep_best,
-        epoch_backup(backup_dir / "checkpoint", settings.backup_interval_minutes,
+        epoch_backup(backup_dir / CHECKPOINT, settings.backup_interval_minutes,
                      plateau.save_state if plateau else None),
         keras.callbacks.CSVLogger(str(backup_dir / "history.csv"), append=resuming),
         _epoch_log(settings.epochs, faces),
@@ -228,23 +230,26 @@ def _callbacks(model, settings: FitSettings, backup_dir: Path, has_validation: b
 
 
 def fit(model, train: FaceBatches, val: FaceBatches | None, settings: FitSettings, backup_dir: Path,
-        history_path: Path, extra_callbacks=(), name: str = "training") -> pd.DataFrame:
-    """Train `model` (in place) on `train`, resuming from `backup_dir` if an earlier run was
-    interrupted. Augmentation runs in the training model around it (`training_model`).
+        history_path: Path, extra_callbacks=(), identity: dict | None = None) -> pd.DataFrame:
+    """Train `model` (in place) on `train`, resuming from `backup_dir` if an earlier run of the
+    same job was interrupted. Augmentation runs in the training model around it (`training_model`).
+
+    Args:
+        identity: what the job is: `job` (its name in messages) and whatever else must match for
+            a backup to be resumed (input fingerprints: `agecascade.resume`); the settings always
+            are part of it.
 
     Raises:
-        TrainingDiverged: the loss became NaN or infinite (`name` says which job); the resume
-            backup is removed (it holds the diverged state).
+        TrainingDiverged: the loss became NaN or infinite; the resume backup is removed (it holds
+            the diverged state).
 
     Returns:
         The history as a DataFrame (one row per epoch, all epochs of all runs).
     """
     backup_dir = Path(backup_dir)
-    metadata = backup_dir / "checkpoint" / "training_metadata.json"
-    resuming = metadata.is_file()
-    if not resuming and backup_dir.exists():
-        shutil.rmtree(backup_dir)  # leftovers of a run that never finished an epoch
-    backup_dir.mkdir(parents=True, exist_ok=True)
+    identity = {"job": "training", **(identity or {}), "settings": asdict(settings)}
+    resuming = open_backup(backup_dir, identity)
+    metadata = backup_dir / CHECKPOINT / "training_metadata.json"
     trainer = _compiled_trainer(model, train, settings)
     callbacks = _callbacks(model, settings, backup_dir, val is not None, resuming, len(train.indices))
     if resuming:
@@ -252,7 +257,7 @@ def fit(model, train: FaceBatches, val: FaceBatches | None, settings: FitSetting
         log.info("Resuming from %s after epoch %d", backup_dir, train.epoch)
     try:
         trainer.fit(train, validation_data=val, epochs=settings.epochs, shuffle=False,  # FaceBatches shuffles
-                    verbose=2, callbacks=[_stop_on_divergence(name), *callbacks, *extra_callbacks])
+                    verbose=2, callbacks=[_stop_on_divergence(identity["job"]), *callbacks, *extra_callbacks])
     except TrainingDiverged:
         finish(backup_dir)  # never resume a diverged state
         raise

@@ -16,7 +16,10 @@ the Keras version pinned in requirements.txt, so a Keras upgrade fails there fir
 
 from __future__ import annotations
 
+import json
+import shutil
 import time
+from pathlib import Path
 
 import keras
 from keras import ops
@@ -71,7 +74,10 @@ def build_for_training(model: keras.Model, x, y) -> None:
 
 def epoch_backup(backup_dir, interval_minutes: float, on_save=None) -> keras.callbacks.BackupAndRestore:
     """Keras' BackupAndRestore (model, optimizer, epoch) that saves at the end of an epoch once
-    `interval_minutes` have passed since the last save (0: every epoch), then calls `on_save`."""
+    `interval_minutes` have passed since the last save (0: every epoch). Each save is written whole
+    into a staging folder, `on_save(staging)` adds to it, and the folder is then swapped in
+    (`agecascade.resume.swap_in`): a kill or a full disk mid-save leaves the previous backup."""
+    from agecascade.resume import swap_in
 
     class EpochBackup(keras.callbacks.BackupAndRestore):
         def on_train_begin(self, logs=None):
@@ -85,9 +91,16 @@ def epoch_backup(backup_dir, interval_minutes: float, on_save=None) -> keras.cal
                 self._save_model()
 
         def _save_model(self):
-            super()._save_model()
+            folder = Path(self.backup_dir)
+            staging = folder.with_name(folder.name + ".partial")
+            shutil.rmtree(staging, ignore_errors=True)
+            staging.mkdir(parents=True)
+            self.model.save_weights(str(staging / Path(self._weights_path).name))
+            metadata = {"epoch": self._current_epoch, "batch": self._last_batch_seen}
+            (staging / Path(self._training_metadata_path).name).write_text(json.dumps(metadata))
             if on_save is not None:
-                on_save()
+                on_save(staging)
+            swap_in(staging, folder)
             self._saved_at = time.monotonic()
 
     return EpochBackup(str(backup_dir), delete_checkpoint=False)

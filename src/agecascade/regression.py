@@ -89,9 +89,12 @@ def describe_ensemble(automl) -> dict:
     models = []
     for weight, pipeline in automl.get_models_with_weights():
         config = getattr(pipeline, "config", None)
+        # when no configuration finished in the budget, auto-sklearn predicts with a dummy model
+        # whose `config` is a number, not a Configuration
+        settings = config.get_dictionary() if hasattr(config, "get_dictionary") else {}
         models.append({"weight": float(weight),
-                       "regressor": (config or {}).get("regressor:__choice__"),
-                       "config": {k: v for k, v in (config.get_dictionary() if config else {}).items()}})
+                       "regressor": settings.get("regressor:__choice__", f"fallback: {type(pipeline).__name__}"),
+                       "config": settings})
     runs = automl.automl_.runhistory_.data
     statuses = Counter(value.status.name for value in runs.values())
     crashes = [str(value.additional_info.get("error", value.additional_info))[:500]

@@ -24,6 +24,7 @@ from agecascade.fit import FitSettings, finish, fit
 from agecascade.grid_choice import with_grid_choice
 from agecascade.input_pipeline import FaceBatches, face_batches, read_label_space, training_model
 from agecascade.models.head import expected_age
+from agecascade.resume import fingerprint
 from agecascade.start_models import initial_model
 
 log = logging.getLogger(__name__)
@@ -88,6 +89,14 @@ class TrainingJob:
             return f"{record['benchmark']} {record.get('variant', self.backbone)} {where}"
         return f"stage {self.backbone}/{record.get('chain', '?')}"
 
+    def identity(self) -> dict:
+        """What a resume backup must belong to for this job to resume it: the job, what the model
+        records, and a fingerprint of every input file (`agecascade.resume`; fit adds the settings)."""
+        files = {"store": self.data.store, "split": self.data.split, "labels": self.data.labels,
+                 "start": self.data.start, "grid_choice": self.data.grid_choice}
+        return {"job": self.describe(), "record": self.record,
+                "files": {name: fingerprint(path) for name, path in files.items()}}
+
     @classmethod
     def from_rule(cls, spec: dict, inputs, outputs, threads: int | None = None) -> TrainingJob:
         """The job of a `train_stage` / `train_fold` rule: `spec` is the plan's `params.job`
@@ -125,7 +134,7 @@ def run_training(job: TrainingJob) -> TrainingResult:
     val = None if faces.val is None else face_batches(job.data.store, faces.val, space["values"],
                                                       settings.batch_size, False)
     history = fit(model, train, val, settings, Path(job.outputs.backup), Path(job.outputs.history),
-                  name=job.describe())
+                  identity=job.identity())
     predictions = None
     if job.outputs.predictions:
         probabilities = predict_faces(model, job.data.store, faces.test, settings.batch_size)
