@@ -9,6 +9,7 @@ sys.path.insert(0, str(Path(workflow.basedir) / "workflow_scripts"))
 from agecascade import config as agecascade_config  # noqa: E402
 from agecascade import plan  # noqa: E402
 from agecascade import vocabulary  # noqa: E402
+from agecascade.plan.paths import CheckoutPath  # noqa: E402
 
 # The study's plan lives in agecascade.plan.Study; the rules name its methods. This file only
 # checks the config, builds the plan and wires what needs Snakemake itself.
@@ -43,8 +44,9 @@ def table_outputs():
 
 
 def workflow_script(name):
-    """Absolute path of a workflow script (shell rules run in the working directory)."""
-    return str(Path(workflow.basedir) / "workflow_scripts" / name)
+    """A workflow script (shell rules run in the working directory): its absolute path, kept out
+    of the parameters Snakemake records (plan.paths.CheckoutPath)."""
+    return CheckoutPath(Path(workflow.basedir) / "workflow_scripts" / name)
 
 
 def regression_python():
@@ -55,4 +57,4 @@ def regression_python():
     if DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method:
         return "python"
     python = Path(config["regression"]["python"])
-    return str(python if python.is_absolute() else Path(workflow.basedir) / python)
+    return CheckoutPath(python if python.is_absolute() else Path(workflow.basedir) / python)

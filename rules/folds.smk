@@ -83,7 +83,7 @@ rule tables:
         label_spaces=STUDY.label_spaces(),
         reports=STUDY.prepare_reports(),
         config=config,
-        workflow_dir=workflow.basedir,
+        workflow_dir=CheckoutPath(workflow.basedir),  # for the git commit; not a recorded param
     script:
         "../workflow_scripts/tables.py"
 

@@ -49,7 +49,7 @@ rule regress_fold:
         settings=STUDY.regression_settings(),
         tmp="results/regression/{extractor}-{layer}/fold{fold}.autosklearn",
     shell:
-        "{params.python} {params.script:q} --features {input.features:q} --split {input.split:q}"
+        "{params.python:q} {params.script:q} --features {input.features:q} --split {input.split:q}"
         " --fold {wildcards.fold} --predictions {output.predictions:q}"
         " --ensemble {output.ensemble:q} --settings {params.settings:q} --tmp {params.tmp:q}"
         " --jobs {threads} --log {log:q}"

@@ -3,6 +3,7 @@ import io
 import json
 import tarfile
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -38,7 +39,7 @@ def test_file_url_with_checksum_is_downloaded_verified_and_extracted(tmp_path):
     spec = {"source": f"file:{archive}", "sha256": _sha256(archive)}
     marker = download_dataset("fgnet", spec, tmp_path / "raw", tmp_path / "downloads")
     assert (tmp_path / "raw" / "FGNET" / "images" / "001A02.JPG").read_bytes() == b"x"
-    assert (tmp_path / "downloads" / "FGNET.tar.gz").is_file()  # the download is kept
+    assert len(list((tmp_path / "downloads").glob("*/FGNET.tar.gz"))) == 1  # the download is kept
     assert marker["roots"] == [str((tmp_path / "raw").resolve())]
     assert json.loads((tmp_path / "raw" / "dataset.json").read_text()) == marker
 
@@ -164,7 +165,7 @@ def test_a_new_archive_replaces_the_old_extraction_whole(tmp_path):
     assert (images / "001A02.JPG").read_bytes() == b"new"
     assert marker["files"][0]["hash"] == f"sha256:{_sha256(new)}"
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".raw")) == []  # no staging left
-    assert (tmp_path / "dl" / "old.tar.gz").is_file()  # downloads are kept
+    assert len(list((tmp_path / "dl").glob("*/old.tar.gz"))) == 1  # downloads are kept
 
 
 def test_a_failed_extraction_leaves_the_previous_one(tmp_path):
@@ -263,3 +264,38 @@ def test_the_download_rule_leaves_no_credentials_in_logs_or_snakemake_metadata(r
     for path in work.rglob("*"):
         if path.is_file():
             assert b"s3cr3t-pw" not in path.read_bytes(), path
+
+
+def test_another_source_with_the_same_file_name_and_no_checksum_is_downloaded_again(tmp_path):
+    first = _tar((tmp_path / "a").mkdir() or tmp_path / "a" / "fgnet.tar.gz", {"FGNET/images/001A02.JPG": b"first"})
+    second = _tar((tmp_path / "b").mkdir() or tmp_path / "b" / "fgnet.tar.gz", {"FGNET/images/001A02.JPG": b"second"})
+    download_dataset("fgnet", {"source": f"file:{first}"}, tmp_path / "raw", tmp_path / "dl")
+    marker = download_dataset("fgnet", {"source": f"file:{second}"}, tmp_path / "raw", tmp_path / "dl")
+    assert (tmp_path / "raw" / "FGNET" / "images" / "001A02.JPG").read_bytes() == b"second"  # not the old file
+    assert marker["files"][0]["source"].endswith("b/fgnet.tar.gz") and marker["files"][0]["hash"] is None
+    from agecascade.download import unchecked_sources
+
+    assert unchecked_sources(tmp_path / "raw" / "dataset.json") == [marker["files"][0]["source"]]
+
+
+def test_a_copied_work_folder_reads_its_own_raw_data(tmp_path, monkeypatch):
+    import shutil
+
+    from agecascade.download import read_marker
+
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    archive = _tar(tmp_path / "fgnet.tar.gz", {"FGNET/images/001A02.JPG": b"x"})
+    outside = tmp_path / "my_data"  # a user's data folder outside the work folder
+    (outside / "FGNET").mkdir(parents=True)
+    download_dataset("fgnet", {"source": f"file:{archive}"}, Path("resources/raw/fgnet"), Path("resources/downloads"))
+    marker = json.loads((work / "resources/raw/fgnet/dataset.json").read_text())
+    assert marker["roots"] == ["resources/raw/fgnet"]  # inside the work folder: relative to it
+    assert not Path(marker["files"][0]["local"]).is_absolute()
+    download_dataset("agedb", {"source": str(outside)}, Path("resources/raw/agedb"), Path("resources/downloads"))
+    assert read_marker("resources/raw/agedb/dataset.json") == [outside.resolve()]  # elsewhere: absolute
+    shutil.copytree(work, tmp_path / "copy")
+    monkeypatch.chdir(tmp_path / "copy")
+    (root,) = read_marker("resources/raw/fgnet/dataset.json")
+    assert (root / "FGNET/images/001A02.JPG").resolve().is_relative_to((tmp_path / "copy").resolve())

@@ -315,3 +315,22 @@ def test_an_error_a_user_causes_is_one_clear_line_with_the_traceback_in_the_log(
     assert "Traceback" not in output  # the traceback is in the log only
     log = (tmp_path / "logs/download/agedb.log").read_text()
     assert "Traceback (most recent call last)" in log and "SourceError" in log
+
+
+@pytest.mark.slow
+def test_a_moved_checkout_replans_nothing_and_its_paths_may_hold_quotes(repo, demo, tmp_path):
+    import shutil
+
+    moved = tmp_path / "it's a moved checkout" / "agecascade"
+    shutil.copytree(repo, moved, symlinks=True,  # modification times kept, as a move keeps them
+                    ignore=shutil.ignore_patterns(".git", ".venv", ".venv-autosklearn", "results", "resources",
+                                                  ".snakemake", "logs", "__pycache__", "*.egg-info"))
+    (moved / ".venv-autosklearn").symlink_to(repo / ".venv-autosklearn")
+    plan = snakemake(moved, demo, "-n", configs=DEMO)
+    assert plan.returncode == 0, plan.stderr[-3000:]
+    assert "Nothing to be done" in plan.stdout + plan.stderr, (plan.stdout + plan.stderr)[-3000:]
+    # the auto-sklearn command runs from a checkout whose path holds a quote and a space
+    rerun = snakemake(moved, demo, "--cores", "2", "--forcerun", "results/regression/vgg16-faces2-last/fold1.csv",
+                      configs=DEMO)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert "regress_fold" in rerun.stdout + rerun.stderr

@@ -14,6 +14,7 @@ through `redact`.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -188,9 +189,11 @@ def _credentials(source: Source) -> tuple[str, str] | None:
 def fetch(source: Source, downloads_dir: Path) -> Path:
     """Make one source available locally and verify its checksum.
 
-    URLs (http(s), ftp, file:) are downloaded into `downloads_dir` with pooch: an existing file
-    with the right checksum is not fetched again; a mismatch is an error and the partial file is
-    removed. A local path is verified in place and never copied or changed.
+    URLs (http(s), ftp, file:) are downloaded with pooch into a folder of `downloads_dir` named
+    after the source and its checksum (`cache_key`): an earlier download of the same source with
+    the same checksum is not fetched again, another source with the same file name never reuses
+    it; a mismatch is an error and the partial file is removed. A local path is verified in place
+    and never copied or changed.
 
     Returns:
         The local file or directory.
@@ -202,18 +205,20 @@ def fetch(source: Source, downloads_dir: Path) -> Path:
                                              chunk_size=1 << 20)
             if source.scheme in ("ftp", "sftp"):
                 downloader = None  # pooch picks its FTP/SFTP downloader
-        downloads_dir.mkdir(parents=True, exist_ok=True)
         url, _ = source.split_userinfo()  # pooch (and its log) never sees credentials
+        folder = downloads_dir / cache_key(url, source.known_hash)
+        folder.mkdir(parents=True, exist_ok=True)
         try:
             path = pooch.retrieve(
                 url,
                 known_hash=source.known_hash,
                 fname=source.filename,
-                path=downloads_dir,
+                path=folder,
                 downloader=downloader,
                 progressbar=False,
             )
         except ValueError as error:  # pooch: checksum mismatch (the temporary file is gone)
+            _remove_if_empty(folder)
             raise SourceError(redact(f"{source.shown}: {error}")) from error
         except SourceError:
             raise
@@ -221,6 +226,7 @@ def fetch(source: Source, downloads_dir: Path) -> Path:
             status = getattr(getattr(error, "response", None), "status_code", None)
             hint = {401: "the credentials were refused", 403: "access denied",
                     404: "no such file on the server: check the URL"}.get(status, "check the URL and the network")
+            _remove_if_empty(folder)
             raise SourceError(redact(f"{source.shown}: download failed ({hint}): {error}")) from error
         return Path(path)
     path = source.local_path
@@ -234,6 +240,23 @@ def fetch(source: Source, downloads_dir: Path) -> Path:
                 f"{path}: {algorithm} checksum {actual} does not match the configured {expected}."
             )
     return path
+
+
+def _remove_if_empty(folder: Path) -> None:
+    if folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+
+
+def cache_key(url: str, known_hash: str | None) -> str:
+    """The download's folder name: the source (without credentials) and its checksum, hashed."""
+    return hashlib.sha256(f"{url}\n{known_hash or ''}".encode()).hexdigest()[:16]
+
+
+def work_relative(path: Path) -> str:
+    """A path inside the work folder (the current directory) relative to it, so a copied or moved
+    work folder reads its own files; a path elsewhere (a user's data folder) stays absolute."""
+    resolved, work = Path(path).resolve(), Path.cwd().resolve()
+    return str(resolved.relative_to(work)) if resolved.is_relative_to(work) else str(resolved)
 
 
 def is_archive(path: Path) -> bool:
@@ -283,8 +306,9 @@ def download_dataset(name: str, spec: dict, raw_dir: Path, downloads_dir: Path) 
     Archives are extracted, and plain files copied, into a fresh folder beside `raw_dir` that then
     replaces `raw_dir` whole: a new source never mixes with an earlier extraction, and a failed or
     killed extraction leaves the previous one as it was. Local directories are only referenced.
-    The marker `raw_dir/dataset.json` lists the folders where the dataset's files are (`roots`)
-    and every source with its checksum (a changed source re-runs the preparation).
+    The marker `raw_dir/dataset.json` lists the folders where the dataset's files are (`roots`;
+    inside the work folder relative to it: `work_relative`) and every source with its checksum (a
+    changed source re-runs the preparation).
 
     Returns:
         The marker's content.
@@ -299,14 +323,14 @@ def download_dataset(name: str, spec: dict, raw_dir: Path, downloads_dir: Path) 
         local = fetch(source, downloads_dir)
         log.info("%s: %s -> %s", name, source.shown, local)
         if local.is_dir():
-            roots.append(str(local.resolve()))
+            roots.append(work_relative(local))
         elif is_archive(local):
             extract(local, staging)
-            roots.append(str(final))
+            roots.append(work_relative(final))
         else:
             shutil.copyfile(local, staging / local.name)
-            roots.append(str(final))
-        files.append({"source": source.shown, "local": str(local), "hash": source.known_hash})
+            roots.append(work_relative(final))
+        files.append({"source": source.shown, "local": work_relative(local), "hash": source.known_hash})
     marker = {"dataset": name, "roots": sorted(set(roots)), "files": files}
     (staging / "dataset.json").write_text(json.dumps(marker, indent=2) + "\n")
     previous = raw_dir.parent / f".{raw_dir.name}.previous"
@@ -319,8 +343,13 @@ def download_dataset(name: str, spec: dict, raw_dir: Path, downloads_dir: Path) 
 
 
 def read_marker(path: str | Path) -> list[Path]:
-    """The dataset roots recorded by `download_dataset`."""
+    """The dataset roots recorded by `download_dataset` (relative ones: in the work folder)."""
     return [Path(root) for root in json.loads(Path(path).read_text())["roots"]]
+
+
+def unchecked_sources(path: str | Path) -> list[str]:
+    """The sources of a marker that were used without a checksum (shown without credentials)."""
+    return [f["source"] for f in json.loads(Path(path).read_text())["files"] if not f.get("hash")]
 
 
 def download_file(name: str, spec: dict, output: str | Path, downloads_dir: Path) -> Path:

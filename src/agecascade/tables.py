@@ -271,6 +271,10 @@ def _dataset_lines(label_spaces: dict, reports: dict) -> list[str]:
         for name, c in counts.items():
             reported = f"[{c['thesis_kept']:,} of {c['thesis_of']:,}]" if c["thesis_kept"] else ""
             lines.append(f"  {name:8s} {c['kept']:>9,} of {c['input_rows']:>9,}   {reported}")
+    unchecked = {name: r.get("sources_without_checksum") for name, r in _read_json(reports).items()}
+    for name, sources in unchecked.items():
+        if sources:
+            lines.append(f"  {name}: used without a checksum (set datasets.{name}.sha256 or md5): {', '.join(sources)}")
     spaces = label_space_sizes(label_spaces)
     if spaces:
         lines.append("Output neurons (label space, fixed for all folds and variants)")

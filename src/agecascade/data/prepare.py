@@ -23,7 +23,7 @@ from agecascade import thesis
 from agecascade.config import schema_default
 from agecascade.data.store import FaceStoreWriter
 from agecascade.data.registry import read_records
-from agecascade.download import read_marker
+from agecascade.download import read_marker, unchecked_sources
 from agecascade.logs import Progress
 from agecascade.images import ImageSkip, crop_face, load_rgb, margin_box, padding_fraction, read_face
 
@@ -227,6 +227,7 @@ def prepare_dataset(dataset: str, marker: str | Path, store_path: str | Path,
         "thesis": thesis.DATASET_COUNTS.get(dataset, {}).get("text"),
         "dropped": {**{k: v for k, v in dropped.items() if v}, **skipped},
         "padding": padding,
+        "sources_without_checksum": unchecked_sources(marker),
         # every picture or label line that was skipped, with its reason (the metadata cleaning of
         # IMDB is only counted: its rules are in imdb.mat for anyone to recompute)
         "skipped_files": records.attrs.get("skipped", []) + skipped_files,

@@ -30,3 +30,25 @@ REGRESSION_FOLD = "results/regression/{feature_set}/fold{fold}.csv"
 REGRESSION_METRICS = "results/regression/{feature_set}/metrics.csv"
 TABLE = "results/tables/{stem}.csv"
 FIGURE = "results/figures/{figure}.png"
+
+
+class CheckoutPath:
+    """A file of the workflow's own checkout (a script, the auto-sklearn interpreter, the git
+    folder) handed to a rule as a parameter: formatted as its absolute path (shell commands, `str`,
+    `os.fspath`), but not a `str`, so Snakemake leaves it out of the parameters it records. Moving
+    or copying a checkout with its results therefore replans nothing."""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __str__(self) -> str:
+        return self.path
+
+    def __fspath__(self) -> str:
+        return self.path
+
+    def __format__(self, spec: str) -> str:
+        return format(self.path, spec)
+
+    def __repr__(self) -> str:
+        return f"CheckoutPath({self.path!r})"
