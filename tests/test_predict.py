@@ -268,3 +268,68 @@ def test_a_model_with_non_finite_weights_is_refused_by_predict_and_info(capsys, 
         code, out, err = _run(capsys, *argv)
         assert code == 2 and out == "", err
         assert "NaN or infinite weights" in err and "diverged" in err and len(err.strip().splitlines()) == 1
+
+
+def test_export_force_replaces_only_an_earlier_export(capsys, tmp_path, age_model):
+    folder = tmp_path / "my_models"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("mine")
+    (folder / "age.keras").write_bytes(age_model.read_bytes())
+    for fmt, target in (("savedmodel", folder), ("onnx", folder / "notes.txt")):
+        code, out, err = _run(capsys, "export", age_model, target, "--format", fmt, "--force")
+        assert code == 2 and "not an earlier export of agecascade" in err and len(err.strip().splitlines()) == 1
+    assert sorted(p.name for p in folder.iterdir()) == ["age.keras", "notes.txt"]  # nothing deleted
+    assert (folder / "notes.txt").read_text() == "mine"
+
+
+def test_a_full_disk_keeps_the_whole_rows_leaves_no_partial_file_and_exits_3(capsys, tmp_path, astronaut, age_model,
+                                                                               monkeypatch):
+    import errno
+
+    from agecascade import outputs
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for name in ("a.jpg", "b.jpg", "c.jpg"):
+        (photos / name).write_bytes(astronaut.read_bytes())
+    real_open = open
+    written = {"batches": 0}
+
+    class FillsUp:  # the disk fills up during the third batch's write: half of it lands
+        def __init__(self, handle):
+            self.handle = handle
+
+        def write(self, text):
+            written["batches"] += 1
+            if written["batches"] == 3:
+                self.handle.write(text[: len(text) // 2])
+                self.handle.flush()
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return self.handle.write(text)
+
+        def __getattr__(self, name):
+            return getattr(self.handle, name)
+
+    def opening(path, mode="r", **kwargs):
+        handle = real_open(path, mode, **kwargs)
+        return FillsUp(handle) if "x" in mode else handle
+
+    monkeypatch.setattr(outputs, "open", opening, raising=False)
+    code, out, err = _run(capsys, "predict", photos, "-m", age_model, "-o", tmp_path / "ages.csv",
+                          "--batch-size", "1", "--no-progress")
+    assert code == 3 and "the disk is full" in err and len(err.strip().splitlines()) == 1, err
+    table = pd.read_csv(tmp_path / "ages.csv")
+    assert list(table["file"].map(lambda f: f.rsplit("/", 1)[-1])) == ["a.jpg", "b.jpg"]  # whole rows only
+    assert (tmp_path / "ages.csv").read_text().endswith("\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ages.csv", "photos"]  # no partial file
+
+
+def test_a_second_writer_of_the_same_output_is_refused(capsys, tmp_path, astronaut, age_model, monkeypatch):
+    from agecascade import inference
+
+    # the other run creates the file after this run's checks passed (the race two runs hit)
+    monkeypatch.setattr(inference, "check_outputs", lambda *a, **k: {})
+    (tmp_path / "ages.csv").write_text("file,face\nother.jpg,0\n")
+    code, out, err = _run(capsys, "predict", astronaut, "-m", age_model, "-o", tmp_path / "ages.csv", "--no-progress")
+    assert code == 2 and "exists (another run writing it?)" in err
+    assert (tmp_path / "ages.csv").read_text() == "file,face\nother.jpg,0\n"  # the other run's rows untouched

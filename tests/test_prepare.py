@@ -100,3 +100,28 @@ def test_fgnet_keeps_faceless_pictures_and_agedb_drops_them(synthetic, tmp_path)
     assert ag_report["dropped"]["no_face_detected"] >= cases["agedb"]["no_face"]
     assert ag["face_found"].all()
     assert len(ag) >= 0.9 * cases["agedb"]["clean"]
+
+
+def test_a_store_that_fails_while_written_leaves_no_file(tmp_path, monkeypatch):
+    import errno
+
+    import h5py
+
+    from agecascade.data.store import FaceStoreWriter
+
+    real_setitem = h5py.Dataset.__setitem__
+
+    def disk_full(self, key, value):
+        if self.shape[0] > 64:  # the second block does not fit on the disk
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_setitem(self, key, value)
+
+    monkeypatch.setattr(h5py.Dataset, "__setitem__", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        with FaceStoreWriter(tmp_path / "faces.h5", 8) as store:
+            for _ in range(200):
+                store.append(np.zeros((8, 8, 3), dtype=np.uint8))
+    assert list(tmp_path.iterdir()) == []  # neither a cut-off store nor its temporary file
+    with FaceStoreWriter(tmp_path / "faces.h5", 8) as store:  # the normal way still works
+        store.append(np.zeros((8, 8, 3), dtype=np.uint8))
+    assert [p.name for p in tmp_path.iterdir()] == ["faces.h5"]

@@ -6,7 +6,8 @@
 
 Exit codes: 0 when at least one photo was processed (files that could not be are reported on
 stderr), 1 when none could be, 2 for a model file that cannot be used, bad arguments, or an output
-that would overwrite an input photo or an existing file (checked before anything is loaded).
+that would overwrite an input photo or an existing file (checked before anything is loaded), 3 when
+an output could not be written (a full disk: the CSV keeps its whole rows, no partial file is left).
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import argparse
 import logging
 import os
 import sys
-from pathlib import Path
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -106,25 +106,33 @@ def _predictor(args):
     return paths, AgePredictor(args.model, args.margin, args.min_confidence, args.batch_size)
 
 
+class _Stdout:
+    """Standard output with `RowWriter`'s interface."""
+
+    faces = 0
+
+    def write(self, table):
+        table.to_csv(sys.stdout, index=False, header=self.faces == 0)
+        sys.stdout.flush()
+        self.faces += len(table)
+
+    def close(self):
+        pass
+
+
 def _predict_csv(args, predictor, paths, progress) -> tuple:
-    """Rows are written as their batch is predicted: a killed run keeps them."""
-    out = sys.stdout if args.output == "-" else open(args.output, "w", newline="")
-    written = {"faces": 0}
+    """Rows are written as their batch is predicted: a killed run keeps them (`RowWriter`)."""
+    from agecascade.outputs import RowWriter
 
-    def write(table):
-        table.to_csv(out, index=False, header=written["faces"] == 0)
-        out.flush()
-        written["faces"] += len(table)
-
+    out = _Stdout() if args.output == "-" else RowWriter(args.output, replace=args.force)
     try:
         result = predictor.predict(paths, progress=progress, annotate_dir=args.annotate, force=args.force,
-                                   on_rows=write)
-        if not written["faces"]:
-            write(result.faces)  # the header alone
+                                   on_rows=out.write)
+        if not out.faces:
+            out.write(result.faces)  # the header alone
     finally:
-        if out is not sys.stdout:
-            out.close()
-    return result, written["faces"]
+        out.close()
+    return result, out.faces
 
 
 def _predict_json(args, predictor, paths, progress) -> tuple:
@@ -133,9 +141,9 @@ def _predict_json(args, predictor, paths, progress) -> tuple:
     if args.output == "-":
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     else:
-        partial = Path(f"{args.output}.partial")
-        partial.write_text(text)
-        partial.replace(args.output)
+        from agecascade.outputs import write_text
+
+        write_text(args.output, text)
     return result, len(result.faces)
 
 
@@ -150,7 +158,14 @@ def _predict(args) -> int:
         return 2
     progress = False if args.no_progress or args.from_list == "-" else None
     run = _predict_csv if args.format == "csv" else _predict_json
-    result, count = run(args, predictor, paths, progress)
+    try:
+        result, count = run(args, predictor, paths, progress)
+    except FileExistsError as error:  # another run created the output since the check
+        print(f"agecascade predict: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:  # a full disk, a vanished folder: what was whole is kept
+        print(f"agecascade predict: an output could not be written: {error}", file=sys.stderr)
+        return 3
     print(f"agecascade predict: {count} face(s) in {result.processed} photo(s); "
           f"{len(result.problems)} file(s) skipped", file=sys.stderr)
     for problem in result.problems:

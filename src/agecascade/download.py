@@ -189,46 +189,14 @@ def _credentials(source: Source) -> tuple[str, str] | None:
 def fetch(source: Source, downloads_dir: Path) -> Path:
     """Make one source available locally and verify its checksum.
 
-    URLs (http(s), ftp, file:) are downloaded with pooch into a folder of `downloads_dir` named
-    after the source and its checksum (`cache_key`): an earlier download of the same source with
-    the same checksum is not fetched again, another source with the same file name never reuses
-    it; a mismatch is an error and the partial file is removed. A local path is verified in place
-    and never copied or changed.
+    URLs (http(s), ftp, file:) are downloaded (`_download`); a local path is verified in place and
+    never copied or changed.
 
     Returns:
         The local file or directory.
     """
     if source.is_remote or source.scheme == "file":
-        downloader = _copy_downloader
-        if source.is_remote:
-            downloader = pooch.HTTPDownloader(auth=_credentials(source), progressbar=DownloadProgress(source.shown),
-                                             chunk_size=1 << 20)
-            if source.scheme in ("ftp", "sftp"):
-                downloader = None  # pooch picks its FTP/SFTP downloader
-        url, _ = source.split_userinfo()  # pooch (and its log) never sees credentials
-        folder = downloads_dir / cache_key(url, source.known_hash)
-        folder.mkdir(parents=True, exist_ok=True)
-        try:
-            path = pooch.retrieve(
-                url,
-                known_hash=source.known_hash,
-                fname=source.filename,
-                path=folder,
-                downloader=downloader,
-                progressbar=False,
-            )
-        except ValueError as error:  # pooch: checksum mismatch (the temporary file is gone)
-            _remove_if_empty(folder)
-            raise SourceError(redact(f"{source.shown}: {error}")) from error
-        except SourceError:
-            raise
-        except Exception as error:  # requests' HTTP and connection errors, FTP errors, ...
-            status = getattr(getattr(error, "response", None), "status_code", None)
-            hint = {401: "the credentials were refused", 403: "access denied",
-                    404: "no such file on the server: check the URL"}.get(status, "check the URL and the network")
-            _remove_if_empty(folder)
-            raise SourceError(redact(f"{source.shown}: download failed ({hint}): {error}")) from error
-        return Path(path)
+        return _download(source, downloads_dir)
     path = source.local_path
     if not path.exists():
         raise SourceError(f"Source {source.shown} does not exist.")
@@ -240,6 +208,36 @@ def fetch(source: Source, downloads_dir: Path) -> Path:
                 f"{path}: {algorithm} checksum {actual} does not match the configured {expected}."
             )
     return path
+
+
+def _download(source: Source, downloads_dir: Path) -> Path:
+    """Download a URL with pooch into a folder of `downloads_dir` named after the source and its
+    checksum (`cache_key`): an earlier download of the same source with the same checksum is not
+    fetched again, another source with the same file name never reuses it; a mismatch is an error
+    and the partial file is removed."""
+    downloader = _copy_downloader
+    if source.is_remote:
+        downloader = pooch.HTTPDownloader(auth=_credentials(source), progressbar=DownloadProgress(source.shown),
+                                         chunk_size=1 << 20)
+        if source.scheme in ("ftp", "sftp"):
+            downloader = None  # pooch picks its FTP/SFTP downloader
+    url, _ = source.split_userinfo()  # pooch (and its log) never sees credentials
+    folder = downloads_dir / cache_key(url, source.known_hash)
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        return Path(pooch.retrieve(url, known_hash=source.known_hash, fname=source.filename, path=folder,
+                                   downloader=downloader, progressbar=False))
+    except ValueError as error:  # pooch: checksum mismatch (the temporary file is gone)
+        _remove_if_empty(folder)
+        raise SourceError(redact(f"{source.shown}: {error}")) from error
+    except SourceError:
+        raise
+    except Exception as error:  # requests' HTTP and connection errors, FTP errors, ...
+        status = getattr(getattr(error, "response", None), "status_code", None)
+        hint = {401: "the credentials were refused", 403: "access denied",
+                404: "no such file on the server: check the URL"}.get(status, "check the URL and the network")
+        _remove_if_empty(folder)
+        raise SourceError(redact(f"{source.shown}: download failed ({hint}): {error}")) from error
 
 
 def _remove_if_empty(folder: Path) -> None:

@@ -111,10 +111,13 @@ def _check_export(model_path, fmt: str, output: Path, force: bool) -> None:
     """Refuse an export that cannot work or would replace something, before anything loads."""
     if fmt not in FORMATS:
         raise ExportError(f"--format must be one of {FORMATS}. Received: {fmt!r}")
-    if output.exists() and not force:
-        raise ExportError(f"{output} exists: use --force to replace it.")
     if output.resolve() == Path(model_path).resolve():
         raise ExportError(f"{output} is the model itself: choose another path.")
+    if output.exists() and not force:
+        raise ExportError(f"{output} exists: use --force to replace it.")
+    if output.exists() and not is_export(output):
+        raise ExportError(f"{output} exists and is not an earlier export of agecascade: --force replaces only "
+                          "those. Choose another path.")
     if fmt == "onnx":
         try:
             import onnx  # noqa: F401
@@ -122,6 +125,23 @@ def _check_export(model_path, fmt: str, output: Path, force: bool) -> None:
         except ImportError as error:
             raise ExportError(f"ONNX export needs the pinned tf2onnx and onnx packages ({error}); "
                               "install requirements.txt.") from error
+
+
+def is_export(path: Path) -> bool:
+    """Whether `path` is what `export_model` writes: a SavedModel folder with agecascade's metadata
+    (and nothing the export does not write), or an ONNX file carrying it."""
+    path = Path(path)
+    if path.is_dir():
+        expected = {"assets", "assets.extra", "variables", "saved_model.pb", "fingerprint.pb"}
+        return (path / "assets.extra" / "agecascade.json").is_file() and {p.name for p in path.iterdir()} <= expected
+    if not path.is_file():
+        return False
+    try:
+        import onnx
+
+        return any(prop.key == "agecascade" for prop in onnx.load(str(path), load_external_data=False).metadata_props)
+    except Exception:  # not an ONNX file at all
+        return False
 
 
 def _write_savedmodel(wrapped, staging: Path, meta: dict) -> None:

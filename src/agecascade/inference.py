@@ -266,13 +266,14 @@ class _PendingFaces:
         if not self.crops:
             return
         table = self.predictor._table(self.rows, [self.predictor._predict_batch(self.crops)])
-        for path, image, start, stop in self.photos:  # draw, write and drop the pictures
-            annotate(image, table.iloc[start:stop], self.planned[path])
+        photos = self.photos
         self.rows, self.crops, self.photos = [], [], []
         if self.on_rows is not None:
-            self.on_rows(table)  # handed on, not kept
+            self.on_rows(table)  # handed on, not kept; written before the copies, which may fail
         else:
             self.tables.append(table)
+        for path, image, start, stop in photos:  # draw, write and drop the pictures
+            annotate(image, table.iloc[start:stop], self.planned[path])
 
     def table(self) -> pd.DataFrame:
         return pd.concat(self.tables, ignore_index=True) if self.tables else self.predictor._table([], [])
@@ -281,7 +282,9 @@ class _PendingFaces:
 def annotate(image, faces: pd.DataFrame, out_path: Path) -> None:
     """Draw each face's box and predicted age on `image` (in place: no second full-size copy of a
     large photo is made) and write it to `out_path`."""
-    from PIL import ImageDraw, ImageFont
+    from PIL import Image, ImageDraw, ImageFont
+
+    from agecascade.outputs import atomic_path
 
     draw = ImageDraw.Draw(image)
     width = max(2, round(min(image.size) / 200))
@@ -296,7 +299,8 @@ def annotate(image, faces: pd.DataFrame, out_path: Path) -> None:
                        fill=(255, 40, 40))
         draw.text((face.x1 + width, y + width - (top - face.y1)), label, fill=(255, 255, 255), font=font)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    image.save(out_path)
+    with atomic_path(out_path) as partial:  # a full disk leaves no cut-off copy
+        image.save(partial, format=Image.registered_extensions().get(out_path.suffix.lower()))
 
 
 def predict(paths, model, margin: float | None = None, min_confidence: float = DEFAULT_MIN_CONFIDENCE,

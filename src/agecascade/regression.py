@@ -24,6 +24,8 @@ import h5py
 import numpy as np
 import pandas as pd
 
+from agecascade.outputs import write_text
+
 log = logging.getLogger(__name__)
 
 
@@ -195,7 +197,7 @@ def regress_fold(features_path, split_csv, fold: int, predictions_path, ensemble
     table.to_csv(predictions_path, index=False)
     description.update({"fold": int(fold), "features": str(features_path), "settings": asdict(settings),
                         "n_jobs": int(n_jobs), "train_faces": int(len(x_train)), "test_faces": int(len(x_test))})
-    Path(ensemble_path).write_text(json.dumps(description, indent=2, default=str))
+    write_text(ensemble_path, json.dumps(description, indent=2, default=str))
     log.info("fold %s: %d configurations tried, %d crashed; MAE %.2f", fold, description["configurations_tried"],
              description["crashed"], float(np.mean(np.abs(predicted - table["true"]))))
     return description

@@ -22,6 +22,7 @@ import pandas as pd
 
 from agecascade import thesis
 from agecascade.download import redact
+from agecascade.outputs import write_text
 from agecascade.plan.settings import unstated_choices
 
 
@@ -259,7 +260,7 @@ def write_tables(results: list[dict], label_spaces: dict, reports: dict, outputs
         written.append(stem)
     record = {**provenance(config, workflow_dir), "choices": unstated_choices(config),
               "label_spaces": label_space_sizes(label_spaces), "datasets": dataset_counts(reports)}
-    Path(provenance_path).write_text(json.dumps(record, indent=2, default=str) + "\n")
+    write_text(provenance_path, json.dumps(record, indent=2, default=str) + "\n")
     return [p.with_suffix(s) for p in written for s in (".csv", ".md")]
 
 

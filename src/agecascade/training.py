@@ -24,6 +24,7 @@ from agecascade.fit import FitSettings, finish, fit
 from agecascade.grid_choice import with_grid_choice
 from agecascade.input_pipeline import FaceBatches, face_batches, read_label_space, training_model
 from agecascade.models.head import expected_age
+from agecascade.outputs import atomic_path
 from agecascade.resume import fingerprint
 from agecascade.start_models import initial_model
 
@@ -143,7 +144,8 @@ def run_training(job: TrainingJob) -> TrainingResult:
         predictions.to_csv(job.outputs.predictions, index=False)
     if job.outputs.model:
         Path(job.outputs.model).parent.mkdir(parents=True, exist_ok=True)
-        model.save(job.outputs.model)
+        with atomic_path(job.outputs.model) as partial:  # never a cut-off model file
+            model.save(partial)
     finish(Path(job.outputs.backup))
     log.info("trained %s %s: %d epochs, %d training faces, %d classes", job.backbone, job.record.get("chain"),
              len(history), len(faces.train), len(space["values"]))

@@ -13,13 +13,13 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from sklearn.model_selection import GroupShuffleSplit, LeaveOneGroupOut, PredefinedSplit
 
 from agecascade.data.adience import class_names
+from agecascade.outputs import write_text
 
 log = logging.getLogger(__name__)
 
@@ -202,6 +202,6 @@ def write_split(name: str, spec: dict, manifest_path, output_path, labels_path, 
     table.to_csv(output_path, index=False)
     space = {"split": name, "size": 0, **label_space(spec, table)}
     space["size"] = len(space["values"])
-    Path(labels_path).write_text(json.dumps(space, indent=1) + "\n")
+    write_text(labels_path, json.dumps(space, indent=1) + "\n")
     log.info("%s: %d faces, label space of %d classes", name, len(table), space["size"])
     return table

@@ -24,6 +24,7 @@ from agecascade.config import schema_default
 from agecascade.data.store import FaceStoreWriter
 from agecascade.data.registry import read_records
 from agecascade.download import read_marker, unchecked_sources
+from agecascade.outputs import write_text
 from agecascade.logs import Progress
 from agecascade.images import ImageSkip, crop_face, load_rgb, margin_box, padding_fraction, read_face
 
@@ -238,6 +239,6 @@ def prepare_dataset(dataset: str, marker: str | Path, store_path: str | Path,
     }
     if kept == 0:
         raise RuntimeError(f"{dataset}: no picture could be prepared; see the counts {report['dropped']}.")
-    Path(report_path).write_text(json.dumps(report, indent=2) + "\n")
+    write_text(report_path, json.dumps(report, indent=2) + "\n")
     log.info("%s: kept %d of %d rows; dropped %s", dataset, kept, report["input_rows"], report["dropped"])
     return report

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import h5py
@@ -11,13 +12,16 @@ import numpy as np
 class FaceStoreWriter:
     """Append faces to a new store without holding them in memory.
 
-    Faces are buffered in blocks of `block` and written with one resize per block.
+    Faces are buffered in blocks of `block` and written with one resize per block, into a
+    temporary file beside `path` that is renamed to `path` when the store is complete (`close`).
+    A failure (a full disk) closes it without flushing again and removes it: no cut-off store.
     """
 
     def __init__(self, path: str | Path, image_size: int, attrs: dict | None = None, block: int = 64):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = h5py.File(self.path, "w")
+        self._partial = self.path.with_name(f".{self.path.stem}.partial{self.path.suffix}")
+        self._file = h5py.File(self._partial, "w")
         self._images = self._file.create_dataset(
             "images",
             shape=(0, image_size, image_size, 3),
@@ -51,12 +55,21 @@ class FaceStoreWriter:
     def close(self) -> None:
         self._flush()
         self._file.close()
+        os.replace(self._partial, self.path)
+
+    def abort(self) -> None:
+        """Drop the incomplete store (no last flush: it failed already)."""
+        try:
+            self._file.close()
+        except (OSError, RuntimeError, ValueError):
+            pass
+        self._partial.unlink(missing_ok=True)
 
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc):
-        self.close()
+    def __exit__(self, error_type, *exc):
+        self.close() if error_type is None else self.abort()
 
 
 def read_rows(images: h5py.Dataset, rows) -> np.ndarray:

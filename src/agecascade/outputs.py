@@ -1,0 +1,82 @@
+"""Writing outputs so that a full disk, a kill or a second writer never leaves a wrong file.
+
+* Files that only make sense whole (JSON, pictures, models) are written under a temporary name in
+  the same folder and renamed (`atomic_path`, `write_text`): a reader sees the old file or the new
+  one, never half of one; a failed write removes the temporary file.
+* A table that streams rows (`RowWriter`, predict's CSV) is created exclusively (a second writer
+  is refused), keeps every whole row written so far, and is cut back to its last whole row when a
+  write fails.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+from pathlib import Path
+
+import pandas as pd
+
+
+class OutputWriteError(OSError):
+    """An output could not be written (a full disk, a vanished folder); what was whole is kept."""
+
+
+@contextlib.contextmanager
+def atomic_path(path):
+    """A temporary path beside `path` (same suffix) to write to; renamed to `path` when the block
+    ends without an error, removed when it fails."""
+    path = Path(path)
+    temporary = path.with_name(f".{path.stem}.partial{path.suffix}")
+    try:
+        yield temporary
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def write_text(path, text: str) -> None:
+    """Write a whole text file atomically (`atomic_path`)."""
+    with atomic_path(path) as temporary:
+        Path(temporary).write_text(text)
+
+
+class RowWriter:
+    """A CSV written batch by batch: created exclusively, flushed after each batch, cut back to the
+    last whole batch when a write fails (then `OutputWriteError`)."""
+
+    def __init__(self, path, replace: bool = False):
+        self.path = Path(path)
+        if replace:
+            self.path.unlink(missing_ok=True)
+        try:
+            self.handle = open(self.path, "x", newline="")
+        except FileExistsError as error:
+            raise FileExistsError(f"{self.path} exists (another run writing it?): use another -o, or --force "
+                                  "when no other run writes it.") from error
+        self.faces = 0
+        self.whole = 0  # bytes of whole rows
+
+    def write(self, table: pd.DataFrame) -> None:
+        text = table.to_csv(index=False, header=self.faces == 0)
+        try:
+            self.handle.write(text)
+            self.handle.flush()
+        except OSError as error:
+            self._cut_back()
+            reason = "the disk is full" if error.errno == errno.ENOSPC else str(error)
+            raise OutputWriteError(error.errno, f"{self.path}: {reason}; it holds the {self.faces} whole rows "
+                                                "written before") from error
+        self.whole += len(text.encode())
+        self.faces += len(table)
+
+    def _cut_back(self) -> None:
+        with contextlib.suppress(OSError):
+            self.handle.close()
+        with contextlib.suppress(OSError), open(self.path, "r+b") as handle:
+            handle.truncate(self.whole)
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.handle.close()
