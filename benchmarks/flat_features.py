@@ -47,7 +47,8 @@ def write_features(folder: Path, seed: int = 0) -> tuple[Path, Path, float]:
             features[first:first + rows] = block
         out.create_dataset("index", data=np.arange(FACES, dtype=np.int64))
     seconds = time.perf_counter() - started
-    pd.DataFrame({"index": np.arange(FACES), "subject": subjects, "label": ages, "fold": subjects}).to_csv(
+    pd.DataFrame({"index": np.arange(FACES), "source": [f"{i:04d}.jpg" for i in range(FACES)], "subject": subjects,
+                  "label": ages, "fold": subjects}).to_csv(
         folder / "split.csv", index=False)
     return folder / "flat.h5", folder / "split.csv", seconds
 

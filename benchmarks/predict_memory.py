@@ -1,11 +1,13 @@
-"""Peak memory (RSS) of `agecascade predict --annotate` on one 1, 12 and 100 megapixel photo.
+"""Peak memory (RSS) of `agecascade predict --annotate` on one 1, 12 and 100 megapixel photo, and
+on a folder of 24 photos of 41 megapixels each (with and without --annotate: the copies are drawn
+one photo at a time, so memory does not grow with the batch).
 
 Each photo is scikit-image's astronaut scaled up (one face, JPEG). Each run is its own process
 (`agecascade predict` as a user runs it, with a VGG16 age model at 224 px, random weights), whose
 peak resident memory the kernel reports (`ru_maxrss` of the child). Target: under 1.5 GB for all
 three, model included. Also prints the run's wall time and the face it found.
 
-Usage: python benchmarks/predict_memory.py [--megapixels 1 12 100]
+Usage: python benchmarks/predict_memory.py [--megapixels 1 12 100] [--folder 24 --folder-megapixels 41]
 """
 
 from __future__ import annotations
@@ -28,9 +30,28 @@ sys.exit(code)
 """
 
 
+def _photo(path: Path, megapixels: float, Image, data) -> Path:
+    side = int((megapixels * 1e6) ** 0.5)
+    Image.fromarray(data.astronaut()).resize((side, side), Image.Resampling.BILINEAR).save(path, quality=90)
+    return path
+
+
+def _run(photos: Path, model: Path, annotate: Path | None, megapixels: float) -> dict:
+    """One `agecascade predict` process: exit code, faces, peak RSS, wall time."""
+    start = time.perf_counter()
+    run = subprocess.run([sys.executable, "-c", RUN, "predict", str(photos), "--model", str(model), "--no-progress",
+                          *(["--annotate", str(annotate)] if annotate else [])], capture_output=True, text=True)
+    peak_kb = int(next(line.split()[1] for line in run.stderr.splitlines() if line.startswith("MAXRSS_KB")))
+    return {"megapixels": megapixels, "exit": run.returncode, "faces": max(0, len(run.stdout.strip().splitlines()) - 1),
+            "peak_rss_mb": round(peak_kb / 1024), "under_1_5_gb": peak_kb / 1024 < 1536,
+            "seconds": round(time.perf_counter() - start, 1)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--megapixels", type=float, nargs="+", default=[1, 12, 100])
+    parser.add_argument("--folder", type=int, default=24, help="photos in the folder run (0: none)")
+    parser.add_argument("--folder-megapixels", type=float, default=41)
     args = parser.parse_args()
 
     from PIL import Image
@@ -43,19 +64,17 @@ def main() -> None:
     build_age_model("vgg16", list(range(0, 70)), input_shape=(224, 224, 3), seed=0).save(model)
     results = []
     for megapixels in args.megapixels:
-        side = int((megapixels * 1e6) ** 0.5)
-        photo = tmp / f"photo-{megapixels:g}mp.jpg"
-        Image.fromarray(data.astronaut()).resize((side, side), Image.Resampling.BILINEAR).save(photo, quality=90)
-        start = time.perf_counter()
-        run = subprocess.run([sys.executable, "-c", RUN, "predict", str(photo), "--model", str(model),
-                              "--annotate", str(tmp / f"annotated-{megapixels:g}"), "--no-progress"],
-                             capture_output=True, text=True)
-        seconds = time.perf_counter() - start
-        peak_kb = int(next(line.split()[1] for line in run.stderr.splitlines() if line.startswith("MAXRSS_KB")))
-        results.append({"megapixels": round(side * side / 1e6, 1), "side": side, "exit": run.returncode,
-                        "faces": max(0, len(run.stdout.strip().splitlines()) - 1),
-                        "peak_rss_mb": round(peak_kb / 1024), "under_1_5_gb": peak_kb / 1024 < 1536,
-                        "seconds": round(seconds, 1)})
+        photo = _photo(tmp / f"photo-{megapixels:g}mp.jpg", megapixels, Image, data)
+        results.append({"photos": 1, **_run(photo, model, tmp / f"annotated-{megapixels:g}", megapixels)})
+    if args.folder:
+        folder = tmp / "folder"
+        folder.mkdir()
+        first = _photo(folder / "photo-00.jpg", args.folder_megapixels, Image, data)
+        for k in range(1, args.folder):
+            (folder / f"photo-{k:02d}.jpg").write_bytes(first.read_bytes())
+        for annotate in (tmp / "annotated-folder", None):
+            results.append({"photos": args.folder, "annotate": annotate is not None,
+                            **_run(folder, model, annotate, args.folder_megapixels)})
     print(json.dumps(results, indent=2))
     print(f"children's peak RSS (all runs): {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:.0f} MB")
 

@@ -333,3 +333,30 @@ def test_a_second_writer_of_the_same_output_is_refused(capsys, tmp_path, astrona
     code, out, err = _run(capsys, "predict", astronaut, "-m", age_model, "-o", tmp_path / "ages.csv", "--no-progress")
     assert code == 2 and "exists (another run writing it?)" in err
     assert (tmp_path / "ages.csv").read_text() == "file,face\nother.jpg,0\n"  # the other run's rows untouched
+
+
+def test_loops_fifos_and_unreadable_folders_are_skipped_and_reported(capsys, tmp_path, astronaut, age_model,
+                                                                     monkeypatch):
+    import os
+
+    photos = tmp_path / "photos"
+    (photos / "locked").mkdir(parents=True)
+    (photos / "ok.jpg").write_bytes(astronaut.read_bytes())
+    os.mkfifo(photos / "pipe.jpg")  # reading it would block forever
+    (tmp_path / "loop.jpg").symlink_to(tmp_path / "loop.jpg")
+    real_scandir = os.scandir
+
+    def scandir(path="."):
+        if str(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    (tmp_path / "list.txt").write_text(f"{tmp_path / 'loop.jpg'}\n{photos}\n")
+    code, out, err = _run(capsys, "predict", "--from-list", tmp_path / "list.txt", "-m", age_model, "--no-progress")
+    assert code == 0, err
+    assert len(pd.read_csv(pd.io.common.StringIO(out))) == 1  # the one real photo
+    assert "loop.jpg: unreadable (Too many levels of symbolic links)" in err
+    assert "pipe.jpg: not_a_regular_file" in err
+    assert "locked: unreadable (folder not searched: Permission denied)" in err
+    assert "3 file(s) skipped" in err

@@ -9,6 +9,8 @@ A file that cannot be read or shows no face is reported and skipped; the rest is
 from __future__ import annotations
 
 import logging
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,16 +59,51 @@ class Predictions:
     processed: int = 0
 
 
-def _found(paths) -> list[tuple[Path, Path | None]]:
-    """(file, the searched folder it was found in, or None for a file given directly)."""
-    found: list[tuple[Path, Path | None]] = []
+def _problem(path: Path) -> Problem | None:
+    """Why `path` cannot be read as a picture, found without opening it (a FIFO would block, a
+    symlink loop would not resolve), or None."""
+    try:
+        mode = path.stat().st_mode  # follows links; a loop raises ELOOP
+    except FileNotFoundError:
+        return Problem(str(path), "missing_file", str(path))
+    except OSError as error:
+        return Problem(str(path), "unreadable", error.strerror or str(error))
+    if stat.S_ISDIR(mode):
+        return None
+    if not stat.S_ISREG(mode):
+        return Problem(str(path), "not_a_regular_file", "a FIFO, socket or device: not read")
+    if not os.access(path, os.R_OK):
+        return Problem(str(path), "unreadable", "permission denied")
+    return None
+
+
+def find_photos(paths) -> tuple[list[tuple[Path, Path | None]], list[Problem]]:
+    """The pictures to process, in a stable (sorted) order, as (file, the searched folder it was
+    found in, or None for a file given directly), and what could not be searched or read: files
+    given directly whatever their suffix; folders searched recursively for picture suffixes (links
+    to folders are not followed), unreadable sub-folders reported."""
+    found, problems = [], []
     for path in map(Path, paths):
-        if path.is_dir():
-            found.extend((p, path) for p in sorted(path.rglob("*"))
-                         if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+        problem = _problem(path)
+        if problem is not None:
+            problems.append(problem)
+        elif not path.is_dir():
+            found.append((path, None))
         else:
-            found.append((path, None))  # a missing or non-picture file is reported when read
-    return found
+            unreadable = []
+            for root, folders, files in os.walk(path, onerror=unreadable.append):
+                folders.sort()
+                for name in sorted(files):
+                    file = Path(root) / name
+                    if file.suffix.lower() in IMAGE_SUFFIXES:
+                        problem = _problem(file)
+                        (problems.append(problem) if problem else found.append((file, path)))
+            problems += [Problem(e.filename, "unreadable", f"folder not searched: {e.strerror}") for e in unreadable]
+    return found, problems
+
+
+def _found(paths) -> list[tuple[Path, Path | None]]:
+    return find_photos(paths)[0]
 
 
 def annotation_paths(paths, annotate_dir, found=None) -> dict[Path, Path]:
@@ -210,10 +247,12 @@ class AgePredictor:
         """
         from tqdm import tqdm
 
-        found = _found(paths)  # the files in reading order (check_outputs gets the same list)
+        found, problems = find_photos(paths)  # in reading order (check_outputs gets the same list)
         planned = check_outputs(paths, None, annotate_dir, force, found) if annotate_dir is not None else {}
         pending = _PendingFaces(self, planned, on_rows)
-        problems, processed = [], 0
+        processed = 0
+        for problem in problems:
+            log.info("skipped %s", problem)
         for path, _ in tqdm(found, desc="photos", unit="photo", disable=None if progress is None else not progress):
             try:
                 image, faces = self._faces_of(path)
@@ -224,6 +263,7 @@ class AgePredictor:
                 continue
             processed += 1
             pending.add(path, image, faces)
+            del image  # a full-size photo is held no longer than its faces' crops take
         pending.flush()
         return Predictions(pending.table(), problems, processed)
 
@@ -245,7 +285,8 @@ class AgePredictor:
 
 class _PendingFaces:
     """Faces waiting for the model (their rows and crops) and the photos waiting for their faces'
-    ages to be drawn: at most a batch of them; `flush` predicts them in one model call."""
+    ages to be drawn (their paths: each is read again when drawn, so one full-size photo at a time
+    is in memory); `flush` predicts a batch in one model call."""
 
     def __init__(self, predictor: AgePredictor, planned: dict, on_rows=None):
         self.predictor, self.planned, self.on_rows = predictor, planned, on_rows
@@ -258,7 +299,7 @@ class _PendingFaces:
             self.rows.append({"file": str(path), "face": k, "x1": box[0], "y1": box[1], "x2": box[2],
                               "y2": box[3], "confidence": round(confidence, 4)})
         if self.planned:
-            self.photos.append((path, image, first_row, len(self.rows)))
+            self.photos.append((path, first_row, len(self.rows)))
         if len(self.crops) >= self.predictor.batch_size:
             self.flush()
 
@@ -272,8 +313,11 @@ class _PendingFaces:
             self.on_rows(table)  # handed on, not kept; written before the copies, which may fail
         else:
             self.tables.append(table)
-        for path, image, start, stop in photos:  # draw, write and drop the pictures
-            annotate(image, table.iloc[start:stop], self.planned[path])
+        for path, start, stop in photos:  # read again, draw, write and drop, one picture at a time
+            try:
+                annotate(load_rgb(path), table.iloc[start:stop], self.planned[path])
+            except ImageSkip as skip:  # changed since it was read
+                log.warning("not annotated: %s", skip)
 
     def table(self) -> pd.DataFrame:
         return pd.concat(self.tables, ignore_index=True) if self.tables else self.predictor._table([], [])
