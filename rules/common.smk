@@ -13,6 +13,8 @@ from agecascade.plan.paths import CheckoutPath  # noqa: E402
 
 # The study's plan lives in agecascade.plan.Study; the rules name its methods. This file only
 # checks the config, builds the plan and wires what needs Snakemake itself.
+for configfile_path in workflow.configfiles:  # Snakemake's loader lets a key written twice win
+    agecascade_config.read_yaml(configfile_path)
 agecascade_config.validate(config)
 for warning in plan.check_folds(config):
     print(f"agecascade: {warning}", file=sys.stderr)

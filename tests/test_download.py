@@ -299,3 +299,25 @@ def test_a_copied_work_folder_reads_its_own_raw_data(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path / "copy")
     (root,) = read_marker("resources/raw/fgnet/dataset.json")
     assert (root / "FGNET/images/001A02.JPG").resolve().is_relative_to((tmp_path / "copy").resolve())
+
+
+def test_query_string_secrets_are_redacted_in_text_sources_and_pooch_logs(caplog):
+    import logging
+
+    import pooch
+
+    from agecascade.download import redact
+
+    signed = "https://bucket.example/agedb.zip?X-Amz-Signature=abc123&token=s3cr3t"
+    assert redact(f"fetching {signed} now") == (
+        "fetching https://bucket.example/agedb.zip?X-Amz-Signature=***&token=*** now")
+    (source,) = sources_from_config("agedb", {"source": signed})
+    assert "s3cr3t" not in source.shown and "abc123" not in source.shown
+    logger = pooch.get_logger()  # pooch's own logger (it does not propagate)
+    logger.addHandler(caplog.handler)
+    try:
+        with caplog.at_level(logging.INFO, logger="pooch"):
+            logger.info("Downloading data from '%s' to file", signed)
+    finally:
+        logger.removeHandler(caplog.handler)
+    assert "s3cr3t" not in caplog.text and "X-Amz-Signature=***" in caplog.text

@@ -334,3 +334,14 @@ def test_a_moved_checkout_replans_nothing_and_its_paths_may_hold_quotes(repo, de
                       configs=DEMO)
     assert rerun.returncode == 0, rerun.stderr[-3000:]
     assert "regress_fold" in rerun.stdout + rerun.stderr
+
+
+def test_nested_config_numbers_work_and_a_key_written_twice_stops_the_run(repo, tmp_path):
+    folds = snakemake(repo, tmp_path, "-n", "--config", "benchmarks={fgnet: {run_folds: [1, 2]}}", configs=DEMO)
+    assert folds.returncode == 0, folds.stderr[-3000:]
+    # fold 2 of the 8 FG-NET variants (their fold 1 is kept: train_fold_kept), adience, adience3, fgnet_top4
+    assert job_counts(folds.stdout + folds.stderr)["train_fold"] == 8 + 3
+    (tmp_path / "twice.yaml").write_text("training:\n  keep: last\n  keep: best_val_mae\n")
+    twice = snakemake(repo, tmp_path, "-n", configs=(*DEMO, str(tmp_path / "twice.yaml")))
+    assert twice.returncode != 0
+    assert "the key 'keep' is written twice (lines 2 and 3)" in twice.stdout + twice.stderr

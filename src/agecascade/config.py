@@ -51,23 +51,73 @@ def schema_default(*keys: str):
     schema = _schema()
     node = schema
     for key in keys:
-        while "$ref" in node:
-            node = schema["definitions"][node["$ref"].rsplit("/", 1)[1]]
-        node = node["properties"][key]
-    while "$ref" in node:
-        node = schema["definitions"][node["$ref"].rsplit("/", 1)[1]]
+        node = _resolve(node, schema)["properties"][key]
+    node = _resolve(node, schema)
     if "default" not in node:
         raise KeyError(f"{'.'.join(keys)} has no default in {SCHEMA}")
     return copy.deepcopy(node["default"])
 
 
+def _resolve(node: dict, schema: dict) -> dict:
+    """A schema node with its `$ref`s followed (JSON pointers into the schema: `#/definitions/fit`)."""
+    while "$ref" in node:
+        target = schema
+        for part in node["$ref"].lstrip("#/").split("/"):
+            target = target[part]
+        node = target
+    return node
+
+
+def _types(node: dict, schema: dict) -> set:
+    """The JSON types a schema node allows (its `type`, its `oneOf` branches', its enum values')."""
+    node = _resolve(node, schema)
+    types = {node["type"]} if isinstance(node.get("type"), str) else set(node.get("type", []))
+    for branch in node.get("oneOf", []):
+        types |= _types(branch, schema)
+    for value in node.get("enum", []):
+        types.add({bool: "boolean", int: "integer", float: "number", type(None): "null"}.get(type(value), "string"))
+    return types
+
+
+def _scalar(text: str, types: set):
+    """`text` as the number, boolean or null the schema wants (as YAML would read it), else as is."""
+    candidates = (("null", lambda t: None if t in ("null", "None", "~") else text),
+                  ("boolean", lambda t: {"true": True, "false": False}.get(t.lower(), text)),
+                  ("integer", lambda t: int(t) if t.lstrip("+-").isdigit() else text),
+                  ("number", float))
+    for kind, parse in candidates:
+        if kind in types:
+            try:
+                value = parse(text)
+            except ValueError:
+                continue
+            if value is not text:
+                return value
+    return text
+
+
+def coerce(value, node: dict, schema: dict):
+    """Strings where the schema wants numbers, booleans or null: Snakemake's `--config` passes
+    nested values as strings (`--config 'benchmarks={fgnet: {run_folds: [1, 2]}}'`)."""
+    node = _resolve(node, schema)
+    if isinstance(value, dict):
+        branches = [node, *(_resolve(b, schema) for b in node.get("oneOf", []))]
+        properties = {k: v for b in branches for k, v in b.get("properties", {}).items()}
+        return {k: coerce(v, properties[k], schema) if k in properties else v for k, v in value.items()}
+    if isinstance(value, list) and isinstance(node.get("items"), dict):
+        return [coerce(v, node["items"], schema) for v in value]
+    return _scalar(value, _types(node, schema)) if isinstance(value, str) else value
+
+
 def validate(config: dict, schema: dict | None = None) -> dict:
-    """Validate `config` in place (filling defaults) and return it.
+    """Validate `config` in place (filling defaults; strings read as the numbers and booleans the
+    schema wants, see `coerce`) and return it.
 
     Raises:
         ConfigError: naming every offending key and what is wrong with it.
     """
     schema = schema or load_schema()
+    config.update(coerce(config, schema, schema))
     validator = _with_defaults(jsonschema.Draft7Validator)(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path))
     if errors:
@@ -95,9 +145,29 @@ def deep_update(base: dict, override: dict) -> dict:
     return merged
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """YAML that refuses a key written twice in one mapping (the later one would win silently)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise ConfigError(f"{self.name}: the key {key!r} is written twice (lines {seen[key] + 1} and "
+                                  f"{key_node.start_mark.line + 1}); keep one.")
+            seen[key] = key_node.start_mark.line
+        return super().construct_mapping(node, deep)
+
+
+def read_yaml(path: str | Path) -> dict:
+    """A YAML config file; a key written twice in a mapping is an error (`ConfigError`)."""
+    with open(path) as handle:
+        return yaml.load(handle, Loader=_StrictLoader) or {}
+
+
 def load(*paths: str | Path) -> dict:
     """Load config files, each layered over the previous one, and validate the result."""
     config: dict = {}
     for path in paths:
-        config = deep_update(config, yaml.safe_load(Path(path).read_text()) or {})
+        config = deep_update(config, read_yaml(path))
     return validate(config)

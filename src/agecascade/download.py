@@ -34,9 +34,29 @@ REMOTE_SCHEMES = ("http", "https", "ftp", "sftp")
 _USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s'\"]+@")
 
 
+_QUERY = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"?#]*\?)(?P<query>[^\s'\"#]+)")
+
+
+def _redact_query(match: re.Match) -> str:
+    pairs = [part.partition("=") for part in match["query"].split("&")]
+    return match["scheme"] + "&".join(f"{key}={'***' if value else ''}" if sep else key for key, sep, value in pairs)
+
+
 def redact(text) -> str:
-    """`text` with the user-info of every URL in it (`https://user:secret@host`) replaced by `***`."""
-    return _USERINFO.sub(r"\g<scheme>***@", str(text))
+    """`text` with the secrets of every URL in it replaced by `***`: the user-info
+    (`https://user:secret@host`) and every query value (signed URLs: `?X-Amz-Signature=...&token=...`)."""
+    return _QUERY.sub(_redact_query, _USERINFO.sub(r"\g<scheme>***@", str(text)))
+
+
+class RedactingFilter(logging.Filter):
+    """Redacts URLs in log records (pooch logs the URLs it downloads)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = redact(record.getMessage()), ()
+        return True
+
+
+pooch.get_logger().addFilter(RedactingFilter())
 
 
 class SourceError(Exception):
