@@ -182,3 +182,34 @@ def test_evaluation_refuses_non_finite_predictions_naming_the_fold(tmp_path):
     assert len(read_predictions({1: good})) == 2
     with pytest.raises(ValueError, match=r"Fold 2: 1 of 2 predictions in .*fold2.csv are NaN"):
         read_predictions({1: good, 2: bad})
+
+
+def test_the_three_decision_rules_and_the_80_percent_interval():
+    from agecascade import decision
+
+    values = [10, 20, 30, 40]
+    p = np.array([[0.1, 0.2, 0.3, 0.4],   # cumulative 0.1 0.3 0.6 1.0
+                  [0.5, 0.5, 0.0, 0.0]])  # cumulative 0.5 1.0 1.0 1.0
+    np.testing.assert_allclose(decision.decide(p, values, "expected"), [30.0, 15.0])  # 1 + 4 + 9 + 16
+    np.testing.assert_array_equal(decision.decide(p, values, "median"), [30, 10])  # first to reach 0.5
+    np.testing.assert_array_equal(decision.decide(p, values, "argmax"), [40, 10])
+    low, high = decision.interval(p, values, 0.8)  # the 10 % and 90 % points
+    np.testing.assert_array_equal(low, [10, 10])
+    np.testing.assert_array_equal(high, [40, 20])
+    with pytest.raises(ValueError, match="rule must be one of"):
+        decision.decide(p, values, "mode")
+
+
+def test_age_metrics_carry_every_rule_cs5_and_the_bias_per_decade():
+    from agecascade.evaluation import rule_metrics
+
+    predictions = pd.DataFrame({"true": [4, 8, 25, 31], "expected": [6.0, 8.0, 20.0, 40.0],
+                                "median": [5, 8, 25, 35], "predicted": [4, 10, 20, 30],
+                                "predicted_class": [0, 1, 2, 3]})
+    metrics = rule_metrics(predictions)
+    assert metrics["mae_expected"] == pytest.approx((2 + 0 + 5 + 9) / 4)
+    assert metrics["mae_median"] == pytest.approx((1 + 0 + 0 + 4) / 4)
+    assert metrics["mae_argmax"] == pytest.approx((0 + 2 + 5 + 1) / 4)
+    assert metrics["cs5"] == pytest.approx(3 / 4)  # 2, 0, 5 are within 5 years; 9 is not
+    assert metrics["bias_0-9"] == pytest.approx(1.0) and metrics["bias_20-29"] == pytest.approx(-5.0)
+    assert metrics["bias_30-39"] == pytest.approx(9.0)

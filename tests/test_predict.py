@@ -360,3 +360,18 @@ def test_loops_fifos_and_unreadable_folders_are_skipped_and_reported(capsys, tmp
     assert "pipe.jpg: not_a_regular_file" in err
     assert "locked: unreadable (folder not searched: Permission denied)" in err
     assert "3 file(s) skipped" in err
+
+
+def test_predict_gives_the_median_the_80_percent_interval_and_on_request_the_distribution(capsys, astronaut,
+                                                                                          age_model):
+    code, out, err = _run(capsys, "predict", astronaut, "-m", age_model, "--no-progress", "--probabilities")
+    assert code == 0, err
+    table = pd.read_csv(pd.io.common.StringIO(out))
+    assert list(table.columns[7:11]) == ["age", "age_median", "age_low", "age_high"]
+    ages = [10, 20, 30, 40, 50, 60]
+    p = table[[f"p_{a}" for a in ages]].to_numpy()
+    face = table.iloc[0]
+    assert p.sum() == pytest.approx(1.0, abs=1e-3) and face.age == pytest.approx(float(p[0] @ ages), abs=0.05)
+    cumulative = np.cumsum(p[0])
+    assert face.age_median == ages[int(np.argmax(cumulative >= 0.5 - 1e-4))]
+    assert face.age_low <= face.age_median <= face.age_high and face.age_low in ages and face.age_high in ages

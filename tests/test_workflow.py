@@ -297,7 +297,8 @@ def test_readme_predict_example_on_the_demos_model(repo, demo, tmp_path):
                              "--annotate", str(tmp_path / "annotated")], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-2000:]
     rows = [line.split(",") for line in result.stdout.strip().splitlines()]
-    assert rows[0] == ["file", "face", "x1", "y1", "x2", "y2", "confidence", "age"] and len(rows) == 2
+    assert rows[0] == ["file", "face", "x1", "y1", "x2", "y2", "confidence", "age", "age_median", "age_low",
+                       "age_high"] and len(rows) == 2
     assert 0 <= float(rows[1][-1]) <= 100
     assert "broken.jpg: corrupt_image" in result.stderr
     assert (tmp_path / "annotated/astronaut.png").is_file()

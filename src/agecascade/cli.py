@@ -41,6 +41,8 @@ def _parser() -> argparse.ArgumentParser:
                          "as in the study)")
     predict.add_argument("--min-confidence", type=float, default=DEFAULT_MIN_CONFIDENCE,
                          help=f"MTCNN confidence threshold (default {DEFAULT_MIN_CONFIDENCE}, as the workflow's)")
+    predict.add_argument("--probabilities", action="store_true",
+                         help="add the whole age distribution: one p_<age> column per class")
     predict.add_argument("--no-progress", action="store_true", help="no progress bar")
     predict.add_argument("--force", action="store_true",
                          help="replace an existing output file or annotated copies (never an input photo)")
@@ -103,7 +105,7 @@ def _predictor(args):
         raise ValueError("no photos given: name files or folders, or --from-list FILE")
     check_arguments(args.margin, args.min_confidence, args.batch_size)
     check_outputs(paths, args.output, args.annotate, args.force)
-    return paths, AgePredictor(args.model, args.margin, args.min_confidence, args.batch_size)
+    return paths, AgePredictor(args.model, args.margin, args.min_confidence, args.batch_size, args.probabilities)
 
 
 class _Stdout:

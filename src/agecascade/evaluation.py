@@ -96,7 +96,25 @@ def age_metrics(predictions: pd.DataFrame, split: pd.DataFrame | None = None) ->
     }
     if split is not None:
         summary["mean_predictor_mae"] = float((predictions["true"] - baseline).abs().mean())
+    summary.update(rule_metrics(predictions))
     return pd.concat([per_fold, pd.DataFrame([summary])], ignore_index=True)
+
+
+def rule_metrics(predictions: pd.DataFrame) -> dict:
+    """MAE of each decision rule the predictions carry (`expected`, `median`, `predicted` = argmax:
+    `agecascade.decision`), the share within 5 years of the expected value (CS(5)), and the mean
+    signed error of the expected value (bias: positive = too old) per decade of true age."""
+    rules = {"expected": "mae_expected", "median": "mae_median"}
+    if "predicted_class" in predictions:  # a classifier's argmax (a regressor's `predicted` is its output)
+        rules["predicted"] = "mae_argmax"
+    metrics = {name: float((predictions[column] - predictions["true"]).abs().mean())
+               for column, name in rules.items() if column in predictions}
+    error = predictions["expected"] - predictions["true"]
+    metrics["cs5"] = float((error.abs() <= 5).mean())
+    decades = (predictions["true"] // 10 * 10).astype(int)
+    for decade, errors in error.groupby(decades):
+        metrics[f"bias_{decade}-{decade + 9}"] = float(errors.mean())
+    return metrics
 
 
 def ci95(values: pd.Series) -> tuple[float, float]:

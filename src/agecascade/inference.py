@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from agecascade import decision
 from agecascade.config import schema_default
 from agecascade.images import ImageSkip, crop_face, load_rgb
 from agecascade.model_files import group_midpoints, load_model_file
@@ -193,10 +194,11 @@ class AgePredictor:
         margin: crop margin around the detected face (default: the model's, else the study's 0.4).
         min_confidence: MTCNN detections below this are ignored.
         batch_size: faces per model call.
+        probabilities: add the whole age distribution to the table (one `p_<age>` column per class).
     """
 
     def __init__(self, model, margin: float | None = None, min_confidence: float = DEFAULT_MIN_CONFIDENCE,
-                 batch_size: int = 32):
+                 batch_size: int = 32, probabilities: bool = False):
         from agecascade.data.faces import FaceDetector
         from agecascade.models.head import label_space_of
 
@@ -210,6 +212,7 @@ class AgePredictor:
         self.image_size = int(self.model.input_shape[1])
         self.margin = float(margin if margin is not None else self.info.get("margin", DEFAULT_MARGIN))
         self.batch_size = int(batch_size)
+        self.probabilities = bool(probabilities)  # a p_<age> column per class in the table
         import tensorflow as tf
 
         device = "GPU:0" if tf.config.list_physical_devices("GPU") else "CPU:0"
@@ -268,18 +271,27 @@ class AgePredictor:
         return Predictions(pending.table(), problems, processed)
 
     def _table(self, rows, probabilities) -> pd.DataFrame:
-        columns = ["file", "face", "x1", "y1", "x2", "y2", "confidence", "age"]
+        """One row per face: the box, the expected age, the posterior median and the 80 % interval
+        of the age distribution (`agecascade.decision`; group models: over the group midpoints),
+        the group, and the probabilities (group models always, age models with `probabilities`)."""
+        columns = ["file", "face", "x1", "y1", "x2", "y2", "confidence", "age", "age_median", "age_low", "age_high"]
         if self.kind == "group":
-            columns += ["group"] + [f"p_{n}" for n in self.names]
+            columns += ["group"]
+        if self.kind == "group" or self.probabilities:
+            columns += [f"p_{n}" for n in self.names]
         if not rows:
             return pd.DataFrame(columns=columns)
         p = np.concatenate(probabilities)
         table = pd.DataFrame(rows)
-        table["age"] = np.round(p @ self.ages, 2)
+        order = np.argsort(self.ages, kind="stable")  # the distribution over ascending ages
+        low, high = decision.interval(p[:, order], self.ages[order], 0.8)
+        table["age"] = np.round(decision.expected(p, self.ages), 2)
+        table["age_median"] = decision.median(p[:, order], self.ages[order])
+        table["age_low"], table["age_high"] = low, high
         if self.kind == "group":
             table["group"] = [self.names[i] for i in p.argmax(axis=1)]
-            for i, name in enumerate(self.names):
-                table[f"p_{name}"] = np.round(p[:, i], 4)
+        for i, name in enumerate(self.names):
+            table[f"p_{name}"] = np.round(p[:, i], 4)
         return table[columns]
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from agecascade import decision
 from agecascade.data.folds import Part, select_faces
 from agecascade.device import setup_device
 from agecascade.fit import FitSettings, finish, fit
@@ -168,6 +169,7 @@ def predictions_table(rows: pd.DataFrame, probabilities: np.ndarray, values, nam
     table = rows[[c for c in ("index", "source", "subject") if c in rows]].copy()
     table["true"] = rows["label"].to_numpy()
     table["expected"] = expected_age(probabilities, values)
+    table["median"] = decision.median(probabilities, values)  # values are ascending (a label space)
     table["predicted_class"] = probabilities.argmax(axis=1)
     table["predicted"] = np.asarray(values)[table["predicted_class"]]
     for j, name in enumerate(names):

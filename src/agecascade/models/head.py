@@ -18,6 +18,7 @@ import keras
 import numpy as np
 from keras import layers
 
+from agecascade import decision
 from agecascade.models.backbones import build_backbone
 from agecascade.models.batchnorm import uses_batch_statistics
 
@@ -144,9 +145,5 @@ def label_space_of(model: keras.Model) -> LabelSpace:
 
 
 def expected_age(probabilities, values) -> np.ndarray:
-    """Expected value sum_i p_i * value_i per row of class probabilities."""
-    probabilities = np.asarray(probabilities, dtype=np.float64)
-    values = np.asarray(values, dtype=np.float64)
-    if probabilities.shape[-1] != values.shape[0]:
-        raise ValueError(f"{probabilities.shape[-1]} probabilities per row for {values.shape[0]} label values.")
-    return probabilities @ values
+    """Expected value sum_i p_i * value_i per row of class probabilities (`agecascade.decision`)."""
+    return decision.expected(probabilities, values)
