@@ -36,13 +36,15 @@ def _photo(path: Path, megapixels: float, Image, data) -> Path:
     return path
 
 
-def _run(photos: Path, model: Path, annotate: Path | None, megapixels: float) -> dict:
+def _run(photos: Path, model: Path, annotate: Path | None, megapixels: float, batch_size: int) -> dict:
     """One `agecascade predict` process: exit code, faces, peak RSS, wall time."""
     start = time.perf_counter()
     run = subprocess.run([sys.executable, "-c", RUN, "predict", str(photos), "--model", str(model), "--no-progress",
+                          "--batch-size", str(batch_size),
                           *(["--annotate", str(annotate)] if annotate else [])], capture_output=True, text=True)
     peak_kb = int(next(line.split()[1] for line in run.stderr.splitlines() if line.startswith("MAXRSS_KB")))
-    return {"megapixels": megapixels, "exit": run.returncode, "faces": max(0, len(run.stdout.strip().splitlines()) - 1),
+    return {"megapixels": megapixels, "batch_size": batch_size, "exit": run.returncode,
+            "faces": max(0, len(run.stdout.strip().splitlines()) - 1),
             "peak_rss_mb": round(peak_kb / 1024), "under_1_5_gb": peak_kb / 1024 < 1536,
             "seconds": round(time.perf_counter() - start, 1)}
 
@@ -52,6 +54,7 @@ def main() -> None:
     parser.add_argument("--megapixels", type=float, nargs="+", default=[1, 12, 100])
     parser.add_argument("--folder", type=int, default=24, help="photos in the folder run (0: none)")
     parser.add_argument("--folder-megapixels", type=float, default=41)
+    parser.add_argument("--batch-size", type=int, default=32, help="predict's --batch-size (faces per model call)")
     args = parser.parse_args()
 
     from PIL import Image
@@ -65,7 +68,8 @@ def main() -> None:
     results = []
     for megapixels in args.megapixels:
         photo = _photo(tmp / f"photo-{megapixels:g}mp.jpg", megapixels, Image, data)
-        results.append({"photos": 1, **_run(photo, model, tmp / f"annotated-{megapixels:g}", megapixels)})
+        results.append({"photos": 1, **_run(photo, model, tmp / f"annotated-{megapixels:g}", megapixels,
+                                            args.batch_size)})
     if args.folder:
         folder = tmp / "folder"
         folder.mkdir()
@@ -74,7 +78,7 @@ def main() -> None:
             (folder / f"photo-{k:02d}.jpg").write_bytes(first.read_bytes())
         for annotate in (tmp / "annotated-folder", None):
             results.append({"photos": args.folder, "annotate": annotate is not None,
-                            **_run(folder, model, annotate, args.folder_megapixels)})
+                            **_run(folder, model, annotate, args.folder_megapixels, args.batch_size)})
     print(json.dumps(results, indent=2))
     print(f"children's peak RSS (all runs): {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:.0f} MB")
 

@@ -13,7 +13,8 @@ from agecascade.plan.paths import CheckoutPath  # noqa: E402
 
 # The study's plan lives in agecascade.plan.Study; the rules name its methods. This file only
 # checks the config, builds the plan and wires what needs Snakemake itself.
-for configfile_path in workflow.configfiles:  # Snakemake's loader lets a key written twice win
+# Snakemake's own loader lets a key written twice in a config file win silently
+for configfile_path in workflow.configfiles:
     agecascade_config.read_yaml(configfile_path)
 agecascade_config.validate(config)
 for warning in plan.check_folds(config):
@@ -59,4 +60,6 @@ def regression_python():
     if DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method:
         return "python"
     python = Path(config["regression"]["python"])
-    return CheckoutPath(python if python.is_absolute() else Path(workflow.basedir) / python)
+    return CheckoutPath(
+        python if python.is_absolute() else Path(workflow.basedir) / python
+    )

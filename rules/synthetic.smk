@@ -15,3 +15,21 @@ rule synthetic_dataset:
         seed=config["seed"],
     script:
         "../workflow_scripts/synthetic_dataset.py"
+
+
+# demo: the unified benchmark's database file of a synthetic archive (light)
+localrules:
+    synthetic_database,
+
+
+rule synthetic_database:
+    input:
+        "resources/synthetic/{dataset}.tar.gz",
+    output:
+        "resources/synthetic/{dataset}_unified.json",
+    log:
+        "logs/synthetic_database/{dataset}.log",
+    conda:
+        "../envs/main.yaml"
+    script:
+        "../workflow_scripts/synthetic_database.py"

@@ -190,6 +190,23 @@ def test_demo_learns_on_fgnet_and_adience(demo):
 
 
 @pytest.mark.slow
+def test_demo_writes_the_unified_splits_from_its_database_files(demo):
+    agedb = pd.read_csv(demo / "results/splits/agedb_unified.csv")
+    manifest = pd.read_csv(demo / "resources/faces/agedb.csv")
+    assert len(agedb) == len(manifest) and list(agedb.columns[-5:]) == [f"split{k}" for k in range(5)]
+    for k in range(5):
+        assert set(agedb[f"split{k}"]) == {"trn", "val", "tst"}
+        assert (agedb.groupby("subject")[f"split{k}"].nunique() == 1).all()  # nobody on two sides
+    report = json.loads((demo / "results/splits/agedb_unified.report.json").read_text())
+    dropped = json.loads((demo / "resources/faces/agedb.report.json").read_text())["dropped"]
+    # the database lists every picture; those preparation dropped (no face, corrupt) have no face
+    assert len(report["entries_without_picture"]) == sum(dropped.values()) > 0
+    assert report["pictures_without_entry"] == [] and report["identities_in_two_folders"] == []
+    fgnet = pd.read_csv(demo / "results/splits/fgnet_unified.csv")
+    assert set(fgnet["split0"]) == {"tst"} and fgnet["folder"].nunique() == 10  # test only, its subjects
+
+
+@pytest.mark.slow
 def test_demo_summary_shows_both_frozen_batchnorm_rows_and_the_choices_it_made(demo):
     import re
 

@@ -421,3 +421,36 @@ def write_archive(dataset: str, spec: dict, archive: Path, seed: int) -> str:
     digest = sha256sum(archive)
     Path(f"{archive}.sha256").write_text(f"{digest}  {archive.name}\n")
     return digest
+
+
+# --------------------------------------------------------------------------------------------
+# Database files of the unified benchmark (agecascade.data.unified), for the synthetic archives
+
+
+def _database_entry(dataset: str, member: str, people: list[str]) -> dict | None:
+    """The database entry of one archive member, in the published files' shape: their prefix
+    (`AgeDB/AgeDB/`, `FG-NET/images/`) and, for AgeDB, the extension's case flipped on every other
+    picture (both differ from the archive, as in the real files)."""
+    name = member.rsplit("/", 1)[-1]
+    stem, _, extension = name.rpartition(".")
+    if dataset == "agedb":
+        number, person, age, gender = stem.split("_")
+        extension = extension.upper() if int(number) % 2 else extension
+        return {"img_path": f"AgeDB/AgeDB/{stem}.{extension}", "name": person, "number": number, "age": int(age),
+                "gender": gender.upper(), "database": "AgeDB", "folder": people.index(person) % 10}
+    subject, age = int(stem[:3]), int(stem[4:6])
+    return {"img_path": f"FG-NET/images/{name}", "id_num": subject, "age": age, "database": "FG-NET",
+            "folder": subject}
+
+
+def write_database(dataset: str, archive: Path, output: Path) -> int:
+    """Write the unified benchmark's database file for a synthetic AgeDB or FG-NET archive (people
+    spread over folders 0-9 for AgeDB; FG-NET's folders are its subjects). Returns the entries."""
+    import json
+
+    with tarfile.open(archive) as tar:
+        members = sorted(m.name for m in tar.getmembers() if m.isfile() and m.name.lower().endswith((".jpg", ".png")))
+    people = sorted({name.rsplit("/", 1)[-1].split("_")[1] for name in members}) if dataset == "agedb" else []
+    entries = [_database_entry(dataset, member, people) for member in members]
+    Path(output).write_text(json.dumps(entries, indent=1) + "\n")
+    return len(entries)

@@ -8,6 +8,8 @@ fill these in, never build a path by hand.
 RAW_MARKER = "resources/raw/{dataset}/dataset.json"
 WEIGHTS = "resources/weights/{backbone}.h5"
 SYNTHETIC_ARCHIVE = "resources/synthetic/{dataset}.tar.gz"
+SYNTHETIC_DATABASE = "resources/synthetic/{dataset}_unified.json"
+DATABASE_FILE = "resources/protocols/{dataset}.json"  # the unified benchmark's database file
 FACE_STORE = "resources/faces/{dataset}.h5"
 MANIFEST = "resources/faces/{dataset}.csv"
 PREPARE_REPORT = "resources/faces/{dataset}.report.json"

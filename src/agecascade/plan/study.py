@@ -95,9 +95,29 @@ class Study:
     # ------------------------------------------------------------------ data
 
     def data_targets(self) -> list[str]:
-        """Face stores of every dataset and the split table of every benchmark and training set."""
+        """Face stores of every dataset, the split table of every benchmark and training set, and
+        the unified benchmark's split of every dataset with a database file."""
         return ([paths.FACE_STORE.format(dataset=d) for d in self.datasets]
-                + [paths.SPLIT_TABLE.format(split=s) for s in self.splits])
+                + [paths.SPLIT_TABLE.format(split=s) for s in self.splits]
+                + [paths.SPLIT_TABLE.format(split=f"{d}_unified") for d in self.unified_datasets()])
+
+    def unified_datasets(self) -> list[str]:
+        """The datasets with a database file of the unified benchmark (`protocol_file`)."""
+        from agecascade.data.unified import PROTOCOLS
+
+        return [d for d in PROTOCOLS if self.config["datasets"][d].get("protocol_file")]
+
+    def protocol_inputs(self, wildcards) -> dict:
+        """The synthetic database file (demo) is an input of its download, so the DAG writes it."""
+        if wildcards.dataset not in self.config["synthetic"]:
+            return {}
+        return {"database": paths.SYNTHETIC_DATABASE.format(dataset=wildcards.dataset),
+                "archive": paths.SYNTHETIC_ARCHIVE.format(dataset=wildcards.dataset)}
+
+    def protocol_spec(self, wildcards) -> dict:
+        """The database file as a download source (`agecascade.download.download_file`)."""
+        spec = self.config["datasets"][wildcards.dataset]
+        return {"source": spec["protocol_file"], "sha256": spec.get("protocol_sha256")}
 
     def synthetic_spec(self, wildcards) -> dict:
         return self.config["synthetic"][wildcards.dataset]

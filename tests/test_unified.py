@@ -1,0 +1,79 @@
+"""The unified benchmark's database files (Paplham & Franc, CVPR 2024) joined to prepared faces,
+and its splits, on database files written here in the published files' shape."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from agecascade.data.unified import TEN_FOLDERS, write_unified_split
+
+
+def _agedb(tmp_path, people=30, pictures=4):
+    """A manifest of prepared AgeDB faces and a database file for them: people spread over
+    folders 0-9, the database's prefix and extension case unlike the archive's."""
+    manifest, entries = [], []
+    for person in range(people):
+        for k in range(pictures):
+            number = person * pictures + k
+            name = f"{number:04d}_Person{person}_{20 + k}_f"
+            manifest.append({"source": f"AgeDB/{name}.jpg", "subject": f"Person{person}", "age": 20 + k})
+            entries.append({"img_path": f"AgeDB/AgeDB/{name}.{'JPG' if k % 2 else 'jpg'}", "name": f"Person{person}",
+                            "number": f"{number:04d}", "age": 20 + k, "gender": "F", "database": "AgeDB",
+                            "folder": person % 10})
+    return pd.DataFrame(manifest), entries
+
+
+def _write(tmp_path, manifest, entries, dataset="agedb"):
+    manifest.to_csv(tmp_path / "faces.csv", index=False)
+    (tmp_path / "db.json").write_text(json.dumps(entries))
+    table = write_unified_split(dataset, tmp_path / "faces.csv", tmp_path / "db.json", tmp_path / "unified.csv",
+                                tmp_path / "report.json")
+    return table, json.loads((tmp_path / "report.json").read_text())
+
+
+def test_five_splits_have_the_sizes_the_folder_counts_imply_and_never_split_a_person(tmp_path):
+    manifest, entries = _agedb(tmp_path)
+    table, report = _write(tmp_path, manifest, entries)
+    assert list(table.columns) == ["index", "source", "subject", "age", "folder", *[f"split{k}" for k in range(5)]]
+    per_folder = table.groupby("folder").size()  # 3 people x 4 pictures in each folder
+    for split, (train, val, test) in TEN_FOLDERS.items():
+        counts = table[f"split{split}"].value_counts()
+        assert counts["trn"] == per_folder[list(train)].sum() == 72
+        assert (counts["val"], counts["tst"]) == (per_folder[list(val)].sum(), per_folder[list(test)].sum()) == (24, 24)
+        parts = table.groupby("subject")[f"split{split}"].nunique()
+        assert (parts == 1).all()  # subject-exclusive
+    assert report["entries_without_picture"] == report["pictures_without_entry"] == []
+
+
+def test_what_does_not_match_is_counted_listed_and_left_out_never_guessed(tmp_path):
+    manifest, entries = _agedb(tmp_path)
+    manifest.loc[len(manifest)] = {"source": "AgeDB/9999_Nobody_40_m.jpg", "subject": "Nobody", "age": 40}
+    entries.append({**entries[0], "img_path": "AgeDB/AgeDB/8888_Gone_50_m.jpg"})  # no picture
+    entries[5] = {**entries[5], "folder": 3}  # Person1 now in folders 1 and 3
+    entries[9] = {**entries[9], "folder": 12}  # Person2's second picture outside the splits
+    table, report = _write(tmp_path, manifest, entries)
+    assert report["pictures_without_entry"] == ["AgeDB/9999_Nobody_40_m.jpg"]
+    assert report["entries_without_picture"] == ["8888_gone_50_m.jpg"]
+    assert report["identities_in_two_folders"] == ["Person1", "Person2"]
+    assert report["folders_outside_splits"] == [12]
+    nobody = table[table["source"] == "AgeDB/9999_Nobody_40_m.jpg"].iloc[0]
+    assert pd.isna(nobody["folder"]) and (nobody[[f"split{k}" for k in range(5)]].fillna("") == "").all()
+
+
+def test_fgnet_is_a_test_only_set_of_its_subjects(tmp_path):
+    manifest = pd.DataFrame({"source": [f"FGNET/images/{s:03d}A{a:02d}.JPG" for s in (1, 2) for a in (5, 9)],
+                             "subject": ["1", "1", "2", "2"], "age": [5, 9, 5, 9]})
+    entries = [{"img_path": f"FG-NET/images/{s:03d}A{a:02d}.jpg", "id_num": s, "age": a, "database": "FG-NET",
+                "folder": s} for s in (1, 2) for a in (5, 9)]
+    table, report = _write(tmp_path, manifest, entries, dataset="fgnet")
+    assert list(table["split0"]) == ["tst"] * 4 and sorted(table["folder"].unique()) == [1, 2]
+    assert report["sizes"] == {"split0": {"tst": 4}}
+
+
+def test_a_database_file_without_the_required_fields_is_refused_naming_the_entry(tmp_path):
+    from agecascade.data.unified import read_database
+
+    (tmp_path / "bad.json").write_text(json.dumps([{"img_path": "a.jpg", "age": 3}]))
+    with pytest.raises(ValueError, match=r"bad.json: entry 0 has no folder"):
+        read_database(tmp_path / "bad.json")
