@@ -54,7 +54,7 @@ def main() -> None:
     parser.add_argument("--megapixels", type=float, nargs="+", default=[1, 12, 100])
     parser.add_argument("--folder", type=int, default=24, help="photos in the folder run (0: none)")
     parser.add_argument("--folder-megapixels", type=float, default=41)
-    parser.add_argument("--batch-size", type=int, default=32, help="predict's --batch-size (faces per model call)")
+    parser.add_argument("--batch-size", type=int, default=4, help="predict's --batch-size (faces per model call)")
     args = parser.parse_args()
 
     from PIL import Image

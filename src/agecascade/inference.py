@@ -29,6 +29,9 @@ IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".g
 # record its own margin or the command line gives no threshold
 DEFAULT_MARGIN = schema_default("margin")
 DEFAULT_MIN_CONFIDENCE = schema_default("datasets", "fgnet", "min_confidence")
+# faces per model call: 4 keeps `predict --annotate` on 24 photos of 41 MP under 1.5 GB with a 224-px
+# VGG16 (the model's activations, not the photos, set the peak; docs/measurements.md); raise it on a GPU
+DEFAULT_BATCH_SIZE = 4
 
 
 class OutputError(ValueError):
@@ -176,7 +179,7 @@ def check_outputs(paths, output=None, annotate_dir=None, force: bool = False, fo
 
 
 def check_arguments(margin: float | None = None, min_confidence: float = DEFAULT_MIN_CONFIDENCE,
-                    batch_size: int = 32) -> None:
+                    batch_size: int = DEFAULT_BATCH_SIZE) -> None:
     """Refuse arguments no photo could work with, before anything is loaded."""
     if margin is not None and not 0 <= margin <= 2:
         raise ValueError(f"--margin must be between 0 and 2 (the study: 0.4). Received: {margin}")
@@ -198,7 +201,7 @@ class AgePredictor:
     """
 
     def __init__(self, model, margin: float | None = None, min_confidence: float = DEFAULT_MIN_CONFIDENCE,
-                 batch_size: int = 32, probabilities: bool = False):
+                 batch_size: int = DEFAULT_BATCH_SIZE, probabilities: bool = False):
         from agecascade.data.faces import FaceDetector
         from agecascade.models.head import label_space_of
 
@@ -360,7 +363,7 @@ def annotate(image, faces: pd.DataFrame, out_path: Path) -> None:
 
 
 def predict(paths, model, margin: float | None = None, min_confidence: float = DEFAULT_MIN_CONFIDENCE,
-            batch_size: int = 32,
+            batch_size: int = DEFAULT_BATCH_SIZE,
             progress: bool | None = None, annotate_dir=None, force: bool = False) -> pd.DataFrame:
     """Ages of every face in the pictures `paths` (files or folders), as a table.
 
