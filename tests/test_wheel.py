@@ -17,9 +17,15 @@ pytestmark = pytest.mark.integration
 def installed(repo, tmp_path_factory):
     """The wheel built from the repository, installed into a folder of its own (no dependencies:
     those come from this environment), and the environment that imports it from there."""
+    import shutil
+
     root = tmp_path_factory.mktemp("wheel")
+    source = root / "source"  # setuptools builds in the source tree: a copy keeps the checkout clean
+    shutil.copytree(repo / "src", source / "src", ignore=shutil.ignore_patterns("*.egg-info", "__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(repo / name, source / name)
     built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                            "-w", str(root / "dist"), str(repo)], capture_output=True, text=True)
+                            "-w", str(root / "dist"), str(source)], capture_output=True, text=True)
     assert built.returncode == 0, built.stderr[-3000:]
     (wheel,) = (root / "dist").glob("agecascade-*.whl")
     target = root / "site"
