@@ -144,7 +144,7 @@ def fold_mae_boxplot(metrics: dict[str, str | Path], out_png, title: str, report
     sns.boxplot(data=data, x="model", y="mae", order=order, ax=ax, color="white", fliersize=0, width=0.5)
     sns.stripplot(data=data, x="model", y="mae", order=order, ax=ax, size=3, alpha=0.6, jitter=0.15,
                   label="this run, one point per fold")
-    thesis_mae = [next((r["mae"] for r in reported.values() if r["label"] == m), np.nan) for m in order]
+    thesis_mae = [next((r.get("mae", np.nan) for r in reported.values() if r["label"] == m), np.nan) for m in order]
     ax.scatter(range(len(order)), thesis_mae, marker="D", color="black", zorder=5, label="thesis MAE")
     if baselines:
         for (method, mae), colour in zip(thesis.FGNET_BASELINES.items(), BASELINE_COLOURS):
