@@ -182,8 +182,10 @@ def test_mixed_bfloat16_trains_saves_loads_and_predicts(store, tmp_path):
 
 
 def test_a_job_granted_a_gpu_that_tensorflow_cannot_see_stops_at_once(monkeypatch):
+    from agecascade import device
     from agecascade.device import DeviceError, setup_device
 
+    monkeypatch.setattr(device, "accelerators", lambda: ([], False))  # a backend that sees no GPU, on any machine
     monkeypatch.setenv("SLURM_JOB_GPUS", "0")  # what SLURM sets for a job with --gres=gpu:1
     with pytest.raises(DeviceError, match=r"SLURM granted this job a GPU \(SLURM_JOB_GPUS=0\).*CUDA build.*"
                                           r"training.require_gpu: false"):
