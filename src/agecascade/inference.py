@@ -229,7 +229,7 @@ class AgePredictor:
             raise ImageSkip("no_face", f"no face with confidence >= {self.detector.min_confidence}")
         return image, faces
 
-    def _predict_batch(self, crops: list[np.ndarray]) -> np.ndarray:
+    def predict_batch(self, crops: list[np.ndarray]) -> np.ndarray:
         return np.asarray(self.model.predict_on_batch(np.stack(crops).astype("float32")))
 
     def predict(self, paths, progress: bool | None = None, annotate_dir=None, force: bool = False,
@@ -273,7 +273,7 @@ class AgePredictor:
         pending.flush()
         return Predictions(pending.table(), problems, processed)
 
-    def _table(self, rows, probabilities) -> pd.DataFrame:
+    def table(self, rows, probabilities) -> pd.DataFrame:
         """One row per face: the box, the expected age, the posterior median and the 80 % interval
         of the age distribution (`agecascade.decision`; group models: over the group midpoints),
         the group, and the probabilities (group models always, age models with `probabilities`)."""
@@ -321,7 +321,7 @@ class _PendingFaces:
     def flush(self) -> None:
         if not self.crops:
             return
-        table = self.predictor._table(self.rows, [self.predictor._predict_batch(self.crops)])
+        table = self.predictor.table(self.rows, [self.predictor.predict_batch(self.crops)])
         photos = self.photos
         self.rows, self.crops, self.photos = [], [], []
         if self.on_rows is not None:
@@ -335,7 +335,7 @@ class _PendingFaces:
                 log.warning("not annotated: %s", skip)
 
     def table(self) -> pd.DataFrame:
-        return pd.concat(self.tables, ignore_index=True) if self.tables else self.predictor._table([], [])
+        return pd.concat(self.tables, ignore_index=True) if self.tables else self.predictor.table([], [])
 
 
 def annotate(image, faces: pd.DataFrame, out_path: Path) -> None:

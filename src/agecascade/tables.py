@@ -161,8 +161,12 @@ def label_space_sizes(label_spaces: dict) -> dict[str, dict]:
 
 def dataset_counts(reports: dict) -> dict[str, dict]:
     """{dataset: {kept, input_rows, thesis_kept, thesis_of}} from {dataset: prepare report}."""
+    return _counts(_read_json(reports))
+
+
+def _counts(reports: dict[str, dict]) -> dict[str, dict]:
     counts = {}
-    for name, report in _read_json(reports).items():
+    for name, report in reports.items():
         reported = thesis.DATASET_COUNTS.get(name, {})
         counts[name] = {"kept": report["kept"], "input_rows": report["input_rows"],
                         "thesis_kept": reported.get("kept"), "thesis_of": reported.get("of")}
@@ -266,13 +270,14 @@ def write_tables(results: list[dict], label_spaces: dict, reports: dict, outputs
 
 def _dataset_lines(label_spaces: dict, reports: dict) -> list[str]:
     lines = []
-    counts = dataset_counts(reports)
+    read = _read_json(reports)  # each report once
+    counts = _counts(read)
     if counts:
         lines.append("Faces kept after preparation")
         for name, c in counts.items():
             reported = f"[{c['thesis_kept']:,} of {c['thesis_of']:,}]" if c["thesis_kept"] else ""
             lines.append(f"  {name:8s} {c['kept']:>9,} of {c['input_rows']:>9,}   {reported}")
-    unchecked = {name: r.get("sources_without_checksum") for name, r in _read_json(reports).items()}
+    unchecked = {name: r.get("sources_without_checksum") for name, r in read.items()}
     for name, sources in unchecked.items():
         if sources:
             lines.append(f"  {name}: used without a checksum (set datasets.{name}.sha256 or md5): {', '.join(sources)}")

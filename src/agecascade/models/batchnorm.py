@@ -54,4 +54,4 @@ def with_keras2_batchnorm(backbone: keras.Model) -> keras.Model:
 
 def uses_batch_statistics(backbone: keras.Model) -> bool:
     """Whether a frozen backbone normalises with batch statistics in training (Keras 2.2)."""
-    return any(isinstance(layer, Keras2BatchNormalization) for layer in backbone._flatten_layers())
+    return any(isinstance(layer, Keras2BatchNormalization) for layer in backbone.layers)
