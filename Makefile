@@ -16,7 +16,7 @@ SMK    := $(BIN)/snakemake
 DEMO   := --configfile config.yaml config.demo.yaml
 # 2 cores: two one-thread training jobs at a time beat one two-thread job (graph building and
 # start-up are single-threaded and dominate at the demo's size)
-DEMO_RUN := $(DEMO) --set-threads train_stage=1 train_fold=1 train_fold_kept=1 extract_features=1
+DEMO_RUN := $(DEMO) --set-threads train_stage=1 train_fold=1 train_fold_kept=1 train_unified=1 extract_features=1
 
 .PHONY: all venv demo test lint test-fast test-integration test-e2e test-slurm bench bench-autosklearn clean-demo
 

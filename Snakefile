@@ -19,6 +19,7 @@ include: "rules/train.smk"
 include: "rules/folds.smk"
 include: "rules/regression.smk"
 include: "rules/figures.smk"
+include: "rules/unified.smk"
 
 
 rule all:
@@ -29,6 +30,7 @@ rule all:
         "results/tables/table4_fgnet.csv",
         "results/summary.txt",
         STUDY.figure_targets(),
+        STUDY.unified.targets_all(),
 
 
 # Every figure and table, from the results on disk (plans no training when they are present).
@@ -36,6 +38,7 @@ rule figures:
     input:
         STUDY.figure_targets(),
         "results/tables/table4_fgnet.csv",
+        STUDY.unified.targets_all(),
 
 
 rule data:

@@ -17,9 +17,10 @@ from agecascade.plan.paths import CheckoutPath  # noqa: E402
 for configfile_path in workflow.configfiles:
     agecascade_config.read_yaml(configfile_path)
 agecascade_config.validate(config)
-for warning in plan.check_folds(config):
-    print(f"agecascade: {warning}", file=sys.stderr)
+warnings = plan.check_folds(config)
 STUDY = plan.Study(config)
+for warning in warnings + STUDY.unified.warnings():
+    print(f"agecascade: {warning}", file=sys.stderr)
 
 
 wildcard_constraints:
@@ -30,6 +31,7 @@ wildcard_constraints:
     benchmark=vocabulary.alternatives(STUDY.benchmarks),
     variant=vocabulary.alternatives(STUDY.variants) or "none",
     fold=r"\d+",
+    protocol_split=r"\d",
     lr=r"[0-9.e+-]+",
     batch=r"\d+",
     kept=vocabulary.alternatives(STUDY.kept) or "none",

@@ -91,6 +91,7 @@ rule tables:
 rule summary:
     input:
         STUDY.table_inputs(),
+        STUDY.unified.targets_all(),
         table4="results/tables/table4_fgnet.csv",
     output:
         report(
@@ -105,5 +106,6 @@ rule summary:
         label_spaces=STUDY.label_spaces(),
         reports=STUDY.prepare_reports(),
         choices=STUDY.choices(),
+        unified=STUDY.unified.tables(),
     script:
         "../workflow_scripts/summary.py"

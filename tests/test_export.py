@@ -29,6 +29,7 @@ model = tf.saved_model.load(sys.argv[1])
 out = model.serve(tf.constant(faces))
 meta = json.load(open(sys.argv[1] + '/assets.extra/agecascade.json'))
 print(json.dumps({'expected_age': out['expected_age'].numpy()[:, 0].tolist(),
+                  **{k: out[k].numpy()[:, 0].tolist() for k in ('median_age', 'age_low', 'age_high')},
                   'group': out['group'].numpy().tolist() if 'group' in out else None, 'meta': meta}))
 """
 
@@ -39,7 +40,9 @@ session = ort.InferenceSession(sys.argv[1])
 names = [o.name for o in session.get_outputs()]
 out = dict(zip(names, session.run(None, {session.get_inputs()[0].name: faces})))
 meta = session.get_modelmeta().custom_metadata_map
-print(json.dumps({'expected_age': out['expected_age'][:, 0].tolist(), 'input_type': session.get_inputs()[0].type,
+print(json.dumps({'expected_age': out['expected_age'][:, 0].tolist(),
+                  **{k: out[k][:, 0].tolist() for k in ('median_age', 'age_low', 'age_high')},
+                  'input_type': session.get_inputs()[0].type,
                   'group': out['group'].tolist() if 'group' in out else None, 'meta': meta}))
 """
 
@@ -65,6 +68,7 @@ def _model(tmp_path, kind):
 @pytest.mark.parametrize("kind", ["age", "group"])
 @pytest.mark.parametrize("fmt", ["savedmodel", "onnx"])
 def test_exported_model_runs_without_agecascade_and_agrees_with_the_keras_model(tmp_path, capsys, kind, fmt):
+    from agecascade import decision
     from agecascade.model_files import group_midpoints
     from agecascade.models import expected_age
 
@@ -87,6 +91,10 @@ def test_exported_model_runs_without_agecascade_and_agrees_with_the_keras_model(
     assert run.returncode == 0, run.stderr[-3000:]
     got = json.loads(run.stdout.strip().splitlines()[-1])
     np.testing.assert_allclose(got["expected_age"], want, atol=1e-3)  # within 1e-3 years
+    # the posterior median and the 80 % interval, as `predict` gives them (agecascade.decision)
+    low, high = decision.interval(probabilities, ages)
+    assert got["median_age"] == decision.median(probabilities, ages).tolist()
+    assert (got["age_low"], got["age_high"]) == (low.tolist(), high.tolist())
     if kind == "group":
         assert got["group"] == probabilities.argmax(axis=1).tolist()
     meta = got["meta"]

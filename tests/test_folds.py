@@ -79,3 +79,24 @@ def test_one_label_space_per_dataset_for_every_fold(tmp_path):
     merged = {"protocol": "official_folds", "folds": 5, "merge_groups": [[0, 1, 2], [3], [4, 5, 6, 7]]}
     write_split("adience3", merged, tmp_path / "adience.csv", tmp_path / "a3.csv", tmp_path / "a3.json", 0)
     assert json.loads((tmp_path / "a3.json").read_text())["names"] == ["0-12", "15-20", "25-100"]
+
+
+def test_pictures_kept_whole_for_the_unified_benchmark_stay_out_of_the_thesis_split():
+    from agecascade.plan.settings import prepare_options
+
+    manifest = pd.DataFrame({"subject": [f"p{i % 50}" for i in range(500)], "age": [i % 90 for i in range(500)],
+                             "face_found": [i % 7 != 3 for i in range(500)]})
+    spec = {"protocol": "train_val", "validation_fraction": 0.2, "no_face": "drop"}
+    table = make_split("agedb", spec, manifest, 7)
+    faceless = ~manifest["face_found"]
+    assert (table.loc[faceless, "split"] == "no_face").all() and faceless.sum() == 71
+    # the faces split exactly as they did when the pictures without one were never stored
+    alone = make_split("agedb", spec, manifest[~faceless].reset_index(drop=True), 7)
+    assert list(table.loc[~faceless, "split"]) == list(alone["split"])
+    assert set(make_split("agedb", {**spec, "no_face": "keep"}, manifest, 7)["split"]) == {"train", "val"}
+    # a database file makes the preparation keep them (the benchmark's parts match its file)
+    config = {"image_size": 32, "margin": 0.4, "datasets": {"agedb": {"detector": "mtcnn", "no_face": "drop",
+                                                                      "min_confidence": 0.9, "protocol_file": None}}}
+    assert prepare_options(config, "agedb")["no_face"] == "drop"
+    config["datasets"]["agedb"]["protocol_file"] = "AgeDB.json"
+    assert prepare_options(config, "agedb")["no_face"] == "keep"

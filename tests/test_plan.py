@@ -45,7 +45,8 @@ def test_the_schema_spells_the_vocabulary(repo):
 
     patterns = [line.split("pattern: ")[1].split('"')[1] for line in
                 (repo / "schemas/config.schema.yaml").read_text().splitlines() if "pattern: \"^(vgg16" in line]
-    assert patterns == [f"^{vocabulary.VARIANT_PATTERN}$",
+    # benchmark variants, unified-benchmark variants, feature sets
+    assert patterns == [f"^{vocabulary.VARIANT_PATTERN}$", f"^{vocabulary.VARIANT_PATTERN}$",
                         f"^{vocabulary.EXTRACTOR_PATTERN}/({vocabulary.alternatives(vocabulary.LAYERS)})$"]
     schema = yaml.safe_load((repo / "schemas/config.schema.yaml").read_text())
     assert set(schema["properties"]["datasets"]["required"]) <= set(vocabulary.DATASETS)
@@ -105,6 +106,6 @@ def test_every_registered_table_has_a_report_caption_and_every_figure_one_captio
     drawn = study.figures()
     assert set(drawn) <= set(FIGURES) and "fig10_fgnet_faces2" in drawn
     for name, inputs in drawn.items():
-        assert caption(name, inputs).startswith("Thesis Figure")
+        assert caption(name, inputs).startswith(("Thesis Figure", "The unified benchmark (Paplham"))
     # Figure 10 quotes the thesis' MAE beside the variant that ran its software (Table 4)
     assert "12.28" in caption("fig10_fgnet_faces2", {"resnet50-faces2-keras2": "x"})

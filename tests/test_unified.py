@@ -35,7 +35,8 @@ def _write(tmp_path, manifest, entries, dataset="agedb"):
 def test_five_splits_have_the_sizes_the_folder_counts_imply_and_never_split_a_person(tmp_path):
     manifest, entries = _agedb(tmp_path)
     table, report = _write(tmp_path, manifest, entries)
-    assert list(table.columns) == ["index", "source", "subject", "age", "folder", *[f"split{k}" for k in range(5)]]
+    assert list(table.columns) == ["index", "source", "subject", "age", "folder", "label",
+                                   *[f"split{k}" for k in range(5)]]
     per_folder = table.groupby("folder").size()  # 3 people x 4 pictures in each folder
     for split, (train, val, test) in TEN_FOLDERS.items():
         counts = table[f"split{split}"].value_counts()
@@ -77,3 +78,28 @@ def test_a_database_file_without_the_required_fields_is_refused_naming_the_entry
     (tmp_path / "bad.json").write_text(json.dumps([{"img_path": "a.jpg", "age": 3}]))
     with pytest.raises(ValueError, match=r"bad.json: entry 0 has no folder"):
         read_database(tmp_path / "bad.json")
+
+
+def test_a_split_trains_on_trn_keeps_val_for_selection_and_tests_on_tst_never_on_an_unknown_age(tmp_path):
+    from agecascade.data.folds import Part, select_faces
+
+    manifest, entries = _agedb(tmp_path)
+    entries[0] = {**entries[0], "age": -1}  # the benchmark's "unknown": Person0, folder 0
+    table, _ = _write(tmp_path, manifest, entries)
+    assert pd.isna(table.loc[0, "label"]) and table.loc[1, "label"] == 21
+    faces = select_faces(pd.read_csv(tmp_path / "unified.csv"), Part(protocol_split=1), seed=0)
+    # split 1: trn folders 2-7, val 8-9, tst 0-1 (3 people x 4 pictures per folder, one age unknown)
+    assert (len(faces.train), len(faces.val), len(faces.test)) == (72, 24, 23)
+    assert set(faces.test["folder"]) == {0, 1} and 0 not in set(faces.test["index"])
+    assert set(faces.train["subject"]).isdisjoint(faces.val["subject"])
+    assert set(faces.train["subject"]).isdisjoint(faces.test["subject"])
+
+
+def test_a_split_the_table_does_not_have_is_refused_naming_the_ones_it_has(tmp_path):
+    from agecascade.data.folds import Part, select_faces
+
+    manifest = pd.DataFrame({"source": ["FGNET/images/001A05.JPG"], "subject": ["1"], "age": [5]})
+    entries = [{"img_path": "FG-NET/images/001A05.JPG", "id_num": 1, "age": 5, "database": "FG-NET", "folder": 1}]
+    _write(tmp_path, manifest, entries, dataset="fgnet")
+    with pytest.raises(ValueError, match=r"no split2 \(its splits: \['split0'\]\)"):
+        select_faces(pd.read_csv(tmp_path / "unified.csv"), Part(protocol_split=2), seed=0)

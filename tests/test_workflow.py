@@ -68,7 +68,12 @@ def test_dry_run_of_the_paper_config_shows_the_whole_study_without_any_data(pape
     # Table 5: 2 extractors x their layers, one auto-sklearn job per (feature set, FG-NET fold)
     assert counts["extract_features"] == 5 and counts["regress_fold"] == 5 * 82
     assert counts["evaluate_regression"] == 5
-    assert counts["figure"] == 8 and counts["gradcam"] == 1
+    assert counts["figure"] == 9 and counts["gradcam"] == 1  # thesis Figures 3-13 and the unified MAE by age
+    # the unified benchmark: 6 variants (vgg16-imdb-agedb saw all of AgeDB) x 5 splits of AgeDB,
+    # tested on AgeDB's test folders and on all of FG-NET; the database files are two more downloads
+    assert counts["train_unified"] == 6 * 5 and counts["evaluate_unified"] == 6 and counts["unified_table"] == 1
+    assert counts["download_protocol"] == 2 and counts["unified_split"] == 2
+    assert sum(counts.values()) == 1210 + 2 + 2 + 30 + 6 + 1 + 1
 
 
 def test_regression_jobs_declare_cpu_threads_memory_and_runtime(paper_plan):
@@ -85,6 +90,12 @@ def test_every_fold_job_declares_gpu_cpus_memory_and_runtime(paper_plan):
     resources, _ = _resources(paper_plan, "train_fold", "results/fgnet/senet50-imdb/fold40/predictions.csv")
     for resource in ("gpu=1", "cpus_per_task=4", "mem_mb=16000", "runtime=120"):
         assert resource in resources
+    target = "results/unified/agedb/vgg16-faces2/split3/predictions.csv"
+    resources, block = _resources(paper_plan, "train_unified", target)
+    for resource in ("gpu=1", "cpus_per_task=8", "mem_mb=32000", "runtime=360"):
+        assert resource in resources
+    for needed in ("results/splits/agedb_unified.csv", "results/splits/fgnet_unified.csv", "resources/faces/fgnet.h5"):
+        assert needed in block
 
 
 def test_enabled_grid_search_plans_the_thesis_grid_for_every_stage_and_variant(repo, tmp_path):
@@ -118,7 +129,8 @@ def test_bad_config_stops_at_start_naming_the_key(repo, tmp_path):
 
 
 DEMO = ("config.yaml", "config.demo.yaml")
-DEMO_THREADS = ("--set-threads", "train_stage=1", "train_fold=1", "train_fold_kept=1", "extract_features=1")
+DEMO_THREADS = ("--set-threads", "train_stage=1", "train_fold=1", "train_fold_kept=1", "train_unified=1",
+                "extract_features=1")
 
 
 @pytest.fixture(scope="module")
@@ -205,6 +217,34 @@ def test_demo_writes_the_unified_splits_from_its_database_files(demo):
     assert report["pictures_without_entry"] == [] and report["identities_in_two_folders"] == []
     fgnet = pd.read_csv(demo / "results/splits/fgnet_unified.csv")
     assert set(fgnet["split0"]) == {"tst"} and fgnet["folder"].nunique() == 10  # test only, its subjects
+    # pictures without a detected face: kept whole for the benchmark, out of the cascade's AgeDB split
+    faceless = ~manifest["face_found"]
+    assert report["pictures_kept_whole_without_face"] == faceless.sum() > 0
+    assert agedb.loc[faceless, "split0"].isin(["trn", "val", "tst"]).all()
+    thesis_split = pd.read_csv(demo / "results/splits/agedb.csv")
+    assert (thesis_split.loc[faceless, "split"] == "no_face").all()
+    assert (thesis_split.loc[~faceless, "split"] != "no_face").all()
+
+
+@pytest.mark.slow
+def test_demo_runs_the_unified_benchmark_on_two_splits_and_beats_the_training_mean(demo):
+    table = pd.read_csv(demo / "results/tables/unified_agedb.csv")
+    measured = table[table["source"] == "measured"].set_index("tested_on")
+    assert set(measured.index) == {"agedb", "fgnet"} and (measured["splits"] == 2).all()  # run_splits [0, 1]
+    intra = measured.loc["agedb"]
+    assert intra["model"] == "vgg16-imdb" and intra["protocol"] == "intra-dataset"
+    assert intra["mae_median"] < intra["mean_predictor_mae"] and intra["mae_expected"] < intra["mean_predictor_mae"]
+    assert table.loc[table["source"] == "literature", "published_mae"].notna().all()
+    split = pd.read_csv(demo / "results/splits/agedb_unified.csv")
+    for k in (0, 1):
+        predictions = pd.read_csv(demo / f"results/unified/agedb/vgg16-imdb/split{k}/predictions.csv")
+        own = predictions[predictions["tested_on"] == "agedb"]
+        assert set(own["index"]) == set(split.loc[(split[f"split{k}"] == "tst") & split["label"].notna(), "index"])
+        assert (predictions["tested_on"] == "fgnet").sum() == 100  # all of FG-NET
+        history = pd.read_csv(demo / f"results/unified/agedb/vgg16-imdb/split{k}/history.csv")
+        assert history["val_mae"].notna().all()  # selected on the split's validation folders
+    summary = (demo / "results/summary.txt").read_text()
+    assert "Unified benchmark (Paplham & Franc 2024), trained on agedb" in summary
 
 
 @pytest.mark.slow
@@ -249,7 +289,7 @@ def test_demo_draws_every_figure_and_the_figures_target_never_retrains(repo, dem
     figures = sorted(p.stem for p in (demo / "results/figures").glob("*.png"))
     assert figures == ["fig03_fgnet_faces", "fig04_adience_faces", "fig05_age_distribution", "fig06_adience_groups",
                        "fig10_fgnet_faces2", "fig11_fgnet_finetuned", "fig12_regression", "fig13_top4_confusion",
-                       "fig14_gradcam"]
+                       "fig14_gradcam", "unified_agedb_mae_by_age"]
     assert all((demo / f"results/figures/{f}.pdf").stat().st_size > 1000 for f in figures)
     # Every figure and table gone: the figures target redraws them from the results on disk only.
     moved = demo / "figures-before"
@@ -258,7 +298,7 @@ def test_demo_draws_every_figure_and_the_figures_target_never_retrains(repo, dem
         plan = snakemake(repo, demo, "figures", "-n", "--quiet", "rules", "--forcerun", "tables", configs=DEMO)
         counts = job_counts(plan.stdout + plan.stderr)
         assert plan.returncode == 0, plan.stderr[-2000:]
-        assert counts == {"figure": 8, "gradcam": 1, "tables": 1, "figures": 1}
+        assert counts == {"figure": 9, "gradcam": 1, "tables": 1, "figures": 1}
     finally:
         moved.rename(demo / "results/figures")
 
@@ -269,9 +309,11 @@ def test_report_holds_every_figure_and_table_with_captions(repo, demo):
     assert result.returncode == 0, result.stderr[-3000:]
     html = (demo / "results/report.html").read_text()
     for name in ("fig03_fgnet_faces", "fig10_fgnet_faces2", "fig12_regression", "fig14_gradcam",
-                 "table4_fgnet.csv", "table5_regression.csv", "table6_adience3.csv", "summary.txt"):
+                 "table4_fgnet.csv", "table5_regression.csv", "table6_adience3.csv", "summary.txt",
+                 "unified_agedb.csv", "unified_agedb_mae_by_age"):
         assert name in html, name
-    for caption in ("Thesis Figure 11", "Thesis Figure 14", "Thesis Table 5", "VGG-16-IMDB-AgeDB 2.68"):
+    for caption in ("Thesis Figure 11", "Thesis Figure 14", "Thesis Table 5", "VGG-16-IMDB-AgeDB 2.68",
+                    "The unified age-estimation benchmark (Paplham", "models trained on AgeDB, MAE per 5-year bin"):
         assert caption in html, caption
 
 

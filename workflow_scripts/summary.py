@@ -5,4 +5,4 @@ log_to(snakemake.log[0])
 from agecascade.tables import write_summary  # noqa: E402
 
 write_summary(snakemake.params.results, snakemake.params.label_spaces, snakemake.params.reports, snakemake.output[0],
-              snakemake.params.choices)
+              snakemake.params.choices, snakemake.params.unified)

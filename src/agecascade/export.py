@@ -8,6 +8,9 @@ Outputs:
 * `probabilities` (N, k): the softmax over the label space;
 * `expected_age` (N, 1): sum_i p_i * a_i in years (age models: the label ages; Adience models:
   the group midpoints, as `agecascade predict` reports);
+* `median_age` (N, 1): the posterior median (the unified benchmark's rule), and `age_low`,
+  `age_high` (N, 1): the central 80 % interval of the distribution, over the same ages
+  (`agecascade.decision`: the smallest age whose cumulative probability reaches 0.5, 0.1, 0.9);
 * `group` (N,): the most probable group (Adience models only).
 
 The label values, their names, the crop margin and the input size travel with the file: in a
@@ -63,6 +66,23 @@ def export_metadata(model) -> dict:
     }
 
 
+def quantile_output(probabilities, values, q: float, name: str):
+    """Per row of probabilities, the smallest of the ascending `values` whose cumulative probability
+    reaches `q` (`agecascade.decision.quantile`), written as v_0 + sum_i (v_i - v_(i-1))
+    [cumulative_(i-1) < q]: cumsum and compare, then a fixed dense layer, which both exporters and
+    every ONNX runtime support (argmax over a boolean is not; a captured constant becomes an input)."""
+    import keras
+    import tensorflow as tf
+
+    values = np.asarray(values, dtype="float32")
+    below = keras.layers.Lambda(
+        lambda p: tf.cast(tf.math.cumsum(p, axis=-1)[:, :-1] < q - 1e-6, tf.float32), name=f"{name}_below")
+    steps = keras.layers.Dense(1, trainable=False, name=name)
+    result = steps(below(probabilities))
+    steps.set_weights([np.diff(values)[:, None], values[:1]])
+    return result
+
+
 def deployable(model):
     """`model` wrapped for deployment: uint8 faces in, probabilities, expected age (and group) out."""
     import keras
@@ -74,6 +94,8 @@ def deployable(model):
     expected = keras.layers.Dense(1, use_bias=False, trainable=False, name="expected_age")
     outputs = {"probabilities": probabilities, "expected_age": expected(probabilities)}
     expected.set_weights([np.asarray(meta["expected_age_values"], dtype="float32")[:, None]])
+    for name, q in (("median_age", 0.5), ("age_low", 0.1), ("age_high", 0.9)):
+        outputs[name] = quantile_output(probabilities, meta["expected_age_values"], q, name)
     if meta["kind"] == "group":
         import tensorflow as tf  # both exporters trace TensorFlow graphs; keras.ops.argmax bitcasts,
         # which ONNX has no operator for

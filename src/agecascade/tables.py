@@ -26,7 +26,8 @@ from agecascade.outputs import write_text
 from agecascade.plan.settings import unstated_choices
 
 
-def _write(table: pd.DataFrame, stem: Path) -> None:
+def write_table(table: pd.DataFrame, stem: Path) -> None:
+    """Write a table as CSV and Markdown (`stem`.csv, `stem`.md; empty cells, not \"nan\")."""
     stem.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(stem.with_suffix(".csv"), index=False)
     shown = table.astype(object).where(table.notna(), None)  # empty cells, not "nan"
@@ -260,7 +261,7 @@ def write_tables(results: list[dict], label_spaces: dict, reports: dict, outputs
             table.to_csv(stem.with_suffix(".csv"))
             stem.with_suffix(".md").write_text(table.to_markdown(floatfmt=".2f") + "\n")
         else:
-            _write(table, stem)
+            write_table(table, stem)
         written.append(stem)
     record = {**provenance(config, workflow_dir), "choices": unstated_choices(config),
               "label_spaces": label_space_sizes(label_spaces), "datasets": dataset_counts(reports)}
@@ -332,13 +333,18 @@ def _experiment_line(experiment: str, variant: str, paths: dict) -> str:
     return f"{experiment} {variant}: MAE {s['mae']:.2f} (mean predictor {s['mean_predictor_mae']:.2f})"
 
 
-def summary_text(results: list[dict], label_spaces: dict, reports: dict, choices: dict | None = None) -> str:
-    """One screen: each benchmark's headline number beside the thesis', and the sanity ratio."""
+def summary_text(results: list[dict], label_spaces: dict, reports: dict, choices: dict | None = None,
+                 unified: dict | None = None) -> str:
+    """One screen: each benchmark's headline number beside the thesis', and the sanity ratio;
+    the unified benchmark's tables ({dataset: CSV}) after them."""
+    from agecascade.unified_results import summary_lines
+
     results = _by_row(results)
     lines = ["agecascade results (thesis values in brackets)", ""]
     lines += _dataset_lines(label_spaces, reports) + _fgnet_lines(results)
     lines += [_experiment_line(experiment, variant, paths)
               for (experiment, variant), paths in sorted(results.items()) if experiment != "fgnet"]
+    lines += summary_lines(unified or {})
     if choices:
         lines += ["", "Choices the thesis' text leaves open (README, Departures): "
                   + ", ".join(f"{key} {value}" for key, value in choices.items())]
@@ -347,7 +353,7 @@ def summary_text(results: list[dict], label_spaces: dict, reports: dict, choices
 
 
 def write_summary(results: list[dict], label_spaces: dict, reports: dict, output,
-                  choices: dict | None = None) -> str:
-    text = summary_text(results, label_spaces, reports, choices)
+                  choices: dict | None = None, unified: dict | None = None) -> str:
+    text = summary_text(results, label_spaces, reports, choices, unified)
     Path(output).write_text(text)
     return text

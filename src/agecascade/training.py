@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from agecascade import decision
-from agecascade.data.folds import Part, select_faces
+from agecascade.data.folds import Part, database_faces, select_faces
 from agecascade.device import setup_device
 from agecascade.fit import FitSettings, finish, fit
 from agecascade.grid_choice import with_grid_choice
@@ -33,6 +33,15 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
+class TestSet:
+    """A dataset a model is tested on whole: its face store and unified split table."""
+
+    dataset: str
+    store: str
+    split: str
+
+
+@dataclass(frozen=True)
 class TrainingData:
     """What a run trains on.
 
@@ -41,6 +50,9 @@ class TrainingData:
         part: which faces of the split train, validate and are predicted (`Part`).
         start: the stage model (`.keras`), the face weights (`.h5`) or None (random initialisation).
         grid_choice: the grid search's ranking, whose best row overrides learning rate and batch.
+        cross_tests: other datasets the trained model is also tested on, whole (the unified
+            benchmark's cross-dataset tests): their predictions follow the test part's, each
+            row naming its dataset in `tested_on`.
     """
 
     store: str
@@ -49,6 +61,7 @@ class TrainingData:
     part: Part = field(default_factory=Part)
     start: str | None = None
     grid_choice: str | None = None
+    cross_tests: tuple[TestSet, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -86,6 +99,8 @@ class TrainingJob:
     def describe(self) -> str:
         """The job in words, for messages: `fgnet vgg16-imdb fold 3`, `stage vgg16/imdb-agedb`."""
         record = self.record
+        if "split" in record:
+            return f"{record['benchmark']} {record['dataset']} {record['variant']} split {record['split']}"
         if "benchmark" in record:
             where = f"fold {record['fold']}" if "fold" in record else "grid point"
             return f"{record['benchmark']} {record.get('variant', self.backbone)} {where}"
@@ -103,8 +118,9 @@ class TrainingJob:
     def from_rule(cls, spec: dict, inputs, outputs, threads: int | None = None) -> TrainingJob:
         """The job of a `train_stage` / `train_fold` rule: `spec` is the plan's `params.job`
         (`Study.stage_job`, `Study.fold_job`), `inputs` / `outputs` the rule's named files."""
+        cross = tuple(TestSet(d, inputs[f"{d}_store"], inputs[f"{d}_split"]) for d in spec.get("cross_tests", ()))
         data = TrainingData(inputs["store"], inputs["split"], inputs["labels"], Part(**spec.get("part", {})),
-                            inputs.get("start"), inputs.get("gridsearch"))
+                            inputs.get("start"), inputs.get("gridsearch"), cross)
         written = TrainingOutputs(spec["backup"], outputs["history"], outputs.get("model"), outputs.get("predictions"))
         return cls(spec["backbone"], data, FitSettings(**spec["settings"]), written, spec["record"], threads)
 
@@ -137,12 +153,7 @@ def run_training(job: TrainingJob) -> TrainingResult:
                                                       settings.batch_size, False)
     history = fit(model, train, val, settings, Path(job.outputs.backup), Path(job.outputs.history),
                   identity=job.identity())
-    predictions = None
-    if job.outputs.predictions:
-        probabilities = predict_faces(model, job.data.store, faces.test, settings.batch_size)
-        predictions = predictions_table(faces.test, probabilities, space["values"], space["names"])
-        Path(job.outputs.predictions).parent.mkdir(parents=True, exist_ok=True)
-        predictions.to_csv(job.outputs.predictions, index=False)
+    predictions = write_predictions(job, model, faces.test, space, settings.batch_size)
     if job.outputs.model:
         Path(job.outputs.model).parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(job.outputs.model) as partial:  # never a cut-off model file
@@ -151,6 +162,25 @@ def run_training(job: TrainingJob) -> TrainingResult:
     log.info("trained %s %s: %d epochs, %d training faces, %d classes", job.backbone, job.record.get("chain"),
              len(history), len(faces.train), len(space["values"]))
     return TrainingResult(history, predictions, settings, len(faces.train), 0 if faces.val is None else len(faces.val))
+
+
+def write_predictions(job: TrainingJob, model, test: pd.DataFrame | None, space: dict,
+                      batch_size: int) -> pd.DataFrame | None:
+    """Predict the test faces (and every cross-dataset test set, each row's dataset in
+    `tested_on`) and write them to the job's predictions file, if it has one."""
+    if not job.outputs.predictions:
+        return None
+    sets = [(job.record.get("dataset"), job.data.store, test)]
+    sets += [(t.dataset, t.store, database_faces(pd.read_csv(t.split))) for t in job.data.cross_tests]
+    tables = [predictions_table(rows, predict_faces(model, store, rows, batch_size), space["values"], space["names"])
+              .assign(tested_on=dataset) for dataset, store, rows in sets]
+    predictions = pd.concat(tables, ignore_index=True)
+    if job.data.part.protocol_split is None and not job.data.cross_tests:
+        predictions = predictions.drop(columns="tested_on")  # a fold's predictions: one dataset
+    Path(job.outputs.predictions).parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(job.outputs.predictions) as partial:
+        predictions.to_csv(partial, index=False)
+    return predictions
 
 
 def train_from_rule(spec: dict, inputs, outputs, threads: int | None = None) -> TrainingResult:

@@ -89,14 +89,25 @@ def adience_folds(manifest: pd.DataFrame, n_folds: int, groups=None) -> pd.DataF
     return table
 
 
-def train_val_split(manifest: pd.DataFrame, validation_fraction: float, seed: int) -> pd.DataFrame:
-    """Seeded train/validation split grouped by identity (no person on both sides)."""
+def train_val_split(manifest: pd.DataFrame, validation_fraction: float, seed: int,
+                    no_face: str = "keep") -> pd.DataFrame:
+    """Seeded train/validation split grouped by identity (no person on both sides).
+
+    With `no_face: drop`, pictures the store keeps whole without a detected face (for the unified
+    benchmark, `plan.settings.prepare_options`) get `split = no_face`: neither trained nor
+    validated on, and the others split exactly as if they had never been stored.
+    """
     table = _base(manifest)
     table["label"] = table["age"].astype(int)
+    faceless = manifest["face_found"].astype(str).str.lower().eq("false").to_numpy() if (
+        no_face == "drop" and "face_found" in manifest) else np.zeros(len(table), dtype=bool)
+    faces = table[~faceless]
     splitter = GroupShuffleSplit(n_splits=1, test_size=validation_fraction, random_state=seed)
-    _, val = next(splitter.split(table, groups=table["subject"]))
-    table["split"] = "train"
-    table.loc[val, "split"] = "val"
+    _, val = next(splitter.split(faces, groups=faces["subject"]))
+    table["split"] = np.where(faceless, "no_face", "train")
+    table.loc[faces.index[val], "split"] = "val"
+    if faceless.any():
+        log.info("%d pictures without a detected face left out of the split (no_face: drop)", int(faceless.sum()))
     return table
 
 
@@ -117,7 +128,7 @@ def make_split(name: str, spec: dict, manifest: pd.DataFrame, seed: int) -> pd.D
     if protocol == "official_folds":
         return adience_folds(manifest, int(spec["folds"]), spec.get("merge_groups"))
     if protocol == "train_val":
-        return train_val_split(manifest, float(spec["validation_fraction"]), seed)
+        return train_val_split(manifest, float(spec["validation_fraction"]), seed, spec.get("no_face", "keep"))
     raise ValueError(f"Unknown split protocol. Received: protocol={protocol!r} for {name!r}")
 
 
@@ -151,10 +162,13 @@ class Part:
             A benchmark fold: its faces are the test set, every other face trains (`fold_parts`).
         validation_fraction: with a test fold, hold out this share of the training subjects for
             validation, grouped by subject (the grid search); the test faces are then not used.
+        protocol_split: a split of the unified benchmark (`data.unified`): its column
+            `split<k>` says `trn`, `val` or `tst`; faces of unknown age are left out.
     """
 
     test_fold: int | None = None
     validation_fraction: float | None = None
+    protocol_split: int | None = None
 
 
 @dataclass(frozen=True)
@@ -169,6 +183,8 @@ class FaceSets:
 def select_faces(split: pd.DataFrame, part: Part, seed: int) -> FaceSets:
     """The training, validation and test faces of `part` of a split table (see `Part`); `seed`
     seeds the validation subjects' choice."""
+    if part.protocol_split is not None:
+        return protocol_parts(split, part.protocol_split)
     if part.test_fold is None:
         return FaceSets(split[split["split"] == "train"], split[split["split"] == "val"])
     train, test = fold_parts(split, int(part.test_fold))
@@ -179,6 +195,30 @@ def select_faces(split: pd.DataFrame, part: Part, seed: int) -> FaceSets:
     splitter = GroupShuffleSplit(n_splits=1, test_size=part.validation_fraction, random_state=seed)
     kept, held = next(splitter.split(train, groups=train["subject"]))
     return FaceSets(train.iloc[kept], train.iloc[held])
+
+
+def protocol_parts(split: pd.DataFrame, number: int) -> FaceSets:
+    """The training, validation and test faces of split `number` of a unified split table.
+
+    Raises:
+        ValueError: the table has no such split, or one of its parts is empty.
+    """
+    column = f"split{number}"
+    if column not in split:
+        raise ValueError(f"The unified split table has no {column} (its splits: "
+                         f"{[c for c in split if c.startswith('split')]}).")
+    known = split[split["label"].notna()]
+    parts = [known[known[column] == part] for part in ("trn", "val", "tst")]
+    empty = [name for name, faces in zip(("trn", "val", "tst"), parts) if faces.empty]
+    if empty:
+        raise ValueError(f"{column}: no faces in {', '.join(empty)}.")
+    return FaceSets(*parts)
+
+
+def database_faces(split: pd.DataFrame) -> pd.DataFrame:
+    """Every face of a unified split table with a database entry and a known age: what a
+    cross-dataset test uses (the benchmark tests other datasets whole)."""
+    return split[split["folder"].notna() & split["label"].notna()]
 
 
 def label_space(spec: dict, table: pd.DataFrame) -> dict:

@@ -90,12 +90,17 @@ def write_unified_split(dataset: str, manifest_csv, database_json, output_csv, r
     subject, age, folder, split0...), and a report of what did not match."""
     manifest = pd.read_csv(manifest_csv, dtype={"subject": str})
     joined, report = join(read_database(database_json), manifest)
+    # the database's age where the picture has an entry (-1 there: unknown), else the dataset's own
+    age = joined["age_database"].where(joined["folder"].notna(), manifest["age"])
     table = pd.DataFrame({"index": range(len(manifest)), "source": manifest["source"],
-                          "subject": manifest["subject"], "age": joined["age"].fillna(manifest["age"]),
-                          "folder": joined["folder"].astype("Int64")})
+                          "subject": manifest["subject"], "age": age, "folder": joined["folder"].astype("Int64")})
+    # the training label: whole years, the database's age (empty: unknown, never trained or tested on)
+    table["label"] = table["age"].round().astype("Int64")
     table = pd.concat([table, split_columns(joined, PROTOCOLS[dataset], report)], axis=1)
     sizes = {c: table[c].value_counts().to_dict() for c in table if c.startswith("split")}
-    report.update({"dataset": dataset, "protocol": PROTOCOLS[dataset], "sizes": sizes})
+    faceless = manifest["face_found"].astype(str).str.lower().eq("false") if "face_found" in manifest else []
+    report.update({"dataset": dataset, "protocol": PROTOCOLS[dataset], "sizes": sizes,
+                   "pictures_kept_whole_without_face": int(sum(faceless))})
     table.to_csv(output_csv, index=False)
     write_text(report_json, json.dumps(report, indent=1) + "\n")
     return table

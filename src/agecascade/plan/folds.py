@@ -5,6 +5,12 @@ config names exists."""
 from __future__ import annotations
 
 
+def fold_benchmarks(config: dict) -> dict[str, dict]:
+    """The benchmarks with folds (FG-NET, Adience): every entry of `benchmarks` but the unified
+    benchmark's (`plan.unified`), which has splits instead."""
+    return {name: spec for name, spec in config["benchmarks"].items() if name != "unified"}
+
+
 def benchmark_folds(config: dict, benchmark: str, all_folds: bool = False) -> list[int]:
     """The folds of a benchmark that run (`run_folds`), or all its folds; from the config alone,
     so the whole plan is known before any data exists. The `splits` rule checks the data."""
@@ -41,7 +47,7 @@ def check_folds(config: dict) -> list[str]:
         ValueError: naming the key, the folds that do not exist and the valid ones.
     """
     warnings = []
-    for name, spec in config["benchmarks"].items():
+    for name, spec in fold_benchmarks(config).items():
         every = benchmark_folds(config, name, all_folds=True)
         for key in ("run_folds", "keep_models", "gridsearch_folds"):
             unknown = sorted(set(spec.get(key) or []) - set(every))

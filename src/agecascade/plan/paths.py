@@ -27,6 +27,14 @@ VARIANT_CONFUSION = "results/{benchmark}/{variant}/confusion.csv"
 # (`<benchmark>/<variant>`); the grid choice is `<folder>.csv`
 GRID_FOLDER = "results/gridsearch/{searched}"
 GRID_WORKDIR = "results/.resume/gridsearch/{searched}/lr{lr}_bs{batch}"
+# the unified benchmark (plan.unified): a dataset's split table, a training job's outputs
+# (predictions.csv, history.csv), its resume state, a variant's metrics, a dataset's table
+UNIFIED_SPLIT = "results/splits/{dataset}_unified.csv"
+UNIFIED_FOLDER = "results/unified/{dataset}/{variant}/split{protocol_split}"
+UNIFIED_BACKUP = "results/.resume/unified/{dataset}/{variant}/split{protocol_split}"
+UNIFIED_METRICS = "results/unified/{dataset}/{variant}/metrics.csv"
+UNIFIED_BY_AGE = "results/unified/{dataset}/{variant}/mae_by_age.csv"
+UNIFIED_TABLE = "results/tables/unified_{dataset}.csv"
 FEATURES = "results/features/{extractor}/{layer}.h5"
 REGRESSION_FOLD = "results/regression/{feature_set}/fold{fold}.csv"
 REGRESSION_METRICS = "results/regression/{feature_set}/metrics.csv"

@@ -17,6 +17,7 @@ GPU_JOBS = {
     "gridsearch_fold": (4, 16000),
     "train_fold": (4, 16000),
     "train_fold_kept": (4, 16000),
+    "train_unified": (8, 32000),
     "extract_features": (4, 16000),
     "gradcam": (2, 8000),
 }
@@ -42,6 +43,12 @@ def fold_runtime(dataset: str) -> int:
     # thesis GPU: an FG-NET fold (20 epochs of ~990 faces) takes minutes, an Adience fold
     # (20 epochs of ~14,000 faces) about half an hour; plus margin
     return {"fgnet": 120, "adience": 240}[dataset]
+
+
+def unified_runtime(dataset: str) -> int:
+    # a split trains on 60 % of the dataset and validates on 20 % each epoch, as long as the cascade
+    # stage on that dataset (thesis GPU: AgeDB about 4 hours), plus the tests and margin
+    return {"agedb": 6 * 60}[dataset]
 
 
 def prepare_mem_mb(detector: str, threads: int) -> int:

@@ -54,6 +54,20 @@ def variant_settings(config: dict, benchmark: str, variant: str) -> dict:
     return settings
 
 
+def unified_settings(config: dict, dataset: str, variant: str) -> dict:
+    """Settings of a unified-benchmark job: each mode trains as the thesis trains it (mode a: the
+    head, with `fold_training.frozen`; modes b/c: everything, with the cascade's stage settings
+    for the dataset, `training.stages.<dataset>`), and keeps the epoch with the lowest validation
+    MAE (the benchmark's model selection)."""
+    variant = Variant.parse(variant)
+    spec = config["fold_training"]["frozen"] if variant.frozen else config["training"]["stages"][dataset]
+    settings = fit_settings(config, spec, variant.backbone, variant.frozen)
+    settings["keep"] = "best_val_mae"
+    if variant.keras2_batchnorm:
+        settings["frozen_batchnorm"] = "batch_statistics"
+    return settings
+
+
 def unstated_choices(config: dict) -> dict:
     """The choices the thesis' text leaves to its software, as this config makes them (written to
     the provenance and the summary)."""
@@ -70,10 +84,15 @@ def unstated_choices(config: dict) -> dict:
 
 
 def prepare_options(config: dict, dataset: str) -> dict:
-    """Face location and crop settings of a dataset (`agecascade.data.prepare.PrepareOptions`)."""
+    """Face location and crop settings of a dataset (`agecascade.data.prepare.PrepareOptions`).
+
+    A dataset with a unified-benchmark database file keeps a picture without a detected face
+    whole (the benchmark's parts must match its file); with `no_face: drop` its thesis split
+    leaves such pictures out (`data.folds.train_val_split`), so the cascade trains as before."""
     spec = config["datasets"][dataset]
+    no_face = "keep" if spec.get("protocol_file") else spec["no_face"]
     return {"image_size": config["image_size"], "margin": config["margin"], "detector": spec["detector"],
-            "no_face": spec["no_face"], "min_confidence": spec["min_confidence"]}
+            "no_face": no_face, "min_confidence": spec["min_confidence"]}
 
 
 def parse_options(config: dict, dataset: str) -> dict:

@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 
 from agecascade.plan import paths, resources, settings
-from agecascade.plan.folds import benchmark_folds, grid_folds
+from agecascade.plan.folds import benchmark_folds, fold_benchmarks, grid_folds
+from agecascade.plan.unified import UnifiedPlan
 from agecascade.vocabulary import (
     CHAINS,
     DATASETS,
@@ -47,12 +48,16 @@ class Study:
         self.datasets = list(DATASETS)
         self.training_sets = list(TRAINING_SETS)
         self.chains = list(CHAINS)
-        self.benchmarks = list(config["benchmarks"])
+        benchmarks = fold_benchmarks(config)
+        self.benchmarks = list(benchmarks)
         self.splits = self.training_sets + self.benchmarks
-        self.variants = sorted({v for spec in config["benchmarks"].values() for v in spec["variants"]})
+        # the unified benchmark's jobs (`benchmarks.unified`; rules/unified.smk)
+        self.unified = UnifiedPlan(config, self.unified_datasets())
+        self.variants = sorted({v for spec in benchmarks.values() for v in spec["variants"]}
+                               | set(self.unified.all_variants()))
         # the folds whose model is kept: "<benchmark>/<variant>/fold<k>" (the {kept} wildcard) -> job
         self.kept = {f"{benchmark}/{variant}/fold{fold}": {"benchmark": benchmark, "variant": variant, "fold": fold}
-                     for benchmark, spec in config["benchmarks"].items() for variant in spec["variants"]
+                     for benchmark, spec in benchmarks.items() for variant in spec["variants"]
                      for fold in self.folds(benchmark) if fold in spec["keep_models"]}
 
     def folds(self, benchmark: str, all_folds: bool = False) -> list[int]:
@@ -74,6 +79,7 @@ class Study:
             "gridsearch_fold": resources.FOLD_GRID_RUNTIME,
             "train_fold": lambda w: resources.fold_runtime(self._dataset(w.benchmark)),
             "train_fold_kept": lambda w: resources.fold_runtime(self._dataset(self.kept[w.kept]["benchmark"])),
+            "train_unified": lambda w: resources.unified_runtime(w.dataset),
             "extract_features": resources.FEATURES_RUNTIME,
             "gradcam": resources.GRADCAM_RUNTIME,
         }
@@ -99,7 +105,7 @@ class Study:
         the unified benchmark's split of every dataset with a database file."""
         return ([paths.FACE_STORE.format(dataset=d) for d in self.datasets]
                 + [paths.SPLIT_TABLE.format(split=s) for s in self.splits]
-                + [paths.SPLIT_TABLE.format(split=f"{d}_unified") for d in self.unified_datasets()])
+                + [paths.UNIFIED_SPLIT.format(dataset=d) for d in self.unified_datasets()])
 
     def unified_datasets(self) -> list[str]:
         """The datasets with a database file of the unified benchmark (`protocol_file`)."""
@@ -154,7 +160,8 @@ class Study:
     def split_spec(self, wildcards) -> dict:
         if wildcards.split in self.training_sets:
             spec = self.config["datasets"][wildcards.split]
-            return {"protocol": "train_val", "validation_fraction": spec["validation_fraction"]}
+            return {"protocol": "train_val", "validation_fraction": spec["validation_fraction"],
+                    "no_face": spec["no_face"]}
         return self.config["benchmarks"][wildcards.split]
 
     # ------------------------------------------------------------------ cascade stages
@@ -294,7 +301,7 @@ class Study:
         return [{"experiment": benchmark, "row": variant,
                  "metrics": paths.VARIANT_METRICS.format(benchmark=benchmark, variant=variant),
                  "confusion": paths.VARIANT_CONFUSION.format(benchmark=benchmark, variant=variant)}
-                for benchmark, spec in self.config["benchmarks"].items() for variant in spec["variants"]
+                for benchmark, spec in fold_benchmarks(self.config).items() for variant in spec["variants"]
                 if self.folds(benchmark)]
 
     def benchmark_metrics(self) -> list[str]:
@@ -384,6 +391,10 @@ class Study:
 
         drawn = {name: spec.inputs(self) for name, spec in FIGURES.items()}
         return {name: inputs for name, inputs in drawn.items() if inputs}
+
+    def unified_figures(self) -> list[str]:
+        """The unified benchmark's figures this config draws (the `unified` target)."""
+        return [paths.FIGURE.format(figure=f) for f in self.figures() if f.startswith("unified_")]
 
     def figure_inputs(self, wildcards) -> dict[str, str]:
         return self.figures()[wildcards.figure]

@@ -1,0 +1,129 @@
+"""The unified benchmark's jobs (`benchmarks.unified`, rules/unified.smk): one training job per
+(dataset, variant, split), each tested on its split's test part and on every picture of the other
+datasets that have a database file (cross-dataset); one evaluation per (dataset, variant), one
+table per dataset.
+
+A dataset is trained under the protocol when it is in `benchmarks.unified.datasets` and has a
+database file (`datasets.<name>.protocol_file`); a variant whose cascade saw the dataset (a
+`-imdb-agedb` model has seen all of AgeDB, test folders included) is not planned there.
+"""
+
+from __future__ import annotations
+
+from agecascade.plan import paths, settings
+from agecascade.vocabulary import FROZEN_PRETRAININGS, Variant
+
+UNIFIED = "unified"  # its key in `benchmarks`
+
+
+def cascade_datasets(pretraining: str) -> list[str]:
+    """The datasets a variant's start model was trained on (`imdb-agedb` -> imdb, agedb)."""
+    return [] if pretraining in FROZEN_PRETRAININGS else pretraining.split("-")
+
+
+class UnifiedPlan:
+    """What the unified benchmark runs under a config (`Study.unified`; the rules name its methods).
+
+    Args:
+        config: the validated config.
+        test_sets: the datasets with a database file (`Study.unified_datasets`), in order.
+    """
+
+    def __init__(self, config: dict, test_sets: list[str]):
+        from agecascade.data.unified import PROTOCOLS, TEN_FOLDERS, THREE_FOLDERS
+
+        self.config = config
+        self.spec = config["benchmarks"].get(UNIFIED) or {"datasets": [], "variants": [], "run_splits": None}
+        self.test_sets = list(test_sets)
+        self.targets = [d for d in self.spec["datasets"] if d in self.test_sets]
+        self._all_splits = {d: sorted({"ten_folders": TEN_FOLDERS, "three_folders": THREE_FOLDERS}[PROTOCOLS[d]])
+                            for d in self.targets}
+
+    def warnings(self) -> list[str]:
+        """What the config asks for that is not planned, and why (printed at start-up)."""
+        lines = [f"benchmarks.unified: {d} has no database file (datasets.{d}.protocol_file): not planned."
+                 for d in self.spec["datasets"] if d not in self.test_sets]
+        for dataset in self.targets:
+            left_out = [v for v in self.spec["variants"] if v not in self.variants(dataset)]
+            lines += [f"benchmarks.unified: {v} is not planned on {dataset}: its cascade trained on all of "
+                      f"{dataset} (test folders included)." for v in left_out]
+        return lines
+
+    def splits(self, dataset: str) -> list[int]:
+        """The splits of a dataset that run (`run_splits`, or all of them)."""
+        run = self.spec["run_splits"]
+        return [k for k in self._all_splits[dataset] if run is None or k in run]
+
+    def variants(self, dataset: str) -> list[str]:
+        """The configured variants whose start model never saw `dataset`."""
+        return [v for v in self.spec["variants"] if dataset not in cascade_datasets(Variant.parse(v).pretraining)]
+
+    def all_variants(self) -> list[str]:
+        return sorted({v for d in self.targets for v in self.variants(d)})
+
+    def cross_tests(self, dataset: str) -> list[str]:
+        """The datasets every model trained on `dataset` is also tested on, whole."""
+        return [d for d in self.test_sets if d != dataset]
+
+    # ------------------------------------------------------------------ training jobs
+
+    def jobs(self) -> list[dict]:
+        """Every training job: {dataset, variant, protocol_split}."""
+        return [{"dataset": d, "variant": v, "protocol_split": k}
+                for d in self.targets for v in self.variants(d) for k in self.splits(d)]
+
+    def train_inputs(self, wildcards) -> dict:
+        """The dataset's face store, unified split and label space (its cascade stage's), what the
+        variant starts from, and the store and unified split of every cross-dataset test set."""
+        from agecascade.plan.study import start_model
+
+        dataset = wildcards.dataset
+        split = paths.UNIFIED_SPLIT.format(dataset=dataset)
+        inputs = {"store": paths.FACE_STORE.format(dataset=dataset), "split": split,
+                  "labels": paths.LABEL_SPACE.format(split=dataset)}
+        start = start_model(self.config, *Variant.parse(wildcards.variant))
+        for other in self.cross_tests(dataset):
+            inputs[f"{other}_store"] = paths.FACE_STORE.format(dataset=other)
+            inputs[f"{other}_split"] = paths.UNIFIED_SPLIT.format(dataset=other)
+        return {**inputs, "start": start} if start else inputs
+
+    def train_job(self, wildcards) -> dict:
+        """`params.job` of a train_unified job (`agecascade.training.TrainingJob.from_rule`)."""
+        key = {"dataset": wildcards.dataset, "variant": wildcards.variant, "split": int(wildcards.protocol_split)}
+        variant = Variant.parse(key["variant"])
+        crop = {"image_size": self.config["image_size"], "margin": self.config["margin"]}
+        return {"backbone": variant.backbone, "part": {"protocol_split": key["split"]},
+                "settings": settings.unified_settings(self.config, key["dataset"], key["variant"]),
+                "record": {**crop, "chain": variant.pretraining, "benchmark": UNIFIED, **key},
+                "cross_tests": self.cross_tests(key["dataset"]),
+                "backup": paths.UNIFIED_BACKUP.format(dataset=key["dataset"], variant=key["variant"],
+                                                      protocol_split=key["split"])}
+
+    # ------------------------------------------------------------------ results
+
+    def predictions(self, wildcards) -> list[str]:
+        """A variant's predictions, one file per split that runs (the order of `evaluated_splits`)."""
+        return [paths.UNIFIED_FOLDER.format(dataset=wildcards.dataset, variant=wildcards.variant, protocol_split=k)
+                + "/predictions.csv" for k in self.splits(wildcards.dataset)]
+
+    def evaluated_splits(self, wildcards) -> list[int]:
+        return self.splits(wildcards.dataset)
+
+    def metrics(self, dataset: str) -> dict[str, str]:
+        """{variant: metrics.csv} of a dataset's variants."""
+        return {v: paths.UNIFIED_METRICS.format(dataset=dataset, variant=v) for v in self.variants(dataset)}
+
+    def by_age(self, dataset: str) -> dict[str, str]:
+        """{variant: mae_by_age.csv} of a dataset's variants (the MAE-by-true-age figure)."""
+        return {v: paths.UNIFIED_BY_AGE.format(dataset=dataset, variant=v) for v in self.variants(dataset)}
+
+    def table_metrics(self, wildcards) -> dict[str, str]:
+        return self.metrics(wildcards.dataset)
+
+    def tables(self) -> dict[str, str]:
+        """{dataset: table CSV} of every dataset trained under the protocol with a variant that runs."""
+        return {d: paths.UNIFIED_TABLE.format(dataset=d) for d in self.targets if self.variants(d) and self.splits(d)}
+
+    def targets_all(self) -> list[str]:
+        """What `snakemake unified` (and the default target) builds: each dataset's table."""
+        return list(self.tables().values())

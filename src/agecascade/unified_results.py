@@ -1,0 +1,143 @@
+"""Results of the unified benchmark (Paplham & Franc, CVPR 2024): metrics per split, mean and
+standard deviation over splits, MAE by true age, and each dataset's table beside the published
+numbers (the `evaluate_unified` and `unified_table` rules).
+
+Every metric is computed for the three decision rules from the same probabilities
+(`agecascade.decision`): `expected` (the thesis'), `median` (the benchmark's) and `predicted`
+(argmax). Measured and published numbers never share a column: the benchmark's results are in
+`published_mae`, on rows with `source = literature`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from agecascade.evaluation import read_predictions, rule_metrics
+from agecascade.outputs import atomic_path
+from agecascade.vocabulary import Variant
+
+RULES = {"expected": "mae_expected", "median": "mae_median", "predicted": "mae_argmax"}
+AGE_BIN = 5  # years per bin of the MAE-by-age figure
+
+# The benchmark's published MAE (their repository's results table: ResNet-50 pre-trained on IMDB,
+# fine-tuned on the dataset, mean over its splits, decision by the posterior median).
+PUBLISHED_SOURCE = "Paplham & Franc, CVPR 2024 (arXiv 2307.04570), repository results table, ResNet-50 IMDB-pretrained"
+PUBLISHED = {
+    "agedb": {"cross-entropy": 5.81, "regression": 6.23, "OR-CNN": 5.78, "DLDL": 5.80, "Mean-Variance": 5.85,
+              "SORD": 5.81, "DLDL-v2": 5.80, "Unimodal": 5.90, "FaRL + MLP": 5.64},
+}
+
+
+def split_rows(predictions: pd.DataFrame, split: pd.DataFrame) -> pd.DataFrame:
+    """One row per (split, tested_on): faces, the three rules' MAE, CS(5), bias per decade, and
+    the MAE of predicting the split's mean training age (what a model that learned nothing scores)."""
+    rows = []
+    for (number, tested_on), group in predictions.groupby(["split", "tested_on"], sort=True):
+        trained = split.loc[split[f"split{number}"] == "trn", "label"].dropna()
+        rows.append({"split": str(number), "tested_on": tested_on, "n": len(group), **rule_metrics(group),
+                     "mean_predictor_mae": float((group["true"] - trained.mean()).abs().mean())})
+    return pd.DataFrame(rows)
+
+
+def summarise(per_split: pd.DataFrame) -> pd.DataFrame:
+    """`mean` and `std` rows (over splits, ddof 1; empty with one split) per tested_on."""
+    rows = []
+    numbers = [c for c in per_split if c not in ("split", "tested_on")]
+    for tested_on, group in per_split.groupby("tested_on", sort=True):
+        values = group[numbers].astype(float)
+        rows.append({"split": "mean", "tested_on": tested_on, **values.mean().to_dict(), "splits": len(group)})
+        std = values.std(ddof=1) if len(group) > 1 else values.mean() * np.nan
+        rows.append({"split": "std", "tested_on": tested_on, **std.to_dict(), "splits": len(group)})
+    return pd.DataFrame(rows)
+
+
+def mae_by_age(predictions: pd.DataFrame) -> pd.DataFrame:
+    """MAE of each rule per 5-year bin of true age and tested_on, pooled over splits."""
+    binned = predictions.assign(age_from=(predictions["true"] // AGE_BIN * AGE_BIN).astype(int))
+    rows = []
+    for (tested_on, start), group in binned.groupby(["tested_on", "age_from"], sort=True):
+        errors = {name: float((group[column] - group["true"]).abs().mean())
+                  for column, name in RULES.items() if column in group}
+        rows.append({"tested_on": tested_on, "age_from": start, "age_to": start + AGE_BIN - 1, "n": len(group),
+                     **errors})
+    return pd.DataFrame(rows)
+
+
+def evaluate_unified(prediction_paths: dict, split_csv, metrics_path, by_age_path) -> pd.DataFrame:
+    """Write a variant's metrics (per split and tested_on, then mean and std over splits) and its
+    MAE by true age.
+
+    Args:
+        prediction_paths: {split number: predictions.csv of that split's job}.
+        split_csv: the trained dataset's unified split table (for the training-mean predictor).
+    """
+    predictions = read_predictions(prediction_paths).rename(columns={"fold": "split"})
+    per_split = split_rows(predictions, pd.read_csv(split_csv))
+    metrics = pd.concat([per_split, summarise(per_split)], ignore_index=True)
+    biases = sorted((c for c in metrics if c.startswith("bias_")), key=lambda c: int(c.split("_")[1].split("-")[0]))
+    metrics = metrics[[c for c in metrics if not c.startswith("bias_")] + biases]  # decades in order
+    for table, path in ((metrics, metrics_path), (mae_by_age(predictions), by_age_path)):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(path) as partial:
+            table.to_csv(partial, index=False)
+    return metrics
+
+
+def _measured_rows(dataset: str, metrics: dict[str, str | Path]) -> list[dict]:
+    rows = []
+    for variant, path in metrics.items():
+        table = pd.read_csv(path, dtype={"split": str})
+        for tested_on, group in table.groupby("tested_on", sort=False):
+            mean, std = (group[group["split"] == s].iloc[0] for s in ("mean", "std"))
+            row = {"model": str(Variant.parse(variant)), "source": "measured", "tested_on": tested_on,
+                   "protocol": "intra-dataset" if tested_on == dataset else "cross-dataset",
+                   "splits": str(int(mean["splits"]))}
+            for name in (*RULES.values(), "cs5", "mean_predictor_mae"):
+                if name in mean:
+                    row[name], row[f"{name}_std"] = mean[name], std[name]
+            rows.append(row)
+    return sorted(rows, key=lambda r: (r["protocol"] != "intra-dataset", r["tested_on"], r["mae_median"]))
+
+
+def unified_table(dataset: str, metrics: dict[str, str | Path]) -> pd.DataFrame:
+    """A dataset's table: per variant and test set, each rule's MAE, CS(5) and the training-mean
+    MAE as mean and std over splits; then the benchmark's published MAE on `literature` rows."""
+    rows = _measured_rows(dataset, metrics)
+    rows += [{"model": method, "source": "literature", "tested_on": dataset, "protocol": "intra-dataset",
+              "published_mae": mae, "published_source": PUBLISHED_SOURCE}
+             for method, mae in PUBLISHED.get(dataset, {}).items()]
+    columns = ["model", "source", "tested_on", "protocol", "splits"]
+    for name in (*RULES.values(), "cs5", "mean_predictor_mae"):
+        columns += [name, f"{name}_std"]
+    return pd.DataFrame(rows).reindex(columns=[*columns, "published_mae", "published_source"])
+
+
+def write_unified_table(dataset: str, metrics: dict, output_csv) -> pd.DataFrame:
+    """Write a dataset's table as CSV and Markdown (same stem)."""
+    from agecascade.tables import write_table
+
+    table = unified_table(dataset, metrics)
+    write_table(table, Path(output_csv).with_suffix(""))
+    return table
+
+
+def summary_lines(tables: dict[str, str | Path]) -> list[str]:
+    """The summary's lines: per dataset and variant, the three rules' MAE (mean over splits) on
+    each test set beside the training-mean predictor's."""
+    lines = []
+    for dataset, path in tables.items():
+        table = pd.read_csv(path)
+        measured = table[table["source"] == "measured"]
+        published = table.loc[table["source"] == "literature", "published_mae"]
+        best = f", published best {published.min():.2f}" if len(published) else ""
+        lines.append(f"Unified benchmark (Paplham & Franc 2024), trained on {dataset}{best}: MAE expected / median / "
+                     "argmax, mean over splits")
+        for _, row in measured.iterrows():
+            verdict = "beats" if row["mae_median"] < row["mean_predictor_mae"] else "does NOT beat"
+            lines.append(f"  {row['model']:24s} on {row['tested_on']:7s} ({int(row['splits'])} splits) "
+                         f"{row['mae_expected']:6.2f} / {row['mae_median']:6.2f} / {row['mae_argmax']:6.2f}   "
+                         f"training mean {row['mean_predictor_mae']:6.2f} ({verdict} it)")
+    return lines

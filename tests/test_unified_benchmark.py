@@ -1,0 +1,168 @@
+"""The unified benchmark as a benchmark (`benchmarks.unified`): its jobs from the config, the
+training of one split with its cross-dataset tests, its metrics for three decision rules worked
+out by hand, and its table beside the published numbers."""
+
+import copy
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from agecascade import config, plan
+from agecascade.plan import settings
+from agecascade.unified_results import PUBLISHED, evaluate_unified, mae_by_age, unified_table
+
+
+@pytest.fixture(scope="module")
+def paper(repo):
+    return config.load(repo / "config.yaml")
+
+
+def _w(**fields):
+    return type("W", (), fields)()
+
+
+def test_the_paper_config_plans_a_job_per_dataset_variant_and_split(paper):
+    study = plan.Study(paper)
+    unified = study.unified
+    assert unified.targets == ["agedb"] and unified.cross_tests("agedb") == ["fgnet"]
+    jobs = unified.jobs()
+    assert len(jobs) == 6 * 5  # the thesis' six variants that never saw AgeDB x the benchmark's 5 splits
+    assert {j["protocol_split"] for j in jobs} == {0, 1, 2, 3, 4}
+    job = unified.train_job(_w(dataset="agedb", variant="resnet50-imdb", protocol_split="3"))
+    assert job["part"] == {"protocol_split": 3} and job["cross_tests"] == ["fgnet"]
+    assert job["backup"] == "results/.resume/unified/agedb/resnet50-imdb/split3"
+    assert job["record"]["benchmark"] == "unified" and job["record"]["split"] == 3
+    inputs = unified.train_inputs(_w(dataset="agedb", variant="resnet50-imdb", protocol_split="3"))
+    assert inputs["split"] == "results/splits/agedb_unified.csv"
+    assert inputs["start"] == "results/models/resnet50/imdb.keras"
+    assert inputs["fgnet_store"] == "resources/faces/fgnet.h5"
+    assert inputs["fgnet_split"] == "results/splits/fgnet_unified.csv"
+    # the thesis' fold benchmarks are untouched: "unified" is no fold benchmark
+    assert "unified" not in study.benchmarks and "unified" not in study.splits
+    assert unified.tables() == {"agedb": "results/tables/unified_agedb.csv"}
+
+
+@pytest.mark.parametrize("change,planned,warning", [
+    ({"variants": ["vgg16-imdb", "vgg16-imdb-agedb"]}, 5, "vgg16-imdb-agedb is not planned on agedb"),
+    ({"run_splits": [1, 3]}, 6 * 2, None),
+])
+def test_a_variant_that_saw_the_dataset_is_left_out_and_partial_runs_take_some_splits(paper, change, planned, warning):
+    changed = config.deep_update(copy.deepcopy(paper), {"benchmarks": {"unified": change}})
+    unified = plan.Study(changed).unified
+    assert len(unified.jobs()) == planned
+    assert (warning in " ".join(unified.warnings())) if warning else unified.warnings() == []
+
+
+def test_without_a_database_file_nothing_is_planned_and_the_start_up_says_why(paper):
+    changed = config.deep_update(copy.deepcopy(paper), {"datasets": {"agedb": {"protocol_file": None}}})
+    unified = plan.Study(changed).unified
+    assert unified.jobs() == [] and unified.tables() == {}
+    assert unified.warnings() == ["benchmarks.unified: agedb has no database file (datasets.agedb.protocol_file): "
+                                  "not planned."]
+
+
+def test_each_mode_trains_as_the_thesis_trains_it_and_keeps_the_best_validation_epoch(paper):
+    frozen = settings.unified_settings(paper, "agedb", "senet50-faces2-keras2")
+    stage = settings.unified_settings(paper, "agedb", "vgg16-imdb")
+    # mode a: the head, as on the folds (thesis: 20 epochs, lr 0.001, batch 48)
+    assert (frozen["epochs"], frozen["learning_rate"], frozen["batch_size"], frozen["frozen"]) == (20, 0.001, 48, True)
+    assert frozen["frozen_batchnorm"] == "batch_statistics"
+    # modes b/c: the whole network, as the cascade trains on AgeDB (30 epochs, batch 32, lr 1e-4, patience 3)
+    assert (stage["epochs"], stage["learning_rate"], stage["batch_size"], stage["patience"]) == (30, 1e-4, 32, 3)
+    assert stage["frozen"] is False and stage["monitor"] == "val_loss"
+    assert frozen["keep"] == stage["keep"] == "best_val_mae"  # the benchmark's model selection
+
+
+def _predictions(tested_on, true, probabilities, values=(10, 20, 30)):
+    probabilities = np.asarray(probabilities, dtype=float)
+    frame = pd.DataFrame({"true": true, "expected": probabilities @ np.asarray(values, dtype=float),
+                          "median": [values[int(np.searchsorted(np.cumsum(p), 0.5))] for p in probabilities],
+                          "predicted_class": probabilities.argmax(axis=1), "tested_on": tested_on})
+    frame["predicted"] = np.asarray(values)[frame["predicted_class"]]
+    for j, v in enumerate(values):
+        frame[f"p_{v}"] = probabilities[:, j]
+    return frame
+
+
+def test_three_rules_per_split_then_mean_and_std_over_splits_worked_out_by_hand(tmp_path):
+    # ages 10/20/30; split 0: a face of 10 with p = (0.6, 0.1, 0.3): expected 17, median 10, argmax 10
+    # split 1: a face of 30 with p = (0.2, 0.3, 0.5): expected 23, median 20 (cumulative 0.5 at 20), argmax 30
+    (tmp_path / "s0.csv").write_text(_predictions(["agedb", "fgnet"], [10, 20],
+                                                  [[0.6, 0.1, 0.3], [0, 1, 0]]).to_csv(index=False))
+    (tmp_path / "s1.csv").write_text(_predictions(["agedb", "fgnet"], [30, 20],
+                                                  [[0.2, 0.3, 0.5], [0, 0, 1]]).to_csv(index=False))
+    split = pd.DataFrame({"label": [10, 30, 20, 50], "split0": ["trn", "trn", "tst", "val"],
+                          "split1": ["tst", "trn", "trn", "val"]})
+    split.to_csv(tmp_path / "split.csv", index=False)
+    metrics = evaluate_unified({0: tmp_path / "s0.csv", 1: tmp_path / "s1.csv"}, tmp_path / "split.csv",
+                               tmp_path / "m.csv", tmp_path / "by_age.csv").set_index(["split", "tested_on"])
+    rules = ["mae_expected", "mae_median", "mae_argmax"]
+    assert metrics.loc[("0", "agedb"), rules].tolist() == pytest.approx([7, 0, 0])
+    assert metrics.loc[("1", "agedb"), rules].tolist() == pytest.approx([7, 10, 0])
+    assert metrics.loc[("mean", "agedb"), rules].tolist() == pytest.approx([7, 5, 0])
+    assert metrics.loc[("std", "agedb"), "mae_median"] == pytest.approx(np.sqrt(50))  # (0, 10), ddof 1
+    # the training mean: split 0 trains on ages 10 and 30 (mean 20), split 1 on 30 and 20 (25)
+    assert metrics.loc[("0", "agedb"), "mean_predictor_mae"] == pytest.approx(10)
+    assert metrics.loc[("1", "agedb"), "mean_predictor_mae"] == pytest.approx(5)
+    assert metrics.loc[("mean", "fgnet"), "mae_expected"] == pytest.approx(5)  # 0 and |30 - 20|
+    assert metrics.loc[("0", "agedb"), "cs5"] == 0 and metrics.loc[("mean", "fgnet"), "splits"] == 2
+
+
+def test_mae_by_true_age_bins_five_years_and_pools_the_splits():
+    frame = pd.concat([_predictions("agedb", [10, 12], [[1, 0, 0], [0, 1, 0]]),
+                       _predictions("agedb", [31], [[0, 0, 1]])])
+    table = mae_by_age(frame).set_index("age_from")
+    assert list(table.index) == [10, 30] and table.loc[10, "age_to"] == 14
+    assert table.loc[10, "mae_expected"] == pytest.approx((0 + 8) / 2) and table.loc[10, "n"] == 2
+    assert table.loc[30, "mae_median"] == pytest.approx(1)
+
+
+def test_the_table_keeps_published_numbers_out_of_the_measured_columns(tmp_path):
+    (tmp_path / "s0.csv").write_text(_predictions(["agedb", "fgnet"], [10, 20], [[1, 0, 0], [0, 1, 0]])
+                                     .to_csv(index=False))
+    pd.DataFrame({"label": [10, 20], "split0": ["trn", "tst"]}).to_csv(tmp_path / "split.csv", index=False)
+    evaluate_unified({0: tmp_path / "s0.csv"}, tmp_path / "split.csv", tmp_path / "m.csv", tmp_path / "b.csv")
+    table = unified_table("agedb", {"vgg16-imdb": tmp_path / "m.csv"})
+    measured, literature = table[table["source"] == "measured"], table[table["source"] == "literature"]
+    assert list(measured["protocol"]) == ["intra-dataset", "cross-dataset"]
+    assert measured["published_mae"].isna().all() and literature["mae_median"].isna().all()
+    # the benchmark's numbers as its repository's table gives them (ResNet-50, cross-entropy: 5.81)
+    assert dict(zip(literature["model"], literature["published_mae"])) == PUBLISHED["agedb"]
+    assert PUBLISHED["agedb"]["cross-entropy"] == 5.81 and PUBLISHED["agedb"]["FaRL + MLP"] == 5.64
+    assert measured["mae_median_std"].isna().all()  # one split: no spread to show
+
+
+@pytest.mark.integration  # trains a small network for 2 epochs: ~20 s
+def test_a_split_trains_on_trn_selects_on_val_and_tests_on_tst_and_other_datasets_whole(store, tmp_path):
+    from agecascade.data.unified import TEN_FOLDERS
+    from agecascade.fit import FitSettings
+    from agecascade.training import TestSet, TrainingData, TrainingJob, TrainingOutputs, run_training
+    from agecascade.data.folds import Part
+
+    table = pd.read_csv(store / "split.csv")[["index", "subject", "label"]]
+    table["folder"] = table["subject"].str[1:].astype(int) % 10
+    train, val, test = TEN_FOLDERS[2]
+    table["split2"] = table["folder"].map({**dict.fromkeys(train, "trn"), **dict.fromkeys(val, "val"),
+                                           **dict.fromkeys(test, "tst")})
+    table.to_csv(tmp_path / "agedb_unified.csv", index=False)
+    other = table.assign(folder=1, split0="tst").iloc[:10]  # a test-only dataset of 10 faces
+    other.to_csv(tmp_path / "fgnet_unified.csv", index=False)
+    settings = FitSettings(learning_rate=1e-3, batch_size=16, epochs=2, patience=None, seed=3, keep="best_val_mae")
+    data = TrainingData(str(store / "faces.h5"), str(tmp_path / "agedb_unified.csv"), str(store / "labels.json"),
+                        Part(protocol_split=2),
+                        cross_tests=(TestSet("fgnet", str(store / "faces.h5"), str(tmp_path / "fgnet_unified.csv")),))
+    outputs = TrainingOutputs(str(tmp_path / "backup"), str(tmp_path / "history.csv"),
+                              predictions=str(tmp_path / "predictions.csv"))
+    record = {"image_size": 32, "margin": 0.4, "benchmark": "unified", "dataset": "agedb", "variant": "vgg16-imdb",
+              "split": 2}
+    job = TrainingJob("vgg16", data, settings, outputs, record)
+    assert job.describe() == "unified agedb vgg16-imdb split 2"
+    result = run_training(job)
+    predictions = pd.read_csv(tmp_path / "predictions.csv")
+    tested = predictions.groupby("tested_on")["index"].apply(set)
+    assert tested["agedb"] == set(table.loc[table["split2"] == "tst", "index"])
+    assert tested["fgnet"] == set(range(10))
+    assert result.train_faces == (table["split2"] == "trn").sum()
+    assert result.val_faces == (table["split2"] == "val").sum()
+    assert {"expected", "median", "predicted"} <= set(predictions.columns)
