@@ -109,3 +109,14 @@ def test_every_registered_table_has_a_report_caption_and_every_figure_one_captio
         assert caption(name, inputs).startswith(("Thesis Figure", "The unified benchmark (Paplham"))
     # Figure 10 quotes the thesis' MAE beside the variant that ran its software (Table 4)
     assert "12.28" in caption("fig10_fgnet_faces2", {"resnet50-faces2-keras2": "x"})
+
+
+def test_the_slurm_profile_sends_every_gpu_rule_to_the_gpu_partition(repo):
+    import yaml
+
+    from agecascade.plan import resources
+
+    profile = yaml.safe_load((repo / "profiles/slurm/config.yaml").read_text())
+    for rule in resources.GPU_JOBS:
+        assert profile["set-resources"].get(rule, {}).get("slurm_partition") == "gpu", rule
+    assert profile["default-resources"]["slurm_partition"] == "cpu"
