@@ -72,6 +72,10 @@ def test_each_mode_trains_as_the_thesis_trains_it_and_keeps_the_best_validation_
     assert (stage["epochs"], stage["learning_rate"], stage["batch_size"], stage["patience"]) == (30, 1e-4, 32, 3)
     assert stage["frozen"] is False and stage["monitor"] == "val_loss"
     assert frozen["keep"] == stage["keep"] == "best_val_mae"  # the benchmark's model selection
+    # one number of epochs for every job, when the config gives one (the benchmark's recipe: 50)
+    longer = config.deep_update(copy.deepcopy(paper), {"benchmarks": {"unified": {"epochs": 50}}})
+    assert settings.unified_settings(longer, "agedb", "vgg16-imdb")["epochs"] == 50
+    assert settings.unified_settings(longer, "agedb", "vgg16-faces2")["epochs"] == 50
 
 
 def _predictions(tested_on, true, probabilities, values=(10, 20, 30)):

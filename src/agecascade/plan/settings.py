@@ -63,6 +63,7 @@ def unified_settings(config: dict, dataset: str, variant: str) -> dict:
     spec = config["fold_training"]["frozen"] if variant.frozen else config["training"]["stages"][dataset]
     settings = fit_settings(config, spec, variant.backbone, variant.frozen)
     settings["keep"] = "best_val_mae"
+    settings["epochs"] = config["benchmarks"]["unified"].get("epochs") or settings["epochs"]
     if variant.keras2_batchnorm:
         settings["frozen_batchnorm"] = "batch_statistics"
     return settings
