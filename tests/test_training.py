@@ -102,6 +102,7 @@ def test_mode_a_trains_only_the_head_modes_b_c_everything(store, tmp_path, froze
                      caplog.text), caplog.text
 
 
+@pytest.mark.integration  # 16 grid trainings and a fold training: 10-16 s, too long for the fast tier
 def test_fold_grid_search_validates_on_training_subjects_and_training_takes_the_best(store, tmp_path):
     from agecascade.data.folds import Part, select_faces
     from agecascade.grid_choice import grid_choice, with_grid_choice
