@@ -1,5 +1,6 @@
 """One training run, whatever job asks for it: a cascade stage (`train_stage` rule), a benchmark
-fold (`train_fold`) or a grid point (`gridsearch_*`), all through `run_training(job)`.
+fold (`train_fold`), a split of the unified benchmark (`train_unified`) or a grid point
+(`gridsearch_*`), all through `run_training(job)`.
 
 A `TrainingJob` says what data (face store, split table, label space, which part of the split,
 what the model starts from), which settings (`FitSettings`) and where outputs go (resume backup,
@@ -116,8 +117,10 @@ class TrainingJob:
 
     @classmethod
     def from_rule(cls, spec: dict, inputs, outputs, threads: int | None = None) -> TrainingJob:
-        """The job of a `train_stage` / `train_fold` rule: `spec` is the plan's `params.job`
-        (`Study.stage_job`, `Study.fold_job`), `inputs` / `outputs` the rule's named files."""
+        """The job of a `train_stage` / `train_fold` / `train_unified` rule: `spec` is the plan's
+        `params.job` (`Study.stage_job`, `Study.fold_job`, `UnifiedPlan.train_job`; its
+        `cross_tests` name the `<dataset>_store` / `<dataset>_split` inputs), `inputs` / `outputs`
+        the rule's named files."""
         cross = tuple(TestSet(d, inputs[f"{d}_store"], inputs[f"{d}_split"]) for d in spec.get("cross_tests", ()))
         data = TrainingData(inputs["store"], inputs["split"], inputs["labels"], Part(**spec.get("part", {})),
                             inputs.get("start"), inputs.get("gridsearch"), cross)
