@@ -100,15 +100,23 @@ def age_metrics(predictions: pd.DataFrame, split: pd.DataFrame | None = None) ->
     return pd.concat([per_fold, pd.DataFrame([summary])], ignore_index=True)
 
 
+# a prediction column of each decision rule, and the name of its MAE
+RULE_MAES = {"expected": "mae_expected", "median": "mae_median", "predicted": "mae_argmax"}
+
+
+def rule_maes(predictions: pd.DataFrame) -> dict:
+    """The MAE of each decision rule the predictions carry (`RULE_MAES`; `predicted` is an argmax
+    only for a classifier, with `predicted_class`: a regressor's `predicted` is its output)."""
+    rules = {column: name for column, name in RULE_MAES.items() if column in predictions
+             and (column != "predicted" or "predicted_class" in predictions)}
+    return {name: float((predictions[column] - predictions["true"]).abs().mean()) for column, name in rules.items()}
+
+
 def rule_metrics(predictions: pd.DataFrame) -> dict:
     """MAE of each decision rule the predictions carry (`expected`, `median`, `predicted` = argmax:
     `agecascade.decision`), the share within 5 years of the expected value (CS(5)), and the mean
     signed error of the expected value (bias: positive = too old) per decade of true age."""
-    rules = {"expected": "mae_expected", "median": "mae_median"}
-    if "predicted_class" in predictions:  # a classifier's argmax (a regressor's `predicted` is its output)
-        rules["predicted"] = "mae_argmax"
-    metrics = {name: float((predictions[column] - predictions["true"]).abs().mean())
-               for column, name in rules.items() if column in predictions}
+    metrics = rule_maes(predictions)
     error = predictions["expected"] - predictions["true"]
     metrics["cs5"] = float((error.abs() <= 5).mean())
     decades = (predictions["true"] // 10 * 10).astype(int)

@@ -15,11 +15,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from agecascade.evaluation import read_predictions, rule_metrics
+from agecascade.evaluation import RULE_MAES, read_predictions, rule_maes, rule_metrics
 from agecascade.outputs import atomic_path
 from agecascade.vocabulary import Variant
 
-RULES = {"expected": "mae_expected", "median": "mae_median", "predicted": "mae_argmax"}
 AGE_BIN = 5  # years per bin of the MAE-by-age figure
 
 # The benchmark's published MAE (their repository's results table: ResNet-50 pre-trained on IMDB,
@@ -59,10 +58,8 @@ def mae_by_age(predictions: pd.DataFrame) -> pd.DataFrame:
     binned = predictions.assign(age_from=(predictions["true"] // AGE_BIN * AGE_BIN).astype(int))
     rows = []
     for (tested_on, start), group in binned.groupby(["tested_on", "age_from"], sort=True):
-        errors = {name: float((group[column] - group["true"]).abs().mean())
-                  for column, name in RULES.items() if column in group}
         rows.append({"tested_on": tested_on, "age_from": start, "age_to": start + AGE_BIN - 1, "n": len(group),
-                     **errors})
+                     **rule_maes(group)})
     return pd.DataFrame(rows)
 
 
@@ -95,7 +92,7 @@ def _measured_rows(dataset: str, metrics: dict[str, str | Path]) -> list[dict]:
             row = {"model": str(Variant.parse(variant)), "source": "measured", "tested_on": tested_on,
                    "protocol": "intra-dataset" if tested_on == dataset else "cross-dataset",
                    "splits": str(int(mean["splits"]))}
-            for name in (*RULES.values(), "cs5", "mean_predictor_mae"):
+            for name in (*RULE_MAES.values(), "cs5", "mean_predictor_mae"):
                 if name in mean:
                     row[name], row[f"{name}_std"] = mean[name], std[name]
             rows.append(row)
@@ -110,7 +107,7 @@ def unified_table(dataset: str, metrics: dict[str, str | Path]) -> pd.DataFrame:
               "published_mae": mae, "published_source": PUBLISHED_SOURCE}
              for method, mae in PUBLISHED.get(dataset, {}).items()]
     columns = ["model", "source", "tested_on", "protocol", "splits"]
-    for name in (*RULES.values(), "cs5", "mean_predictor_mae"):
+    for name in (*RULE_MAES.values(), "cs5", "mean_predictor_mae"):
         columns += [name, f"{name}_std"]
     return pd.DataFrame(rows).reindex(columns=[*columns, "published_mae", "published_source"])
 

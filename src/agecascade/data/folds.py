@@ -89,6 +89,14 @@ def adience_folds(manifest: pd.DataFrame, n_folds: int, groups=None) -> pd.DataF
     return table
 
 
+def without_face(manifest: pd.DataFrame) -> np.ndarray:
+    """Which pictures of a manifest the store keeps whole, without a detected face (`face_found`
+    false; a manifest without the column has none)."""
+    if "face_found" not in manifest:
+        return np.zeros(len(manifest), dtype=bool)
+    return manifest["face_found"].astype(str).str.lower().eq("false").to_numpy()
+
+
 def train_val_split(manifest: pd.DataFrame, validation_fraction: float, seed: int,
                     no_face: str = "keep") -> pd.DataFrame:
     """Seeded train/validation split grouped by identity (no person on both sides).
@@ -99,8 +107,7 @@ def train_val_split(manifest: pd.DataFrame, validation_fraction: float, seed: in
     """
     table = _base(manifest)
     table["label"] = table["age"].astype(int)
-    faceless = manifest["face_found"].astype(str).str.lower().eq("false").to_numpy() if (
-        no_face == "drop" and "face_found" in manifest) else np.zeros(len(table), dtype=bool)
+    faceless = without_face(manifest) if no_face == "drop" else np.zeros(len(table), dtype=bool)
     faces = table[~faceless]
     splitter = GroupShuffleSplit(n_splits=1, test_size=validation_fraction, random_state=seed)
     _, val = next(splitter.split(faces, groups=faces["subject"]))

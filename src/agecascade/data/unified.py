@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from agecascade.data.folds import without_face
 from agecascade.outputs import write_text
 
 # split: (training, validation, test) folders, for datasets with folders 0-9
@@ -98,9 +99,8 @@ def write_unified_split(dataset: str, manifest_csv, database_json, output_csv, r
     table["label"] = table["age"].round().astype("Int64")
     table = pd.concat([table, split_columns(joined, PROTOCOLS[dataset], report)], axis=1)
     sizes = {c: table[c].value_counts().to_dict() for c in table if c.startswith("split")}
-    faceless = manifest["face_found"].astype(str).str.lower().eq("false") if "face_found" in manifest else []
     report.update({"dataset": dataset, "protocol": PROTOCOLS[dataset], "sizes": sizes,
-                   "pictures_kept_whole_without_face": int(sum(faceless))})
+                   "pictures_kept_whole_without_face": int(without_face(manifest).sum())})
     table.to_csv(output_csv, index=False)
     write_text(report_json, json.dumps(report, indent=1) + "\n")
     return table
