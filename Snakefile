@@ -20,44 +20,40 @@ include: "rules/folds.smk"
 include: "rules/regression.smk"
 include: "rules/figures.smk"
 include: "rules/unified.smk"
+include: "rules/report.smk"
 
 
 rule all:
     default_target: True
     input:
-        STUDY.data_targets(),
-        STUDY.stage_models(),
-        "results/tables/table4_fgnet.csv",
-        "results/summary.txt",
-        STUDY.figure_targets(),
-        STUDY.unified.targets_all(),
+        STUDY.targets(),
 
 
 # Every figure and table, from the results on disk (plans no training when they are present).
 rule figures:
     input:
-        STUDY.figure_targets(),
-        "results/tables/table4_fgnet.csv",
+        STUDY.reports.figure_targets(),
+        paths.TABLE4,
         STUDY.unified.targets_all(),
 
 
 rule data:
     input:
-        STUDY.data_targets(),
+        STUDY.data.targets(),
 
 
 rule models:
     input:
-        STUDY.stage_models(),
+        STUDY.stages.models(),
 
 
 rule regression:
     input:
-        STUDY.regression_metrics(),
-        "results/tables/table4_fgnet.csv",
+        STUDY.regression.metrics(),
+        paths.TABLE4,
 
 
 rule benchmarks:
     input:
-        STUDY.benchmark_metrics(),
-        "results/tables/table4_fgnet.csv",
+        STUDY.folds.metrics(),
+        paths.TABLE4,

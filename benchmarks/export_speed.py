@@ -43,8 +43,8 @@ def main() -> None:
     from skimage import data
 
     from agecascade.export import export_model
-    from agecascade.models import build_age_model
-    from agecascade.start_models import load_age_model
+    from agecascade.models.head import build_age_model
+    from agecascade.models.files import load_age_model
 
     tmp = Path(tempfile.mkdtemp())
     size = args.image_size

@@ -60,7 +60,7 @@ def main() -> None:
     from PIL import Image
     from skimage import data
 
-    from agecascade.models import build_age_model
+    from agecascade.models.head import build_age_model
 
     tmp = Path(tempfile.mkdtemp())
     model = tmp / "vgg16-224.keras"

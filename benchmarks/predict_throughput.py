@@ -29,7 +29,7 @@ def main() -> None:
     from skimage import data
 
     from agecascade.inference import AgePredictor
-    from agecascade.models import build_age_model
+    from agecascade.models.head import build_age_model
 
     tmp = Path(tempfile.mkdtemp())
     photos = tmp / "photos"

@@ -83,7 +83,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         marker = make_dataset(tmp / "small", args.n, args.canvas)
-        records, _ = imdb.read_imdb(tmp / "small" / "data" / "imdb_crop")
+        records, _ = imdb.read_imdb(tmp / "small" / "data" / "imdb_crop", min_face_score=1.0, min_age=0, max_age=100)
         ok = records[[Path(p).is_file() for p in records["path"]]]
         paths, boxes = list(ok["path"]), list(ok["box"])
         bare_pil(paths[:20], boxes[:20], args.image_size, 0.4, tmp / "bare.raw")  # warm the page cache

@@ -22,7 +22,7 @@ from pathlib import Path
 t0 = time.perf_counter()
 import numpy as np
 import keras
-import agecascade.models
+import agecascade.models.head
 from agecascade.data.store import FaceStoreWriter
 from agecascade.device import setup_device
 from agecascade.fit import FitSettings, fit

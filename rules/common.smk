@@ -7,44 +7,47 @@ from pathlib import Path
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow_scripts"))
 
 from agecascade import config as agecascade_config  # noqa: E402
-from agecascade import plan  # noqa: E402
 from agecascade import vocabulary  # noqa: E402
+from agecascade.plan import paths  # noqa: E402
+from agecascade.plan.folds import check_folds  # noqa: E402
 from agecascade.plan.paths import CheckoutPath  # noqa: E402
+from agecascade.plan.study import Study  # noqa: E402
 
-# The study's plan lives in agecascade.plan.Study; the rules name its methods. This file only
+# The study's plan lives in agecascade.plan.study.Study; the rules name its parts' methods
+# (STUDY.stages.job, ...) and take every output pattern from agecascade.plan.paths. This file only
 # checks the config, builds the plan and wires what needs Snakemake itself.
 # Snakemake's own loader lets a key written twice in a config file win silently
 for configfile_path in workflow.configfiles:
     agecascade_config.read_yaml(configfile_path)
 agecascade_config.validate(config)
-warnings = plan.check_folds(config)
-STUDY = plan.Study(config)
-for warning in warnings + STUDY.unified.warnings():
+warnings = check_folds(config)
+STUDY = Study(config)
+for warning in warnings + STUDY.warnings():
     print(f"agecascade: {warning}", file=sys.stderr)
 
 
 wildcard_constraints:
-    dataset=vocabulary.alternatives(STUDY.datasets),
-    chain=vocabulary.alternatives(STUDY.chains),
+    dataset=vocabulary.alternatives(STUDY.data.datasets),
+    chain=vocabulary.alternatives(STUDY.stages.chains),
     backbone=vocabulary.alternatives(vocabulary.BACKBONES),
-    split=vocabulary.alternatives(STUDY.splits),
-    benchmark=vocabulary.alternatives(STUDY.benchmarks),
+    split=vocabulary.alternatives(STUDY.data.splits),
+    benchmark=vocabulary.alternatives(STUDY.folds.benchmarks),
     variant=vocabulary.alternatives(STUDY.variants) or "none",
     fold=r"\d+",
     protocol_split=r"\d",
     lr=r"[0-9.e+-]+",
     batch=r"\d+",
-    kept=vocabulary.alternatives(STUDY.kept) or "none",
+    kept=vocabulary.alternatives(STUDY.folds.kept) or "none",
     extractor=vocabulary.EXTRACTOR_PATTERN,
     layer=vocabulary.alternatives(vocabulary.LAYERS),
-    figure=vocabulary.alternatives(STUDY.figures()) or "none",
+    figure=vocabulary.alternatives(STUDY.reports.figures()) or "none",
 
 
 def table_outputs():
     """The tables this config produces, each in the report with its caption (report/<name>.rst)."""
     return {
         name: report(path, caption=f"../report/{name}.rst", category="Tables")
-        for name, path in STUDY.table_paths().items()
+        for name, path in STUDY.reports.table_paths().items()
     }
 
 

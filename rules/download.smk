@@ -6,9 +6,9 @@ localrules:
 
 rule download:
     input:
-        unpack(STUDY.download_inputs),
+        unpack(STUDY.data.download_inputs),
     output:
-        marker="resources/raw/{dataset}/dataset.json",
+        marker=paths.RAW_MARKER,
     log:
         "logs/download/{dataset}.log",
     benchmark:
@@ -16,21 +16,21 @@ rule download:
     conda:
         "../envs/main.yaml"
     params:
-        spec=STUDY.dataset_spec,
-        downloads="resources/downloads",
+        spec=STUDY.data.dataset_spec,
+        downloads=paths.DOWNLOADS,
     script:
         "../workflow_scripts/download.py"
 
 
 rule download_weights:
     output:
-        "resources/weights/{backbone}.h5",
+        paths.WEIGHTS,
     log:
         "logs/download_weights/{backbone}.log",
     conda:
         "../envs/main.yaml"
     params:
-        spec=STUDY.weights_spec,
-        downloads="resources/downloads",
+        spec=STUDY.data.weights_spec,
+        downloads=paths.DOWNLOADS,
     script:
         "../workflow_scripts/download_weights.py"

@@ -9,39 +9,39 @@ localrules:
 
 rule figure:
     input:
-        unpack(STUDY.figure_inputs),
+        unpack(STUDY.reports.figure_inputs),
     output:
         png=report(
-            "results/figures/{figure}.png",
+            paths.FIGURE,
             caption="../report/figure.rst",
             category="Figures",
             labels={"figure": "{figure}"},
         ),
-        pdf="results/figures/{figure}.pdf",
+        pdf=paths.FIGURE_PDF,
     log:
         "logs/figure/{figure}.log",
     conda:
         "../envs/main.yaml"
     params:
         options={"fgnet_subject": config["figures"]["fgnet_subject"]},
-        caption=STUDY.figure_caption,
+        caption=STUDY.reports.figure_caption,
     script:
         "../workflow_scripts/figure.py"
 
 
 rule gradcam:
     input:
-        unpack(STUDY.gradcam_inputs),
-        store="resources/faces/fgnet.h5",
-        split="results/splits/fgnet.csv",
+        unpack(STUDY.reports.gradcam_inputs),
+        store=paths.FACE_STORE.format(dataset="fgnet"),
+        split=paths.SPLIT_TABLE.format(split="fgnet"),
     output:
         png=report(
-            "results/figures/fig14_gradcam.png",
+            paths.GRADCAM,
             caption="../report/figure.rst",
             category="Figures",
             labels={"figure": "fig14_gradcam"},
         ),
-        pdf="results/figures/fig14_gradcam.pdf",
+        pdf=paths.GRADCAM_PDF,
     log:
         "logs/gradcam.log",
     conda:
@@ -50,9 +50,9 @@ rule gradcam:
     resources:
         **STUDY.resources("gradcam"),
     params:
-        fold=STUDY.gradcam_fold(),
+        fold=STUDY.reports.gradcam_fold(),
         faces=config["figures"]["gradcam"]["faces"],
-        models=STUDY.gradcam_models(),
-        caption=STUDY.gradcam_caption(),
+        models=STUDY.reports.gradcam_models(),
+        caption=STUDY.reports.gradcam_caption(),
     script:
         "../workflow_scripts/gradcam.py"

@@ -1,10 +1,10 @@
 rule prepare:
     input:
-        marker="resources/raw/{dataset}/dataset.json",
+        marker=paths.RAW_MARKER,
     output:
-        store="resources/faces/{dataset}.h5",
-        manifest="resources/faces/{dataset}.csv",
-        report="resources/faces/{dataset}.report.json",
+        store=paths.FACE_STORE,
+        manifest=paths.MANIFEST,
+        report=paths.PREPARE_REPORT,
     log:
         "logs/prepare/{dataset}.log",
     benchmark:
@@ -15,7 +15,7 @@ rule prepare:
     resources:
         **STUDY.resources("prepare"),
     params:
-        options=STUDY.prepare_options,
-        parsing=STUDY.parse_options,
+        options=STUDY.data.prepare_options,
+        parsing=STUDY.data.parse_options,
     script:
         "../workflow_scripts/prepare.py"

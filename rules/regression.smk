@@ -5,9 +5,9 @@ localrules:
 
 rule extract_features:
     input:
-        unpack(STUDY.extractor_inputs),
+        unpack(STUDY.regression.extractor_inputs),
     output:
-        "results/features/{extractor}/{layer}.h5",
+        paths.FEATURES,
     log:
         "logs/extract_features/{extractor}/{layer}.log",
     benchmark:
@@ -29,11 +29,15 @@ rule extract_features:
 # envs/autosklearn.yaml. Its temporary folder is inside the job's own output folder.
 rule regress_fold:
     input:
-        features="results/features/{extractor}/{layer}.h5",
-        split=STUDY.regression_split(),
+        features=paths.FEATURES,
+        split=STUDY.regression.split(),
     output:
-        predictions="results/regression/{extractor}-{layer}/fold{fold}.csv",
-        ensemble="results/regression/{extractor}-{layer}/fold{fold}.ensemble.json",
+        predictions=paths.REGRESSION_FOLD.replace(
+            "{feature_set}", "{extractor}-{layer}"
+        ),
+        ensemble=paths.REGRESSION_ENSEMBLE.replace(
+            "{feature_set}", "{extractor}-{layer}"
+        ),
     log:
         "logs/regress_fold/{extractor}-{layer}/fold{fold}.log",
     benchmark:
@@ -46,8 +50,8 @@ rule regress_fold:
     params:
         python=regression_python(),
         script=workflow_script("regress_fold.py"),
-        settings=STUDY.regression_settings(),
-        tmp="results/regression/{extractor}-{layer}/fold{fold}.autosklearn",
+        settings=STUDY.regression.settings(),
+        tmp=paths.REGRESSION_TMP.replace("{feature_set}", "{extractor}-{layer}"),
     shell:
         "{params.python:q} {params.script:q} --features {input.features:q} --split {input.split:q}"
         " --fold {wildcards.fold} --predictions {output.predictions:q}"
@@ -57,16 +61,16 @@ rule regress_fold:
 
 rule evaluate_regression:
     input:
-        split=STUDY.regression_split(),
-        predictions=STUDY.regression_predictions,
+        split=STUDY.regression.split(),
+        predictions=STUDY.regression.predictions,
     output:
-        metrics="results/regression/{extractor}-{layer}/metrics.csv",
+        metrics=paths.REGRESSION_METRICS.replace("{feature_set}", "{extractor}-{layer}"),
     log:
         "logs/evaluate_regression/{extractor}-{layer}.log",
     conda:
         "../envs/main.yaml"
     params:
-        folds=STUDY.regression_evaluated_folds,
+        folds=STUDY.regression.evaluated_folds,
         class_names=None,
     script:
         "../workflow_scripts/evaluate.py"

@@ -4,16 +4,16 @@ localrules:
 
 rule splits:
     input:
-        manifest=STUDY.split_manifest,
+        manifest=STUDY.data.split_manifest,
     output:
-        split="results/splits/{split}.csv",
-        labels="results/splits/{split}.labels.json",
+        split=paths.SPLIT_TABLE,
+        labels=paths.LABEL_SPACE,
     log:
         "logs/splits/{split}.log",
     conda:
         "../envs/main.yaml"
     params:
-        spec=STUDY.split_spec,
+        spec=STUDY.data.split_spec,
         seed=config["seed"],
     script:
         "../workflow_scripts/splits.py"
@@ -28,27 +28,27 @@ localrules:
 
 rule download_protocol:
     input:
-        unpack(STUDY.protocol_inputs),
+        unpack(STUDY.data.protocol_inputs),
     output:
-        "resources/protocols/{dataset}.json",
+        paths.DATABASE_FILE,
     log:
         "logs/download_protocol/{dataset}.log",
     conda:
         "../envs/main.yaml"
     params:
-        spec=STUDY.protocol_spec,
-        downloads="resources/downloads",
+        spec=STUDY.data.protocol_spec,
+        downloads=paths.DOWNLOADS,
     script:
         "../workflow_scripts/download_protocol.py"
 
 
 rule unified_split:
     input:
-        manifest="resources/faces/{dataset}.csv",
-        database="resources/protocols/{dataset}.json",
+        manifest=paths.MANIFEST,
+        database=paths.DATABASE_FILE,
     output:
-        split="results/splits/{dataset}_unified.csv",
-        report="results/splits/{dataset}_unified.report.json",
+        split=paths.UNIFIED_SPLIT,
+        report=paths.UNIFIED_SPLIT_REPORT,
     log:
         "logs/unified_split/{dataset}.log",
     conda:

@@ -1,7 +1,7 @@
 rule synthetic_dataset:
     output:
-        archive="resources/synthetic/{dataset}.tar.gz",
-        checksum="resources/synthetic/{dataset}.tar.gz.sha256",
+        archive=paths.SYNTHETIC_ARCHIVE,
+        checksum=paths.SYNTHETIC_CHECKSUM,
     log:
         "logs/synthetic_dataset/{dataset}.log",
     benchmark:
@@ -11,7 +11,7 @@ rule synthetic_dataset:
     resources:
         **STUDY.resources("synthetic_dataset"),
     params:
-        spec=STUDY.synthetic_spec,
+        spec=STUDY.data.synthetic_spec,
         seed=config["seed"],
     script:
         "../workflow_scripts/synthetic_dataset.py"
@@ -24,9 +24,9 @@ localrules:
 
 rule synthetic_database:
     input:
-        "resources/synthetic/{dataset}.tar.gz",
+        paths.SYNTHETIC_ARCHIVE,
     output:
-        "resources/synthetic/{dataset}_unified.json",
+        paths.SYNTHETIC_DATABASE,
     log:
         "logs/synthetic_database/{dataset}.log",
     conda:

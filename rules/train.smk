@@ -8,9 +8,9 @@ localrules:
 
 rule gridsearch_stage:
     input:
-        unpack(STUDY.stage_inputs),
+        unpack(STUDY.stages.inputs),
     output:
-        "results/gridsearch/models/{backbone}/{chain}/lr{lr}_bs{batch}.csv",
+        paths.GRID_POINT.replace("{searched}", paths.STAGE_GRID_SEARCHED),
     log:
         "logs/gridsearch/models/{backbone}/{chain}/lr{lr}_bs{batch}.log",
     benchmark:
@@ -22,16 +22,16 @@ rule gridsearch_stage:
         **STUDY.resources("gridsearch_stage"),
     params:
         # resume state goes to the job's workdir, which is not an output
-        job=STUDY.stage_grid_job,
+        job=STUDY.grid.stage_job,
     script:
         "../workflow_scripts/gridsearch.py"
 
 
 use rule gridsearch_stage as gridsearch_fold with:
     input:
-        unpack(STUDY.variant_inputs),
+        unpack(STUDY.folds.variant_inputs),
     output:
-        "results/gridsearch/{benchmark}/{variant}/lr{lr}_bs{batch}.csv",
+        paths.GRID_POINT.replace("{searched}", paths.FOLD_GRID_SEARCHED),
     log:
         "logs/gridsearch/{benchmark}/{variant}/lr{lr}_bs{batch}.log",
     benchmark:
@@ -40,14 +40,14 @@ use rule gridsearch_stage as gridsearch_fold with:
     resources:
         **STUDY.resources("gridsearch_fold"),
     params:
-        job=STUDY.fold_grid_job,
+        job=STUDY.grid.fold_job,
 
 
 rule gridsearch_stage_choice:
     input:
-        STUDY.stage_grid_points,
+        STUDY.grid.stage_points,
     output:
-        "results/gridsearch/models/{backbone}/{chain}.csv",
+        paths.GRID_CHOICE.replace("{searched}", paths.STAGE_GRID_SEARCHED),
     log:
         "logs/gridsearch/models/{backbone}/{chain}.log",
     conda:
@@ -58,20 +58,20 @@ rule gridsearch_stage_choice:
 
 use rule gridsearch_stage_choice as gridsearch_fold_choice with:
     input:
-        STUDY.fold_grid_points,
+        STUDY.grid.fold_points,
     output:
-        "results/gridsearch/{benchmark}/{variant}.csv",
+        paths.GRID_CHOICE.replace("{searched}", paths.FOLD_GRID_SEARCHED),
     log:
         "logs/gridsearch/{benchmark}/{variant}.log",
 
 
 rule train_stage:
     input:
-        unpack(STUDY.stage_inputs),
-        unpack(STUDY.stage_grid_choice),
+        unpack(STUDY.stages.inputs),
+        unpack(STUDY.stages.grid_choice),
     output:
-        model="results/models/{backbone}/{chain}.keras",
-        history="results/models/{backbone}/{chain}.history.csv",
+        model=paths.STAGE_MODEL,
+        history=paths.STAGE_HISTORY,
     log:
         "logs/train_stage/{backbone}/{chain}.log",
     benchmark:
@@ -84,6 +84,6 @@ rule train_stage:
     params:
         # settings, what the model records, and the resume state's folder, which lives outside
         # the outputs: Snakemake's cleanup of an incomplete job must not delete it
-        job=STUDY.stage_job,
+        job=STUDY.stages.job,
     script:
         "../workflow_scripts/train.py"

@@ -11,8 +11,8 @@ rule train_unified:
     input:
         unpack(STUDY.unified.train_inputs),
     output:
-        predictions="results/unified/{dataset}/{variant}/split{protocol_split}/predictions.csv",
-        history="results/unified/{dataset}/{variant}/split{protocol_split}/history.csv",
+        predictions=paths.UNIFIED_PREDICTIONS,
+        history=paths.UNIFIED_HISTORY,
     log:
         "logs/train_unified/{dataset}/{variant}/split{protocol_split}.log",
     benchmark:
@@ -32,11 +32,11 @@ rule train_unified:
 
 rule evaluate_unified:
     input:
-        split="results/splits/{dataset}_unified.csv",
+        split=paths.UNIFIED_SPLIT,
         predictions=STUDY.unified.predictions,
     output:
-        metrics="results/unified/{dataset}/{variant}/metrics.csv",
-        by_age="results/unified/{dataset}/{variant}/mae_by_age.csv",
+        metrics=paths.UNIFIED_METRICS,
+        by_age=paths.UNIFIED_BY_AGE,
     log:
         "logs/evaluate_unified/{dataset}/{variant}.log",
     conda:
@@ -52,12 +52,12 @@ rule unified_table:
         unpack(STUDY.unified.table_metrics),
     output:
         table=report(
-            "results/tables/unified_{dataset}.csv",
+            paths.UNIFIED_TABLE,
             caption="../report/unified.rst",
             category="Tables",
             labels={"table": "unified_{dataset}"},
         ),
-        markdown="results/tables/unified_{dataset}.md",
+        markdown=paths.UNIFIED_TABLE_MARKDOWN,
     log:
         "logs/unified_table/{dataset}.log",
     conda:
@@ -69,4 +69,4 @@ rule unified_table:
 rule unified:
     input:
         STUDY.unified.targets_all(),
-        STUDY.unified_figures(),
+        STUDY.reports.unified_figures(),

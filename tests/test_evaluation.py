@@ -110,12 +110,14 @@ def test_tables_carry_thesis_values_and_reported_baselines(tmp_path):
     (tmp_path / "labels.json").write_text('{"kind": "age", "size": 3, "values": [1, 2, 3], "names": ["1", "2", "3"]}')
     (tmp_path / "report.json").write_text('{"kept": 990, "input_rows": 1002}')
     spaces, reports = {"fgnet": str(tmp_path / "labels.json")}, {"fgnet": str(tmp_path / "report.json")}
-    written = write_tables(results, spaces, reports, {"table4": str(tmp_path / "tables" / "table4_fgnet.csv")},
+    inputs = {"label_spaces": spaces, "reports": reports, "choices": {"stage models keep": "last"}}
+    written = write_tables(results, inputs, {"table4": str(tmp_path / "tables" / "table4_fgnet.csv")},
                            {"seed": 1}, tmp_path, tmp_path / "prov.json")
     assert (tmp_path / "tables" / "table4_fgnet.md").read_text().count("literature") == 3
     import json
 
     record = json.loads((tmp_path / "prov.json").read_text())
+    assert record["choices"] == {"stage models keep": "last"}
     assert record["label_spaces"]["fgnet"]["size"] == 3 and record["label_spaces"]["fgnet"]["thesis_size"] == 63
     assert record["datasets"]["fgnet"] == {"kept": 990, "input_rows": 1002, "thesis_kept": 1002, "thesis_of": 1002}
     assert all(p.is_file() for p in written)

@@ -50,7 +50,7 @@ print(json.dumps({'expected_age': out['expected_age'][:, 0].tolist(),
 def _model(tmp_path, kind):
     import keras
 
-    from agecascade.models import build_age_model
+    from agecascade.models.head import build_age_model
 
     keras.utils.set_random_seed(3)
     if kind == "age":
@@ -69,8 +69,8 @@ def _model(tmp_path, kind):
 @pytest.mark.parametrize("fmt", ["savedmodel", "onnx"])
 def test_exported_model_runs_without_agecascade_and_agrees_with_the_keras_model(tmp_path, capsys, kind, fmt):
     from agecascade import decision
-    from agecascade.model_files import group_midpoints
-    from agecascade.models import expected_age
+    from agecascade.models.files import group_midpoints
+    from agecascade.models.head import expected_age
 
     path, model = _model(tmp_path, kind)
     faces = np.random.default_rng(0).integers(0, 256, (5, 32, 32, 3)).astype("uint8")

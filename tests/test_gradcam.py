@@ -53,7 +53,7 @@ def test_every_backbone_gives_a_normalised_map_at_its_last_conv_resolution(backb
     import keras
 
     from agecascade.gradcam import gradcam, overlay
-    from agecascade.models import build_age_model
+    from agecascade.models.head import build_age_model
 
     keras.utils.set_random_seed(0)
     model = build_age_model(backbone, [10, 20, 30], input_shape=(64, 64, 3), seed=0)

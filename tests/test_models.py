@@ -3,17 +3,10 @@ import keras
 import numpy as np
 import pytest
 
-from agecascade.models import (
-    WeightLoadError,
-    build_age_model,
-    build_backbone,
-    expected_age,
-    keras_name,
-    label_space_of,
-    load_vggface_weights,
-    transfer,
-    vggface_name,
-)
+from agecascade.backbones.spec import keras_name, vggface_name
+from agecascade.models.backbones import build_backbone
+from agecascade.models.head import build_age_model, expected_age, label_space_of, transfer
+from agecascade.models.weights import WeightLoadError, load_vggface_weights
 from agecascade.models.preprocessing import FacePreprocess
 from vggface_files import write_weight_file
 

@@ -20,7 +20,8 @@ def test_imdb_age_counts_the_photo_as_taken_on_1_july():
 
 def test_imdb_mat_roundtrip_and_every_cleaning_rule(synthetic):
     root, cases = synthetic
-    records, dropped = imdb.read_imdb(root / "imdb" / "imdb_crop")
+    # the study's cleaning (README: face score 1.0, ages 0-100)
+    records, dropped = imdb.read_imdb(root / "imdb" / "imdb_crop", min_face_score=1.0, min_age=0, max_age=100)
     for reason in ("no_face", "low_face_score", "second_face", "gender_unknown", "age_out_of_range"):
         assert dropped[reason] == cases["imdb"].get(reason, 0) > 0, reason
     # corrupt and missing pictures pass the metadata rules; preparation counts them
@@ -34,8 +35,8 @@ def test_imdb_mat_roundtrip_and_every_cleaning_rule(synthetic):
 
 def test_imdb_cleaning_thresholds_are_configurable(synthetic):
     root, _ = synthetic
-    strict, _ = imdb.read_imdb(root / "imdb" / "imdb_crop", min_face_score=4.0)
-    loose, _ = imdb.read_imdb(root / "imdb" / "imdb_crop")
+    strict, _ = imdb.read_imdb(root / "imdb" / "imdb_crop", min_face_score=4.0, min_age=0, max_age=100)
+    loose, _ = imdb.read_imdb(root / "imdb" / "imdb_crop", min_face_score=1.0, min_age=0, max_age=100)
     assert 0 < len(strict) < len(loose)
 
 

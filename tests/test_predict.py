@@ -26,7 +26,7 @@ def astronaut(tmp_path_factory):
 def _save_model(path, values, names=None, kind="age", info=None, size=32):
     import keras
 
-    from agecascade.models import build_age_model
+    from agecascade.models.head import build_age_model
 
     keras.utils.set_random_seed(1)
     build_age_model("vgg16", values, names, kind, info, input_shape=(size, size, 3), seed=1).save(path)
@@ -257,7 +257,7 @@ def test_api_with_an_age_group_model(tmp_path, astronaut):
 def test_a_model_with_non_finite_weights_is_refused_by_predict_and_info(capsys, tmp_path, astronaut):
     import keras
 
-    from agecascade.models import build_age_model
+    from agecascade.models.head import build_age_model
 
     model = build_age_model("vgg16", [10, 20], input_shape=(32, 32, 3), seed=1)
     kernel = model.get_layer("age_softmax").kernel

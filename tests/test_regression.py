@@ -30,13 +30,13 @@ def test_features_are_the_pooled_maps_of_the_named_layer_streamed_in_store_order
 
     from agecascade import features
     from agecascade.features import extract_features, extractor_backbone
-    from agecascade.models.backbones import FIRST_CONV, LAST_CONV
 
     faces = _store(tmp_path / "faces.h5", n=10)
     monkeypatch.setattr(features, "BATCH_SIZE", 4)  # 10 faces in batches of 4: the last batch is partial
     extract_features("vgg16-faces2", layer, tmp_path / "faces.h5", tmp_path / f"{layer}.h5", image_size=32, seed=3)
     _, backbone = extractor_backbone("vgg16-faces2", None, image_size=32, seed=3)
-    conv = backbone.get_layer((FIRST_CONV if layer == "first" else LAST_CONV)["vgg16"])
+    # keras-vggface's VGG16: the first convolution is conv1_1, the last conv5_3
+    conv = backbone.get_layer("conv1_1" if layer == "first" else "conv5_3")
     maps = np.asarray(keras.Model(backbone.input, conv.output).predict(faces, verbose=0))
     expected = maps.reshape(len(faces), -1) if layer == "flat" else maps.max(axis=(1, 2))
     with h5py.File(tmp_path / f"{layer}.h5") as handle:
@@ -51,7 +51,7 @@ def test_features_are_the_pooled_maps_of_the_named_layer_streamed_in_store_order
 
 def test_cascade_extractor_uses_the_stage_models_backbone(tmp_path):
     from agecascade.features import extract_features
-    from agecascade.models import build_age_model
+    from agecascade.models.head import build_age_model
 
     _store(tmp_path / "faces.h5", n=3)
     model = build_age_model("vgg16", [1, 2], input_shape=(32, 32, 3), seed=5)
@@ -112,7 +112,7 @@ def test_the_flat_features_are_the_last_conv_layer_unpooled_at_the_thesis_input_
     # is 14 x 14 x 512 (keras-vggface: 224 / 2^4 after four 2x2 poolings) = 100,352 features
     # (25,088 would be pool5, after the fifth pooling)
     from agecascade.features import feature_model
-    from agecascade.models import build_backbone
+    from agecascade.models.backbones import build_backbone
 
     model, conv = feature_model(build_backbone("vgg16", (224, 224, 3)), "vgg16", "flat")
     assert conv == "conv5_3" and model.output_shape == (None, 14 * 14 * 512) == (None, 100_352)

@@ -24,7 +24,7 @@ import sys
 import keras, numpy as np
 from agecascade.fit import FitSettings
 from agecascade.input_pipeline import FaceBatches, training_model
-from agecascade.start_models import load_age_model
+from agecascade.models.files import load_age_model
 from agecascade.training import TrainingData, TrainingJob, TrainingOutputs, run_training
 root = sys.argv[1]
 run_training(TrainingJob(
@@ -80,8 +80,8 @@ def test_a_killed_job_resumes_after_its_last_finished_epoch(store, tmp_path, bac
     import keras
 
     from agecascade.input_pipeline import FaceBatches, training_model
-    from agecascade.models import label_space_of
-    from agecascade.start_models import load_age_model
+    from agecascade.models.head import label_space_of
+    from agecascade.models.files import load_age_model
 
     model = load_age_model(tmp_path / "out" / "model.keras")
     info = label_space_of(model).info

@@ -54,7 +54,7 @@ def test_augmentation_runs_in_training_only_and_the_saved_model_has_none(store, 
 
     from agecascade.input_pipeline import training_model
 
-    from agecascade.start_models import load_age_model
+    from agecascade.models.files import load_age_model
 
     model = initial_model("vgg16", None, [1, 2, 3], image_size=32, seed=0)
     augment = {"rotation": 10.0, "shift": 0.1, "crop": 0.15, "flip": True}
@@ -160,7 +160,7 @@ def test_mixed_bfloat16_trains_saves_loads_and_predicts(store, tmp_path):
 
     from agecascade.device import setup_device
 
-    from agecascade.start_models import load_age_model
+    from agecascade.models.files import load_age_model
 
     values = np.unique(pd.read_csv(store / "split.csv")["label"])
     settings = FitSettings(learning_rate=1e-3, batch_size=16, epochs=1, precision="mixed_bfloat16", jit_compile=False)
@@ -199,8 +199,8 @@ def test_a_job_granted_a_gpu_that_tensorflow_cannot_see_stops_at_once(monkeypatc
 @pytest.mark.parametrize("keep", ["last", "best_val_mae"])
 def test_a_stage_keeps_the_last_epoch_or_the_one_with_the_lowest_validation_mae(store, tmp_path, keep):
     from agecascade.input_pipeline import read_label_space
-    from agecascade.models import expected_age
-    from agecascade.start_models import load_age_model
+    from agecascade.models.head import expected_age
+    from agecascade.models.files import load_age_model
     from agecascade.training import (
         TrainingData,
         TrainingJob,

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from agecascade import config, plan
+from agecascade import config
+from agecascade.plan.study import Study
 from agecascade.plan import settings
 from agecascade.unified_results import evaluate_unified, mae_by_age, unified_table
 
@@ -23,7 +24,7 @@ def _w(**fields):
 
 
 def test_the_paper_config_plans_a_job_per_dataset_variant_and_split(paper):
-    study = plan.Study(paper)
+    study = Study(paper)
     unified = study.unified
     assert unified.targets == ["agedb"] and unified.cross_tests("agedb") == ["fgnet"]
     jobs = unified.jobs()
@@ -39,7 +40,7 @@ def test_the_paper_config_plans_a_job_per_dataset_variant_and_split(paper):
     assert inputs["fgnet_store"] == "resources/faces/fgnet.h5"
     assert inputs["fgnet_split"] == "results/splits/fgnet_unified.csv"
     # the thesis' fold benchmarks are untouched: "unified" is no fold benchmark
-    assert "unified" not in study.benchmarks and "unified" not in study.splits
+    assert "unified" not in study.folds.benchmarks and "unified" not in study.data.splits
     assert unified.tables() == {"agedb": "results/tables/unified_agedb.csv"}
 
 
@@ -49,14 +50,14 @@ def test_the_paper_config_plans_a_job_per_dataset_variant_and_split(paper):
 ])
 def test_a_variant_that_saw_the_dataset_is_left_out_and_partial_runs_take_some_splits(paper, change, planned, warning):
     changed = config.deep_update(copy.deepcopy(paper), {"benchmarks": {"unified": change}})
-    unified = plan.Study(changed).unified
+    unified = Study(changed).unified
     assert len(unified.jobs()) == planned
     assert (warning in " ".join(unified.warnings())) if warning else unified.warnings() == []
 
 
 def test_without_a_database_file_nothing_is_planned_and_the_start_up_says_why(paper):
     changed = config.deep_update(copy.deepcopy(paper), {"datasets": {"agedb": {"protocol_file": None}}})
-    unified = plan.Study(changed).unified
+    unified = Study(changed).unified
     assert unified.jobs() == [] and unified.tables() == {}
     assert unified.warnings() == ["benchmarks.unified: agedb has no database file (datasets.agedb.protocol_file): "
                                   "not planned."]

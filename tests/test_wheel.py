@@ -49,7 +49,7 @@ def test_an_installed_wheel_predicts_a_photo_outside_the_repository(installed, t
     from PIL import Image
     from skimage import data
 
-    from agecascade.models import build_age_model
+    from agecascade.models.head import build_age_model
 
     _, target, env = installed
     Image.fromarray(data.astronaut()).save(tmp_path / "astronaut.jpg", quality=95)

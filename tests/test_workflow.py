@@ -160,7 +160,7 @@ def test_demo_data_stage(demo):
 
 @pytest.mark.slow
 def test_demo_trains_every_stage_model_and_writes_every_table(demo):
-    from agecascade.start_models import load_age_model
+    from agecascade.models.files import load_age_model
 
     for model in ("vgg16/imdb", "vgg16/imdb-agedb", "resnet50/imdb", "senet50/imdb"):
         assert (demo / f"results/models/{model}.keras").is_file()

@@ -19,10 +19,10 @@ import sys
 
 
 def _parser() -> argparse.ArgumentParser:
-    from agecascade.config import schema_default
+    from agecascade.config import dataset_default, schema_default
 
     DEFAULT_MARGIN = schema_default("margin")  # noqa: N806
-    DEFAULT_MIN_CONFIDENCE = schema_default("datasets", "fgnet", "min_confidence")  # noqa: N806
+    DEFAULT_MIN_CONFIDENCE = dataset_default("min_confidence")  # noqa: N806
     from agecascade.inference import DEFAULT_BATCH_SIZE
     parser = argparse.ArgumentParser(prog="agecascade", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -77,7 +77,7 @@ def _quiet_tensorflow() -> None:
 
 def _export(args) -> int:
     from agecascade.export import ExportError, export_model
-    from agecascade.model_files import ModelFileError, to_json
+    from agecascade.models.files import ModelFileError, to_json
 
     try:
         print(to_json(export_model(args.model, args.format, args.output, args.force)))
@@ -88,7 +88,7 @@ def _export(args) -> int:
 
 
 def _info(args) -> int:
-    from agecascade.model_files import ModelFileError, model_info, to_json
+    from agecascade.models.files import ModelFileError, model_info, to_json
 
     try:
         print(to_json(model_info(args.model)))
@@ -154,7 +154,7 @@ def _predict_json(args, predictor, paths, progress) -> tuple:
 
 def _predict(args) -> int:
     from agecascade.inference import OutputError
-    from agecascade.model_files import ModelFileError
+    from agecascade.models.files import ModelFileError
 
     try:
         paths, predictor = _predictor(args)

@@ -15,6 +15,8 @@ from pathlib import Path
 import jsonschema
 import yaml
 
+from agecascade import vocabulary
+
 SCHEMA = Path(__file__).resolve().with_name("config.schema.yaml")  # package data: installed with the wheel
 
 
@@ -36,7 +38,13 @@ def _with_defaults(validator_class):
 
 
 def load_schema(path: str | Path = SCHEMA) -> dict:
-    return yaml.safe_load(Path(path).read_text())
+    """The schema, its names filled from the vocabulary (the backbones' modules, the datasets'
+    descriptors): the YAML file leaves those enums and patterns empty."""
+    schema = yaml.safe_load(Path(path).read_text())
+    names = vocabulary.schema_names()
+    for definition, (key, value) in names.items():
+        schema["definitions"][definition][key] = value
+    return schema
 
 
 @functools.lru_cache(maxsize=1)
@@ -46,7 +54,7 @@ def _schema() -> dict:
 
 def schema_default(*keys: str):
     """The schema's default of a config key, e.g. `schema_default("training", "augment")` or
-    `schema_default("datasets", "fgnet", "min_confidence")`: the one place a default is written;
+    `schema_default("seed")` (a dataset's: `dataset_default`): the one place a default is written;
     the package's dataclasses and the command-line tools take theirs from here."""
     schema = _schema()
     node = schema
@@ -56,6 +64,21 @@ def schema_default(*keys: str):
     if "default" not in node:
         raise KeyError(f"{'.'.join(keys)} has no default in {SCHEMA}")
     return copy.deepcopy(node["default"])
+
+
+def dataset_default(*keys: str):
+    """The schema's generic default of a `datasets.<name>` key (`#/definitions/dataset`), e.g.
+    `dataset_default("min_confidence")`; for an object (`cleaning`) the defaults of its keys."""
+    schema = _schema()
+    node = schema["definitions"]["dataset"]
+    for key in keys:
+        node = _resolve(_resolve(node, schema)["properties"][key], schema)
+    if "default" in node:
+        return copy.deepcopy(node["default"])
+    defaults = {k: v["default"] for k, v in node.get("properties", {}).items() if "default" in v}
+    if not defaults:
+        raise KeyError(f"datasets.<name>.{'.'.join(keys)} has no default in {SCHEMA}")
+    return copy.deepcopy(defaults)
 
 
 def _resolve(node: dict, schema: dict) -> dict:
@@ -103,10 +126,23 @@ def coerce(value, node: dict, schema: dict):
     if isinstance(value, dict):
         branches = [node, *(_resolve(b, schema) for b in node.get("oneOf", []))]
         properties = {k: v for b in branches for k, v in b.get("properties", {}).items()}
-        return {k: coerce(v, properties[k], schema) if k in properties else v for k, v in value.items()}
+        others = next((b["additionalProperties"] for b in branches if isinstance(b.get("additionalProperties"), dict)),
+                      None)  # an object keyed by names (backbones, datasets): one schema for every value
+        return {k: coerce(v, properties.get(k, others), schema) if k in properties or others else v
+                for k, v in value.items()}
     if isinstance(value, list) and isinstance(node.get("items"), dict):
         return [coerce(v, node["items"], schema) for v in value]
     return _scalar(value, _types(node, schema)) if isinstance(value, str) else value
+
+
+def _dataset_defaults(config: dict) -> None:
+    """Fill what a dataset's descriptor sets when its config entry leaves it out (`detector`)."""
+    from agecascade.datasets import DATASETS
+
+    for name, entry in (config.get("datasets") or {}).items():
+        if name in DATASETS and isinstance(entry, dict):
+            for key, value in DATASETS[name].defaults.items():
+                entry.setdefault(key, copy.deepcopy(value))
 
 
 def validate(config: dict, schema: dict | None = None) -> dict:
@@ -118,6 +154,7 @@ def validate(config: dict, schema: dict | None = None) -> dict:
     """
     schema = schema or load_schema()
     config.update(coerce(config, schema, schema))
+    _dataset_defaults(config)
     validator = _with_defaults(jsonschema.Draft7Validator)(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path))
     if errors:

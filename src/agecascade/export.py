@@ -43,7 +43,7 @@ class ExportError(ValueError):
 
 def export_metadata(model) -> dict:
     """What a user of the exported file needs to feed it and read it."""
-    from agecascade.model_files import group_midpoints
+    from agecascade.models.files import group_midpoints
     from agecascade.models.head import label_space_of
 
     space = label_space_of(model)
@@ -199,7 +199,7 @@ def export_model(model_path, fmt: str, output, force: bool = False) -> dict:
     Raises:
         ExportError: unknown format, existing output, or the ONNX converter is not installed.
     """
-    from agecascade.model_files import load_model_file
+    from agecascade.models.files import load_model_file
 
     output = Path(output)
     _check_export(model_path, fmt, output, force)

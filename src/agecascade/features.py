@@ -31,11 +31,12 @@ def feature_model(backbone, backbone_name: str, layer: str):
     """Backbone input -> the chosen features (global max per filter, or flattened)."""
     import keras
 
-    from agecascade.models.backbones import FIRST_CONV, LAST_CONV
+    from agecascade.backbones.registry import backbone as backbone_spec
 
     if layer not in LAYERS:
         raise ValueError(f"layer must be one of {LAYERS}. Received: layer={layer!r}")
-    conv = (FIRST_CONV if layer == "first" else LAST_CONV)[backbone_name]
+    spec = backbone_spec(backbone_name)
+    conv = spec.first_conv if layer == "first" else spec.last_conv
     maps = backbone.get_layer(conv).output
     pooled = keras.layers.Flatten()(maps) if layer == "flat" else keras.layers.GlobalMaxPooling2D()(maps)
     return keras.Model(backbone.input, pooled, name=f"features_{layer}"), conv
@@ -51,8 +52,9 @@ def extractor_backbone(extractor: str, start=None, *, image_size: int, seed: int
     """
     import keras
 
-    from agecascade.models import build_backbone, load_vggface_weights
-    from agecascade.start_models import load_age_model
+    from agecascade.models.backbones import build_backbone
+    from agecascade.models.weights import load_vggface_weights
+    from agecascade.models.files import load_age_model
 
     backbone_name = Variant.parse(extractor).backbone
     if not Variant.parse(extractor).frozen:

@@ -23,7 +23,7 @@ import pandas as pd
 
 from agecascade import thesis
 from agecascade.data.store import read_rows
-from agecascade.plan import paths
+from agecascade.datasets import DATASETS
 from agecascade.vocabulary import FROZEN_PRETRAININGS
 
 BASELINE_COLOURS = ("tab:red", "tab:green", "tab:blue")
@@ -205,17 +205,17 @@ def gradcam_grid(models: dict[str, str | Path], store, split_csv, fold: int, out
             shown, `n_faces` of them spread over the subject's ages.
     """
     from agecascade.data.folds import fold_parts
-    from agecascade.vocabulary import Variant
+    from agecascade.vocabulary import BACKBONES, Variant
     from agecascade.gradcam import gradcam, overlay
     from agecascade.device import setup_device
-    from agecascade.start_models import load_age_model
+    from agecascade.models.files import load_age_model
 
     setup_device(None, threads)  # threads, and a log line saying what it runs on
     plt, _ = _plt()
     test = fold_parts(pd.read_csv(split_csv), fold)[1].sort_values("label")
     test = test.iloc[np.linspace(0, len(test) - 1, min(n_faces, len(test))).round().astype(int)]
     faces = _faces(store, test["index"])
-    backbones = [b for b in ("resnet50", "senet50", "vgg16") if any(v.startswith(b + "-") for v in models)]
+    backbones = [b for b in BACKBONES if any(v.startswith(b + "-") for v in models)]
     trainings = [k for k in ("faces2", "age") if any((v.endswith("-faces2")) == (k == "faces2") for v in models)]
     rows = [(k, i) for i in range(len(faces)) for k in trainings]
     fig, axes = plt.subplots(len(rows), len(backbones) + 1, figsize=(2.0 * (len(backbones) + 1), 2.1 * len(rows)),
@@ -246,86 +246,86 @@ def gradcam_grid(models: dict[str, str | Path], store, split_csv, fold: int, out
 
 
 @dataclass(frozen=True)
+class Reads:
+    """What a figure reads, in the study's words; the plan turns it into files
+    (`agecascade.plan.reports.ReportPlan.figure_inputs`), so this module never sees the planner.
+
+    Kinds and their arguments: `faces` (dataset): its face store and manifest; `age_manifests`:
+    the manifest of every dataset labelled in years; `manifest` (dataset); `fold_metrics`
+    (benchmark, pretrainings): the metrics of its variants that start from one of them;
+    `regression_metrics`: every Table 5 row's; `confusion` (benchmark, variant); `unified_by_age`
+    (dataset): its unified variants' MAE by true age.
+    """
+
+    kind: str
+    args: tuple = ()
+
+
+@dataclass(frozen=True)
 class FigureSpec:
     """A figure drawn from results on disk (the `figure` rule).
 
     Attributes:
-        inputs: (study) -> {name: path} of what it reads; empty when the config does not draw it.
+        reads: what it reads (`Reads`); a config that makes none of it does not draw it.
         draw: (inputs, out_png, options) -> None.
         caption: (inputs) -> the report's caption: what it shows, the thesis' values to compare with.
     """
 
-    inputs: Callable
+    reads: Reads
     draw: Callable
     caption: Callable
 
 
-def _faces_of(dataset: str) -> Callable:
-    return lambda study: {"store": paths.FACE_STORE.format(dataset=dataset),
-                          "manifest": paths.MANIFEST.format(dataset=dataset)}
-
-
-def _fgnet_metrics(pretrainings) -> Callable:
-    return lambda study: {v: paths.VARIANT_METRICS.format(benchmark="fgnet", variant=v)
-                          for v in study.fgnet_variants(pretrainings)}
-
-
-def _top4_confusion(study) -> dict:
-    top4 = study.config["benchmarks"].get("fgnet_top4")
-    if not top4 or "vgg16-imdb-agedb" not in top4["variants"]:
-        return {}
-    return {"confusion": paths.VARIANT_CONFUSION.format(benchmark="fgnet_top4", variant="vgg16-imdb-agedb")}
-
-
 def _thesis_maes(names, table) -> str:
-    return ", ".join(f"{table[n]['label']} {table[n]['mae']:.2f}" for n in names if "mae" in table.get(n, {}))
+    return ", ".join(f"{table[n]['label']} {table[n]['mae']:.2f}" for n in names
+                     if (table.get(n) or {}).get("mae") is not None)
 
 
 FIGURES: dict[str, FigureSpec] = {
     "fig03_fgnet_faces": FigureSpec(
-        _faces_of("fgnet"),
+        Reads("faces", ("fgnet",)),
         lambda i, out, o: example_faces_fgnet(i["store"], i["manifest"], out, o.get("fgnet_subject")),
         lambda i: "Thesis Figure 3: FG-NET faces of one subject as the models see them (cropped with the 40% "
                   "margin, resized), with their age labels."),
     "fig04_adience_faces": FigureSpec(
-        _faces_of("adience"),
+        Reads("faces", ("adience",)),
         lambda i, out, o: example_faces_adience(i["store"], i["manifest"], out),
         lambda i: "Thesis Figure 4: Adience faces (aligned version), one per age group, with their age-group "
                   "labels."),
     "fig05_age_distribution": FigureSpec(
-        lambda study: {d: paths.MANIFEST.format(dataset=d) for d in ("imdb", "agedb", "fgnet")},
+        Reads("age_manifests"),
         lambda i, out, o: age_distribution(dict(i), out),
         lambda i: "Thesis Figure 5: cumulative distribution of face ages of IMDB, AgeDB and FG-NET after "
                   "cleaning. Thesis: IMDB's ages tend to be slightly lower than AgeDB's; FG-NET centres around "
                   "20 (more than half of its faces are below 20)."),
     "fig06_adience_groups": FigureSpec(
-        lambda study: {"manifest": paths.MANIFEST.format(dataset="adience")},
+        Reads("manifest", ("adience",)),
         lambda i, out, o: adience_groups(i["manifest"], out),
         lambda i: "Thesis Figure 6: Adience faces per age group after cleaning (thesis: 17,417 faces, most in "
                   "25-32)."),
     "fig10_fgnet_faces2": FigureSpec(
-        _fgnet_metrics(FROZEN_PRETRAININGS),
+        Reads("fold_metrics", ("fgnet", FROZEN_PRETRAININGS)),
         lambda i, out, o: fold_mae_boxplot(dict(i), out, "FG-NET: face-recognition backbones (mode a)",
-                                           thesis.TABLE4),
+                                           thesis.table4()),
         lambda i: "Thesis Figure 10: MAE per FG-NET fold (leave one person out) of the face-recognition "
                   "backbones with only the head trained (mode a); -keras2: frozen batch norm as the thesis' "
                   "Keras 2.2 ran it (batch statistics in training), the others as today's Keras (inference "
                   "mode); dotted: reported baselines. "
-                  f"Thesis MAE: {_thesis_maes(i, thesis.TABLE4)}."),
+                  f"Thesis MAE: {_thesis_maes(i, thesis.table4())}."),
     "fig11_fgnet_finetuned": FigureSpec(
-        _fgnet_metrics(["imdb", "imdb-agedb"]),
+        Reads("fold_metrics", ("fgnet", ("imdb", "imdb-agedb"))),
         lambda i, out, o: fold_mae_boxplot(dict(i), out, "FG-NET: fine-tuned on IMDB, and on IMDB then AgeDB",
-                                           thesis.TABLE4),
+                                           thesis.table4()),
         lambda i: "Thesis Figure 11: MAE per FG-NET fold of the models fine-tuned on IMDB (mode b) and on IMDB "
-                  f"then AgeDB (mode c); dotted: reported baselines. Thesis MAE: {_thesis_maes(i, thesis.TABLE4)}."),
+                  f"then AgeDB (mode c); dotted: reported baselines. Thesis MAE: {_thesis_maes(i, thesis.table4())}."),
     "fig12_regression": FigureSpec(
-        lambda study: {r["row"]: r["metrics"] for r in study.regression_results()},
+        Reads("regression_metrics"),
         lambda i, out, o: fold_mae_boxplot(dict(i), out, "FG-NET: auto-sklearn on CNN features", thesis.TABLE5,
                                            baselines=False),
         lambda i: "Thesis Figure 12: MAE per FG-NET fold of auto-sklearn regressors on CNN features. "
                   f"Thesis MAE: {_thesis_maes(i, thesis.TABLE5)}."),
     "fig13_top4_confusion": FigureSpec(
-        _top4_confusion,
+        Reads("confusion", ("fgnet_top4", "vgg16-imdb-agedb")),
         lambda i, out, o: confusion_heatmap(i["confusion"], out, "FG-NET top-4 subjects: true vs predicted age"),
         lambda i: "Thesis Figure 13: true vs predicted age of the FG-NET subjects 2-5 (the four with the largest "
                   "errors) held out together; errors spread out with age."),
@@ -333,13 +333,9 @@ FIGURES: dict[str, FigureSpec] = {
 
 
 
-def _unified_by_age(dataset: str) -> Callable:
-    return lambda study: study.unified.by_age(dataset) if dataset in study.unified.tables() else {}
-
-
 def _unified_figure(dataset: str, name: str) -> FigureSpec:
     return FigureSpec(
-        _unified_by_age(dataset),
+        Reads("unified_by_age", (dataset,)),
         lambda i, out, o: mae_by_age_plot(dict(i), out, f"Unified benchmark: trained on {name}, MAE by true age"),
         lambda i: f"The unified benchmark (Paplham & Franc, CVPR 2024; subject-exclusive splits, the epoch with the "
                   f"lowest validation MAE kept): models trained on {name}, MAE per 5-year bin of true age, pooled "
@@ -349,7 +345,9 @@ def _unified_figure(dataset: str, name: str) -> FigureSpec:
                   f" Variants: {', '.join(i)}.")
 
 
-FIGURES["unified_agedb_mae_by_age"] = _unified_figure("agedb", "AgeDB")
+# one per dataset trained under the unified benchmark (a split scheme with training folders)
+FIGURES.update({f"unified_{d.name}_mae_by_age": _unified_figure(d.name, d.label) for d in DATASETS.values()
+                if d.unified_splits not in (None, "test_only")})
 
 DEMO_NOTE = "Demo runs use synthetic data: compare shapes, not values."
 

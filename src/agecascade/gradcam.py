@@ -6,7 +6,7 @@ through a ReLU, normalised to [0, 1], resized to the face and laid over it as a 
 
 Works for every age model the workflow writes (a `backbone` sub-model followed by the head
 layers) and for plain functional models, with the layer named by `conv_layer` (default: the
-backbone's last convolutional layer, `agecascade.models.backbones.LAST_CONV`).
+backbone's last convolutional layer, each backbone module's `gradcam_layer`).
 
 The class score is the softmax layer's input (the class logit), as in Selvaraju et al.: the
 softmax probability itself saturates for confident predictions, and its gradient, hence the map,
@@ -20,7 +20,7 @@ import numpy as np
 
 def _find_conv(model, conv_layer: str | None):
     """(sub-model holding the layer, the layer, head layers applied after that sub-model)."""
-    from agecascade.models.backbones import LAST_CONV
+    from agecascade.backbones.registry import registry
 
     holder, head = model, []
     layer_names = {layer.name for layer in model.layers}
@@ -31,7 +31,7 @@ def _find_conv(model, conv_layer: str | None):
             if after:
                 head.append(layer)
             after = after or layer.name == "backbone"
-    names = [conv_layer] if conv_layer else list(LAST_CONV.values())
+    names = [conv_layer] if conv_layer else list(dict.fromkeys(spec.gradcam_layer for spec in registry().values()))
     for name in names:
         try:
             return holder, holder.get_layer(name), head

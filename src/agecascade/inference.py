@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 
 from agecascade import decision
-from agecascade.config import schema_default
+from agecascade.config import dataset_default, schema_default
 from agecascade.images import ImageSkip, crop_face, load_rgb
-from agecascade.model_files import group_midpoints, load_model_file
+from agecascade.models.files import group_midpoints, load_model_file
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".g
 # the study's margin and MTCNN threshold (the config schema's defaults), used when a model does not
 # record its own margin or the command line gives no threshold
 DEFAULT_MARGIN = schema_default("margin")
-DEFAULT_MIN_CONFIDENCE = schema_default("datasets", "fgnet", "min_confidence")
+DEFAULT_MIN_CONFIDENCE = dataset_default("min_confidence")
 # faces per model call: 4 keeps `predict --annotate` on 24 photos of 41 MP under 1.5 GB with a 224-px
 # VGG16 (the model's activations, not the photos, set the peak; docs/measurements.md); raise it on a GPU
 DEFAULT_BATCH_SIZE = 4

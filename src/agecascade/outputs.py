@@ -80,3 +80,15 @@ class RowWriter:
     def close(self) -> None:
         with contextlib.suppress(OSError):
             self.handle.close()
+
+
+def write_table(table: pd.DataFrame, stem: Path, index: bool = False) -> list[Path]:
+    """Write a table as CSV and Markdown (`stem`.csv, `stem`.md; empty cells, not "nan"); `index`:
+    with its index (a confusion matrix, rows are true ages). Returns both paths."""
+    stem = Path(stem)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(stem.with_suffix(".csv"), index=index)
+    shown = table.astype(object).where(table.notna(), None)  # empty cells, not "nan"
+    markdown = shown.to_markdown(index=index, floatfmt=".2f", missingval="")
+    stem.with_suffix(".md").write_text(markdown + "\n")
+    return [stem.with_suffix(".csv"), stem.with_suffix(".md")]

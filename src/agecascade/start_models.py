@@ -8,15 +8,6 @@ from pathlib import Path
 import keras
 
 
-def load_age_model(path):
-    """Load a saved age model (registers agecascade's layers and optimizer first)."""
-    import agecascade.keras_internals  # noqa: F401  (registers the optimizer)
-    import agecascade.models  # noqa: F401  (registers FacePreprocess and LabelSpace)
-
-    return keras.saving.load_model(path)
-
-
-
 def initial_model(backbone: str, start: str | Path | None, space, *, image_size: int, seed: int,
                   info: dict | None = None, frozen: str | None = None):
     """The model a training run starts from, with a new output layer for the label space `space`.
@@ -24,7 +15,7 @@ def initial_model(backbone: str, start: str | Path | None, space, *, image_size:
     Args:
         backbone: vgg16, resnet50 or senet50.
         start: a `.keras` age model of the previous cascade stage (every layer but its output layer
-            is kept: `agecascade.models.transfer`), a keras-vggface weight file (`.h5`; a new head
+            is kept: `agecascade.models.head.transfer`), a keras-vggface weight file (`.h5`; a new head
             is built on the face backbone), or None for random initialisation (demo).
         space: the label space, `{"values", "names", "kind"}` (`read_label_space`), or just the
             ages (values).
@@ -37,7 +28,10 @@ def initial_model(backbone: str, start: str | Path | None, space, *, image_size:
 
     Layers take the precision policy `setup_device` set (call it first).
     """
-    from agecascade.models import build_age_model, build_backbone, load_vggface_weights, transfer
+    from agecascade.models.backbones import build_backbone
+    from agecascade.models.files import load_age_model
+    from agecascade.models.head import build_age_model, transfer
+    from agecascade.models.weights import load_vggface_weights
     from agecascade.models.batchnorm import FROZEN_BATCHNORM, with_keras2_batchnorm
 
     space = space if isinstance(space, dict) else {"values": list(space), "names": None, "kind": "age"}

@@ -21,17 +21,10 @@ import numpy as np
 import pandas as pd
 
 from agecascade import thesis
+from agecascade.backbones.registry import backbone as backbone_spec
 from agecascade.download import redact
-from agecascade.outputs import write_text
-from agecascade.plan.settings import unstated_choices
-
-
-def write_table(table: pd.DataFrame, stem: Path) -> None:
-    """Write a table as CSV and Markdown (`stem`.csv, `stem`.md; empty cells, not \"nan\")."""
-    stem.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(stem.with_suffix(".csv"), index=False)
-    shown = table.astype(object).where(table.notna(), None)  # empty cells, not "nan"
-    stem.with_suffix(".md").write_text(shown.to_markdown(index=False, floatfmt=".2f", missingval="") + "\n")
+from agecascade.outputs import write_table, write_text
+from agecascade.vocabulary import PRETRAINING_LABELS, Variant
 
 
 def _summary(path) -> dict:
@@ -39,12 +32,22 @@ def _summary(path) -> dict:
     return metrics[metrics["fold"] == "summary"].iloc[0].to_dict()
 
 
+def variant_label(variant: str) -> str:
+    """A variant's row label in the thesis' spelling (`VGG-16-IMDB-AgeDB`)."""
+    parsed = Variant.parse(variant)
+    return f"{backbone_spec(parsed.backbone).label}-{PRETRAINING_LABELS[parsed.pretraining]}"
+
+
 def table4(metrics: dict[str, str | Path]) -> pd.DataFrame:
     """Thesis Table 4: FG-NET per variant: MAE over all test faces; MedianAE and upper / lower
     quartile of the per-fold MAEs (as the thesis' numbers and box plots); the same statistics of
-    the per-face errors as `pooled_*` extras."""
+    the per-face errors as `pooled_*` extras. Every thesis row and every measured variant has a
+    row (a variant the thesis does not report has empty `thesis_*` columns)."""
+    reported_rows = thesis.table4()
+    variants = sorted(set(reported_rows) | set(metrics), key=lambda v: Variant.parse(v).order)
     rows = []
-    for variant, reported in thesis.TABLE4.items():
+    for variant in variants:
+        reported = reported_rows.get(variant) or {"label": variant_label(variant)}
         row = {"model": reported["label"], "variant": variant,
                "source": "measured" if variant in metrics else "not run"}
         if variant in metrics:
@@ -207,46 +210,43 @@ class TableSpec:
 
     Attributes:
         stem: the file, `results/tables/<stem>.csv` with a Markdown copy beside it.
-        made: (study) -> whether this config makes it.
+        needs: the result it is made from, (experiment, row); a row of None: any row of the
+            experiment; None: always made. The plan makes the table when the config runs it.
         make: (results by (experiment, row)) -> the table.
         index: write the index (a confusion matrix: rows are true ages).
     """
 
     stem: str
-    made: Callable
+    needs: tuple | None
     make: Callable
     index: bool = False
 
 
 CASCADE = "vgg16-imdb-agedb"  # the thesis' best variant, whose results the Adience and top-4 tables show
 
-
-def _shows_cascade(benchmark: str) -> Callable:
-    def made(study) -> bool:
-        spec = study.config["benchmarks"].get(benchmark)
-        return bool(spec and CASCADE in spec["variants"] and study.folds(benchmark))
-
-    return made
-
-
 TABLES: dict[str, TableSpec] = {
-    "table4": TableSpec("table4_fgnet", lambda study: True,
+    "table4": TableSpec("table4_fgnet", None,
                         lambda r: table4({v: p["metrics"] for (b, v), p in r.items() if b == "fgnet"})),
-    "adience": TableSpec("adience", _shows_cascade("adience"),
+    "adience": TableSpec("adience", ("adience", CASCADE),
                          lambda r: adience_table(r[("adience", CASCADE)]["metrics"])),
-    "table6": TableSpec("table6_adience3", _shows_cascade("adience3"),
+    "table6": TableSpec("table6_adience3", ("adience3", CASCADE),
                         lambda r: table6(r[("adience3", CASCADE)]["confusion"], r[("adience3", CASCADE)]["metrics"])),
-    "top4": TableSpec("fgnet_top4_confusion", _shows_cascade("fgnet_top4"),
+    "top4": TableSpec("fgnet_top4_confusion", ("fgnet_top4", CASCADE),
                       lambda r: pd.read_csv(r[("fgnet_top4", CASCADE)]["confusion"], index_col=0), index=True),
-    "table5": TableSpec("table5_regression", lambda study: bool(study.regression_results()),
+    "table5": TableSpec("table5_regression", ("regression", None),
                         lambda r: table5({v: p["metrics"] for (b, v), p in r.items() if b == "regression"})),
 }
 
 
-def write_tables(results: list[dict], label_spaces: dict, reports: dict, outputs: dict, config: dict,
-                 workflow_dir, provenance_path) -> list[Path]:
+def write_tables(results: list[dict], inputs: dict, outputs: dict, config: dict, workflow_dir,
+                 provenance_path) -> list[Path]:
     """Write every table of `outputs` ({name in TABLES: CSV path}; a Markdown copy beside each)
-    from the results (`Study.table_results`), and the provenance record with label spaces and counts.
+    from the results (`ReportPlan.table_results`), and the provenance record with the choices the
+    thesis leaves open, label spaces and counts.
+
+    Args:
+        inputs: {"label_spaces": {split: labels.json}, "reports": {dataset: prepare report},
+            "choices": {choice: value}} (`ReportPlan.table_params`).
 
     Returns:
         The table files written (CSV and Markdown).
@@ -254,19 +254,11 @@ def write_tables(results: list[dict], label_spaces: dict, reports: dict, outputs
     by_row = _by_row(results)
     written = []
     for name, path in outputs.items():
-        stem = Path(path).with_suffix("")
-        stem.parent.mkdir(parents=True, exist_ok=True)
-        table = TABLES[name].make(by_row)
-        if TABLES[name].index:
-            table.to_csv(stem.with_suffix(".csv"))
-            stem.with_suffix(".md").write_text(table.to_markdown(floatfmt=".2f") + "\n")
-        else:
-            write_table(table, stem)
-        written.append(stem)
-    record = {**provenance(config, workflow_dir), "choices": unstated_choices(config),
-              "label_spaces": label_space_sizes(label_spaces), "datasets": dataset_counts(reports)}
+        written += write_table(TABLES[name].make(by_row), Path(path).with_suffix(""), index=TABLES[name].index)
+    record = {**provenance(config, workflow_dir), "choices": inputs["choices"],
+              "label_spaces": label_space_sizes(inputs["label_spaces"]), "datasets": dataset_counts(inputs["reports"])}
     write_text(provenance_path, json.dumps(record, indent=2, default=str) + "\n")
-    return [p.with_suffix(s) for p in written for s in (".csv", ".md")]
+    return written
 
 
 def _dataset_lines(label_spaces: dict, reports: dict) -> list[str]:
@@ -296,7 +288,7 @@ def _fgnet_lines(results: dict) -> list[str]:
         return []
     lines = [f"FG-NET, leave one person out ({int(next(iter(fgnet.values()))['folds'])} folds): MAE in years"]
     for variant, s in sorted(fgnet.items(), key=lambda item: item[1]["mae"]):
-        reported = thesis.TABLE4.get(variant, {}).get("mae", float("nan"))
+        reported = (thesis.table4().get(variant) or {}).get("mae") or float("nan")
         lines.append(f"  {variant:24s} {s['mae']:6.2f}   [{reported:5.2f}]   "
                      f"mean predictor {s['mean_predictor_mae']:6.2f}")
     best_variant, best = min(fgnet.items(), key=lambda item: item[1]["mae"])

@@ -3,23 +3,22 @@
 Reported, not measured here: tables print them beside this run's values.
 """
 
-# Table 4: FG-NET MAE, median AE, upper and lower quartile, per variant. The thesis' mode-a rows of
-# the backbones with batch norm stand beside the -faces2-keras2 variants: its software (Keras 2.2)
-# normalised a frozen batch-norm layer with batch statistics while training (models.batchnorm);
-# the -faces2 rows of today's Keras (inference-mode batch norm) have no thesis value.
-TABLE4 = {
-    "resnet50-faces2": {"label": "ResNet-50-Faces2 (frozen BN in inference mode: today's Keras)"},
-    "resnet50-faces2-keras2": {"label": "ResNet-50-Faces2 (Keras 2.2 frozen BN: the thesis' software)",
-                               "mae": 12.28, "median_ae": 12.02, "q3": 14.43, "q1": 10.18},
-    "senet50-faces2": {"label": "SENet-50-Faces2 (frozen BN in inference mode: today's Keras)"},
-    "senet50-faces2-keras2": {"label": "SENet-50-Faces2 (Keras 2.2 frozen BN: the thesis' software)",
-                              "mae": 8.61, "median_ae": 7.21, "q3": 10.13, "q1": 5.95},
-    "vgg16-faces2": {"label": "VGG-16-Faces2", "mae": 4.78, "median_ae": 4.24, "q3": 5.54, "q1": 3.06},
-    "resnet50-imdb": {"label": "ResNet-50-IMDB", "mae": 4.33, "median_ae": 3.46, "q3": 5.12, "q1": 2.71},
-    "senet50-imdb": {"label": "SENet-50-IMDB", "mae": 4.24, "median_ae": 3.20, "q3": 5.17, "q1": 2.28},
-    "vgg16-imdb": {"label": "VGG-16-IMDB", "mae": 2.77, "median_ae": 2.34, "q3": 3.47, "q1": 1.54},
-    "vgg16-imdb-agedb": {"label": "VGG-16-IMDB-AgeDB", "mae": 2.68, "median_ae": 2.24, "q3": 3.35, "q1": 1.58},
-}
+# Table 4 (FG-NET MAE, median AE, upper and lower quartile per variant) is written in each
+# backbone's module (`agecascade.backbones.<name>.BACKBONE.thesis`); `table4()` gathers it.
+
+
+def table4() -> dict[str, dict]:
+    """Thesis Table 4 as {variant: {label, mae, median_ae, q3, q1}} (values None where the thesis
+    reports none), in the thesis' row order, gathered from the backbone modules."""
+    from dataclasses import asdict
+
+    from agecascade.backbones.registry import registry
+    from agecascade.vocabulary import Variant
+
+    rows = {f"{name}-{pretraining}": asdict(row) for name, spec in registry().items()
+            for pretraining, row in spec.thesis.items()}
+    return {v: rows[v] for v in sorted(rows, key=lambda v: Variant.parse(v).order)}
+
 
 # Table 2: previous FG-NET results (leave one person out), MAE
 FGNET_BASELINES = {

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from agecascade.evaluation import RULE_MAES, read_predictions, rule_maes, rule_metrics
-from agecascade.outputs import atomic_path
+from agecascade.outputs import atomic_path, write_table
 from agecascade.vocabulary import Variant
 
 AGE_BIN = 5  # years per bin of the MAE-by-age figure
@@ -114,7 +114,6 @@ def unified_table(dataset: str, metrics: dict[str, str | Path]) -> pd.DataFrame:
 
 def write_unified_table(dataset: str, metrics: dict, output_csv) -> pd.DataFrame:
     """Write a dataset's table as CSV and Markdown (same stem)."""
-    from agecascade.tables import write_table
 
     table = unified_table(dataset, metrics)
     write_table(table, Path(output_csv).with_suffix(""))

@@ -1,17 +1,24 @@
 """The study's names, spelled once: backbones, pretrainings, datasets, chains, feature layers.
 
-The config schema's patterns, the rules' wildcard constraints and the package's checks are built
-from these (tests/test_plan.py checks the schema against them).
+Backbones come from their modules (`agecascade.backbones`), datasets from their descriptors
+(`agecascade.data.registry`). The config schema's enums and patterns (`agecascade.config`), the
+rules' wildcard constraints and the package's checks are built from these.
 """
 
-BACKBONES = ("vgg16", "resnet50", "senet50")
+from agecascade.backbones.registry import names as _backbone_names
+from agecascade.datasets import DATASETS as _DATASETS
+
+BACKBONES = _backbone_names()
+DATASETS = tuple(_DATASETS)
 # what a benchmark variant starts from: the face backbone (mode a; `-keras2`: with Keras 2.2's frozen
 # batch norm, the thesis' software) or a cascade stage model
 PRETRAININGS = ("faces2", "faces2-keras2", "imdb", "imdb-agedb")
 FROZEN_PRETRAININGS = ("faces2", "faces2-keras2")  # mode a: the face backbone frozen, the head trained
+# how a pretraining is written in a row label (`VGG-16-IMDB-AgeDB`)
+PRETRAINING_LABELS = {"faces2": "Faces2", "faces2-keras2": "Faces2 (Keras 2.2 frozen BN)", "imdb": "IMDB",
+                      "imdb-agedb": "IMDB-AgeDB"}
 # what features can be extracted from (Table 5): the face backbone or a stage model's
 EXTRACTOR_PRETRAININGS = ("faces2", "imdb", "imdb-agedb")
-DATASETS = ("imdb", "agedb", "fgnet", "adience")
 # the datasets the cascade stages train on, and the stage chains (`imdb-agedb`: IMDB, then AgeDB)
 TRAINING_SETS = ("imdb", "agedb")
 CHAINS = ("imdb", "imdb-agedb")
@@ -37,6 +44,14 @@ def parent_chain(chain: str) -> str:
     """What a cascade stage starts from: the chain before its last link, or `faces2` (the face
     backbone) for the first stage (`imdb-agedb` -> imdb, `imdb` -> faces2)."""
     return chain.rsplit("-", 1)[0] if "-" in chain else "faces2"
+
+
+def schema_names() -> dict[str, tuple[str, object]]:
+    """{schema definition: (keyword, value)}: what the config schema's name definitions allow."""
+    return {"backbone_name": ("enum", list(BACKBONES)), "dataset_name": ("enum", list(DATASETS)),
+            "unified_dataset_name": ("enum", [d.name for d in _DATASETS.values() if d.unified_splits]),
+            "variant_name": ("pattern", f"^{VARIANT_PATTERN}$"),
+            "feature_set_name": ("pattern", f"^{EXTRACTOR_PATTERN}/({alternatives(LAYERS)})$")}
 
 
 class Variant(tuple):
@@ -81,3 +96,10 @@ class Variant(tuple):
 
     def __str__(self) -> str:
         return f"{self.backbone}-{self.pretraining}"
+
+    @property
+    def order(self) -> tuple:
+        """Where the variant's row stands in Table 4: mode a, then each cascade chain; by
+        backbone within each (the thesis' order)."""
+        mode = 0 if self.frozen else 1 + CHAINS.index(self.pretraining)
+        return mode, self.backbone, PRETRAININGS.index(self.pretraining)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from agecascade.config import schema_default
+from agecascade.config import dataset_default
 
 CANONICAL_GROUPS = ((0, 2), (4, 6), (8, 12), (15, 20), (25, 32), (38, 43), (48, 53), (60, 100))
 GROUP_NAMES = tuple(f"{low}-{high}" for low, high in CANONICAL_GROUPS)
@@ -89,7 +89,7 @@ def read_adience(root: Path, policy: str | None = None):
         age_group, fold, gender) and the count of rows dropped per reason (age label, malformed
         line). `records.attrs["skipped"]` lists each malformed line (file, line number, reason).
     """
-    policy = policy or schema_default("datasets", "adience", "label_policy")
+    policy = policy or dataset_default("label_policy")
     aligned = root / "aligned"
     if not aligned.is_dir():
         raise FileNotFoundError(f"Adience pictures {aligned} not found beside the fold files.")
@@ -138,3 +138,8 @@ def class_names(spec: dict) -> tuple[str, ...] | None:
     if not merged:
         return GROUP_NAMES
     return tuple(f"{CANONICAL_GROUPS[min(m)][0]}-{CANONICAL_GROUPS[max(m)][1]}" for m in merged)
+
+
+def read(root: Path, label_policy: str | None, cleaning: dict):
+    """The registry's parser interface (`agecascade.datasets`)."""
+    return read_adience(root, label_policy)

@@ -37,3 +37,8 @@ LAYOUT = "a folder of <id>_<name>_<age>_<gender>.jpg pictures"
 
 def looks_like_root(path: Path) -> bool:
     return path.is_dir() and any(parse_name(p.name) for p in path.iterdir() if p.is_file())
+
+
+def read(root: Path, label_policy: str | None, cleaning: dict):
+    """The registry's parser interface (`agecascade.datasets`)."""
+    return read_agedb(root)

@@ -42,9 +42,9 @@ class FaceDetector:
             except RuntimeError:  # already initialised in this process
                 pass
         if min_confidence is None:
-            from agecascade.config import schema_default
+            from agecascade.config import dataset_default
 
-            min_confidence = schema_default("datasets", "fgnet", "min_confidence")
+            min_confidence = dataset_default("min_confidence")
         self.min_confidence = min_confidence
         self._mtcnn = MTCNN(device=device)
 

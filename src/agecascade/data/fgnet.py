@@ -33,3 +33,8 @@ LAYOUT = "a folder of <NNN>A<yy>.JPG pictures (FGNET/images/)"
 
 def looks_like_root(path: Path) -> bool:
     return path.is_dir() and any(parse_name(p.name) for p in path.iterdir() if p.is_file())
+
+
+def read(root: Path, label_policy: str | None, cleaning: dict):
+    """The registry's parser interface (`agecascade.datasets`)."""
+    return read_fgnet(root)

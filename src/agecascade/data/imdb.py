@@ -65,12 +65,19 @@ def looks_like_root(path: Path) -> bool:
     return (path / "imdb.mat").is_file()
 
 
-def read_imdb(root: Path, min_face_score: float = 1.0, min_age: int = 0, max_age: int = 100):
+def read(root: Path, label_policy: str | None, cleaning: dict):
+    """The registry's parser interface (`agecascade.datasets`): `cleaning` holds every
+    threshold (`datasets.imdb.cleaning`, filled with the schema's defaults)."""
+    return read_imdb(root, **cleaning)
+
+
+def read_imdb(root: Path, *, min_face_score: float, min_age: int, max_age: int):
     """Parse and clean IMDB.
 
     Args:
         root: folder holding `imdb.mat` and the `<NN>/` picture folders.
-        min_face_score, min_age, max_age: the cleaning thresholds (study: 1.0, 0, 100).
+        min_face_score, min_age, max_age: the cleaning thresholds (`datasets.imdb.cleaning`; the
+            config schema's defaults are the study's: 1.0, 0, 100).
 
     Returns:
         (records, dropped): a DataFrame with one row per kept picture (source, path, subject,

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from agecascade import thesis
-from agecascade.config import schema_default
+from agecascade.config import dataset_default, schema_default
 from agecascade.data.store import FaceStoreWriter
 from agecascade.data.registry import read_records
 from agecascade.download import read_marker, unchecked_sources
@@ -55,8 +55,8 @@ class PrepareOptions:
     image_size: int = field(default_factory=lambda: schema_default("image_size"))
     margin: float = field(default_factory=lambda: schema_default("margin"))
     detector: str = "none"
-    no_face: str = field(default_factory=lambda: schema_default("datasets", "fgnet", "no_face"))
-    min_confidence: float = field(default_factory=lambda: schema_default("datasets", "fgnet", "min_confidence"))
+    no_face: str = field(default_factory=lambda: dataset_default("no_face"))
+    min_confidence: float = field(default_factory=lambda: dataset_default("min_confidence"))
 
 
 DETECTORS = ("metadata", "mtcnn", "none")
@@ -213,9 +213,10 @@ def prepare_dataset(dataset: str, marker: str | Path, store_path: str | Path,
         The report: input rows, kept faces, and counts per drop reason.
     """
     parsing = parsing or {}
-    label_policy = parsing.get("label_policy") or schema_default("datasets", dataset, "label_policy")
+    label_policy = parsing.get("label_policy") or dataset_default("label_policy")
     started = time.perf_counter()
-    records, dropped = read_records(dataset, read_marker(marker), label_policy, parsing.get("cleaning"))
+    cleaning = {**dataset_default("cleaning"), **(parsing.get("cleaning") or {})}
+    records, dropped = read_records(dataset, read_marker(marker), label_policy, cleaning)
     n_parsed = len(records)
     skipped, padding, skipped_files = write_faces(records, options, Path(store_path), Path(manifest_path), threads,
                                    attrs={"dataset": dataset, "margin": options.margin,

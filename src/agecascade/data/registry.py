@@ -1,42 +1,19 @@
-"""The four datasets' on-disk formats in one table: how to recognise a dataset's folder, what it
-should look like (for the error message), and its parser. Preparation asks this registry; the
-parsers know nothing of downloads, and downloads nothing of formats."""
+"""Finding a dataset's folder among its downloads and parsing it, through its descriptor
+(`agecascade.datasets`): preparation asks this registry; the parsers know nothing of
+downloads, and downloads nothing of formats."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import importlib
 from pathlib import Path
-from typing import Callable
 
-from agecascade.data import adience, agedb, fgnet, imdb
+from agecascade.datasets import dataset as dataset_descriptor
 from agecascade.download import SourceError
 
 
-@dataclass(frozen=True)
-class DatasetFormat:
-    """A dataset's layout and parser.
-
-    Attributes:
-        looks_like_root: true for the folder the parser reads.
-        layout: what that folder holds, for error messages.
-        read: (root, label_policy, cleaning) -> (records, dropped counts).
-    """
-
-    looks_like_root: Callable[[Path], bool]
-    layout: str
-    read: Callable[[Path, str, dict | None], tuple]
-
-
-FORMATS = {
-    "imdb": DatasetFormat(imdb.looks_like_root, imdb.LAYOUT,
-                          lambda root, label_policy, cleaning: imdb.read_imdb(root, **(cleaning or {}))),
-    "agedb": DatasetFormat(agedb.looks_like_root, agedb.LAYOUT,
-                           lambda root, label_policy, cleaning: agedb.read_agedb(root)),
-    "fgnet": DatasetFormat(fgnet.looks_like_root, fgnet.LAYOUT,
-                           lambda root, label_policy, cleaning: fgnet.read_fgnet(root)),
-    "adience": DatasetFormat(adience.looks_like_root, adience.LAYOUT,
-                             lambda root, label_policy, cleaning: adience.read_adience(root, label_policy)),
-}
+def parser(dataset: str):
+    """The parser module of a dataset (`LAYOUT`, `looks_like_root`, `read`)."""
+    return importlib.import_module(f"agecascade.data.{dataset_descriptor(dataset).parser}")
 
 
 def find_in_roots(roots: list[Path], match, max_depth: int = 4, expected: str = "") -> Path:
@@ -62,7 +39,6 @@ def find_in_roots(roots: list[Path], match, max_depth: int = 4, expected: str = 
 
 def read_records(dataset: str, roots: list[Path], label_policy: str | None = None, cleaning: dict | None = None):
     """Find the dataset's layout under `roots` (the downloaded folders) and parse it: (records, dropped)."""
-    if dataset not in FORMATS:
-        raise ValueError(f"Unknown dataset. Expected one of {tuple(FORMATS)}. Received: dataset={dataset!r}")
-    fmt = FORMATS[dataset]
-    return fmt.read(find_in_roots(roots, fmt.looks_like_root, expected=fmt.layout), label_policy, cleaning)
+    module = parser(dataset)
+    root = find_in_roots(roots, module.looks_like_root, expected=module.LAYOUT)
+    return module.read(root, label_policy, cleaning or {})

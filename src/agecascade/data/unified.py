@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from agecascade.datasets import dataset as dataset_descriptor
 from agecascade.data.folds import without_face
 from agecascade.outputs import write_text
 
@@ -29,7 +30,8 @@ TEN_FOLDERS = {0: ((0, 1, 2, 3, 4, 5), (6, 7), (8, 9)), 1: ((2, 3, 4, 5, 6, 7), 
                4: ((6, 7, 8, 9, 0, 1), (2, 3), (4, 5))}
 # CLAP2016 and CACD2000 keep their official split as folders 0 / 1 / 2
 THREE_FOLDERS = {0: ((0,), (1,), (2,))}
-PROTOCOLS = {"agedb": "ten_folders", "fgnet": "test_only"}
+# a dataset's scheme is its descriptor's `unified_splits` (agecascade.datasets)
+SPLIT_SCHEMES = {"ten_folders": TEN_FOLDERS, "three_folders": THREE_FOLDERS}
 
 
 def read_database(path) -> pd.DataFrame:
@@ -75,7 +77,7 @@ def split_columns(joined: pd.DataFrame, protocol: str, report: dict) -> pd.DataF
     definition leaves out, listed in `report`)."""
     if protocol == "test_only":
         return pd.DataFrame({"split0": joined["folder"].notna().map({True: "tst", False: ""})})
-    splits = {"ten_folders": TEN_FOLDERS, "three_folders": THREE_FOLDERS}[protocol]
+    splits = SPLIT_SCHEMES[protocol]
     known = {f for parts in splits.values() for part in parts for f in part}
     outside = joined["folder"].notna() & ~joined["folder"].isin(known)
     report["folders_outside_splits"] = sorted(int(f) for f in joined.loc[outside, "folder"].unique())
@@ -97,9 +99,10 @@ def write_unified_split(dataset: str, manifest_csv, database_json, output_csv, r
                           "subject": manifest["subject"], "age": age, "folder": joined["folder"].astype("Int64")})
     # the training label: whole years, the database's age (empty: unknown, never trained or tested on)
     table["label"] = table["age"].round().astype("Int64")
-    table = pd.concat([table, split_columns(joined, PROTOCOLS[dataset], report)], axis=1)
+    scheme = dataset_descriptor(dataset).unified_splits
+    table = pd.concat([table, split_columns(joined, scheme, report)], axis=1)
     sizes = {c: table[c].value_counts().to_dict() for c in table if c.startswith("split")}
-    report.update({"dataset": dataset, "protocol": PROTOCOLS[dataset], "sizes": sizes,
+    report.update({"dataset": dataset, "protocol": scheme, "sizes": sizes,
                    "pictures_kept_whole_without_face": int(without_face(manifest).sum())})
     table.to_csv(output_csv, index=False)
     write_text(report_json, json.dumps(report, indent=1) + "\n")

@@ -19,11 +19,10 @@ import numpy as np
 from keras import layers
 
 from agecascade import decision
+from agecascade.backbones.registry import backbone as backbone_spec
 from agecascade.models.backbones import build_backbone
 from agecascade.models.batchnorm import uses_batch_statistics
 
-# The layers between a backbone's last feature map and the output layer (thesis section 4).
-HIDDEN_LAYERS = {"vgg16": ("flatten", "fc1", "fc2"), "resnet50": ("avg_pool",), "senet50": ("avg_pool",)}
 OUTPUT_LAYER = "age_softmax"
 
 
@@ -57,22 +56,20 @@ class LabelSpace(keras.layers.Layer):
                 "kind": self.kind, "info": self.info}
 
 
-def backbone_name(backbone: keras.Model) -> str:
-    """vgg16, resnet50 or senet50, from a backbone's layers."""
-    names = {layer.name for layer in backbone.layers}
-    if "pool5" in names:
-        return "vgg16"
-    return "senet50" if any(n.endswith("_se_scale") for n in names) else "resnet50"
+def recorded_backbone(model: keras.Model) -> str:
+    """The backbone an age model records (`LabelSpace.info["backbone"]`, written when it was built)."""
+    name = label_space_of(model).info.get("backbone")
+    if not name:
+        raise ValueError(f"{model.name} records no backbone (LabelSpace.info['backbone']); rebuild it with "
+                         "agecascade.models.build_age_model.")
+    return name
 
 
-def _hidden(backbone: str, seed: int | None) -> list[keras.layers.Layer]:
-    """Fresh hidden head layers of a backbone (He-normal dense layers for VGG16)."""
-    if backbone != "vgg16":
-        return [layers.GlobalAveragePooling2D(name="avg_pool")]  # keras-vggface's avg_pool
-    init = [keras.initializers.HeNormal(seed=None if seed is None else seed + k) for k in range(2)]
-    return [layers.Flatten(name="flatten"),
-            layers.Dense(512, activation="relu", kernel_initializer=init[0], name="fc1"),
-            layers.Dense(256, activation="relu", kernel_initializer=init[1], name="fc2")]
+def _architecture(backbone: keras.Model) -> str:
+    """The name of a backbone built by `build_backbone` (`vggface_<name>`)."""
+    name = backbone.name.removeprefix("vggface_")
+    backbone_spec(name)  # a ValueError naming the known backbones
+    return name
 
 
 def _close(inputs, x, values, names, kind, info, seed) -> keras.Model:
@@ -103,7 +100,8 @@ def build_age_model(backbone: keras.Model | str, values, names=None, kind="age",
         if input_shape is None:
             raise ValueError(f"Building {backbone} by name needs input_shape. Received: input_shape=None")
         backbone = build_backbone(backbone, input_shape)
-    architecture = backbone_name(backbone)
+    architecture = _architecture(backbone)
+    info = {"backbone": architecture, **(info or {})}
     if backbone.name != "backbone":
         backbone = keras.Model(backbone.input, backbone.output, name="backbone")
     backbone.trainable = not frozen
@@ -111,7 +109,7 @@ def build_age_model(backbone: keras.Model | str, values, names=None, kind="age",
     # a frozen backbone runs in inference mode, unless its batch norm is Keras 2.2's (which then
     # normalises with the batch's statistics in training: models.batchnorm)
     x = backbone(inputs, training=False) if frozen and not uses_batch_statistics(backbone) else backbone(inputs)
-    for layer in _hidden(architecture, seed):
+    for layer in backbone_spec(architecture).head(seed):
         x = layer(x)
     return _close(inputs, x, values, names, kind, info, seed)
 
@@ -125,11 +123,13 @@ def transfer(parent: keras.Model, values, names=None, kind="age", info=None, see
         values, names, kind, info: the new label space (see `LabelSpace`).
         seed: seed of the new output layer's He-normal initialiser.
     """
+    architecture = recorded_backbone(parent)
+    info = {"backbone": architecture, **(info or {})}
     backbone = parent.get_layer("backbone")
     backbone.trainable = True
     inputs = keras.Input(shape=parent.input_shape[1:], name="face")
     x = backbone(inputs)
-    for name in HIDDEN_LAYERS[backbone_name(backbone)]:
+    for name in backbone_spec(architecture).hidden_layers:
         layer = parent.get_layer(name)
         layer.trainable = True
         x = layer(x)

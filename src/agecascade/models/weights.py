@@ -18,7 +18,7 @@ import h5py
 import keras
 import numpy as np
 
-from agecascade.models.backbones import keras_name
+from agecascade.backbones.spec import keras_name
 
 log = logging.getLogger(__name__)
 

@@ -1,13 +1,7 @@
 """The study's plan from the config: what runs, from what, with which settings, and where it goes.
 
-`Study` (plan.study) is the one place the rules ask; behind it, one module each for paths
-(`plan.paths`), settings (`plan.settings`), cluster resources (`plan.resources`) and folds
-(`plan.folds`).
+`Study` (plan.study) is the one object the rules ask; behind it, one module per part of the study
+(`data`, `stages`, `grid`, `fold_jobs`, `regression_jobs`, `unified`, `reports`), and one each for
+paths (`paths`), settings (`settings`), cluster resources (`resources`), folds (`folds`) and start
+models (`starts`). Import from those modules.
 """
-
-from agecascade.plan.folds import benchmark_folds, check_folds, grid_folds
-from agecascade.plan.settings import fit_settings, stage_settings, variant_settings
-from agecascade.plan.study import Study, start_model
-
-__all__ = ["Study", "benchmark_folds", "check_folds", "fit_settings", "grid_folds", "stage_settings",
-           "start_model", "variant_settings"]

@@ -1,45 +1,81 @@
-"""Where every file of the workflow lives: the data flow's contract (README, "What runs today"),
-spelled once as patterns whose fields are the rules' wildcards (`paths.FACE_STORE.format(dataset=...)`).
+"""Where every file of the workflow lives: the data flow's contract (README, "What runs"), spelled
+once as patterns whose fields are the rules' wildcards (`paths.FACE_STORE.format(dataset=...)`).
 
-The rules' `output:` patterns spell the same paths; `Study` and the figure and table registries
-fill these in, never build a path by hand.
+The convention: every output path is written here, once. The rules take their `output:` patterns
+from this module (`output: paths.FACE_STORE`), and the plan fills the same patterns in for the
+inputs of the jobs downstream; nothing builds a path by hand. Logs and Snakemake's `benchmark:`
+files are the rules' own (nothing reads them).
 """
 
+# ------------------------------------------------------------------ data
+SYNTHETIC_ARCHIVE = "resources/synthetic/{dataset}.tar.gz"
+SYNTHETIC_CHECKSUM = "resources/synthetic/{dataset}.tar.gz.sha256"
+SYNTHETIC_DATABASE = "resources/synthetic/{dataset}_unified.json"
 RAW_MARKER = "resources/raw/{dataset}/dataset.json"
 WEIGHTS = "resources/weights/{backbone}.h5"
-SYNTHETIC_ARCHIVE = "resources/synthetic/{dataset}.tar.gz"
-SYNTHETIC_DATABASE = "resources/synthetic/{dataset}_unified.json"
+DOWNLOADS = "resources/downloads"  # the download cache
 DATABASE_FILE = "resources/protocols/{dataset}.json"  # the unified benchmark's database file
 FACE_STORE = "resources/faces/{dataset}.h5"
 MANIFEST = "resources/faces/{dataset}.csv"
 PREPARE_REPORT = "resources/faces/{dataset}.report.json"
 SPLIT_TABLE = "results/splits/{split}.csv"  # a benchmark's or a training set's split (data.folds)
 LABEL_SPACE = "results/splits/{split}.labels.json"
+UNIFIED_SPLIT = "results/splits/{dataset}_unified.csv"
+UNIFIED_SPLIT_REPORT = "results/splits/{dataset}_unified.report.json"
+
+# ------------------------------------------------------------------ cascade stages and grid search
 STAGE_MODEL = "results/models/{backbone}/{chain}.keras"
+STAGE_HISTORY = "results/models/{backbone}/{chain}.history.csv"
 # resume state: not an output, so Snakemake's cleanup of a killed job keeps it
 STAGE_BACKUP = "results/models/.resume/{backbone}/{chain}"
-FOLD_BACKUP = "results/.resume/{benchmark}/{variant}/fold{fold}"
-# a fold job's outputs: predictions.csv, history.csv (and model.keras for a kept fold)
-FOLD_FOLDER = "results/{benchmark}/{variant}/fold{fold}"
-VARIANT_METRICS = "results/{benchmark}/{variant}/metrics.csv"
-VARIANT_CONFUSION = "results/{benchmark}/{variant}/confusion.csv"
 # the grid points of a stage (`models/<backbone>/<chain>`) or a benchmark variant
 # (`<benchmark>/<variant>`); the grid choice is `<folder>.csv`
 GRID_FOLDER = "results/gridsearch/{searched}"
+GRID_POINT = "results/gridsearch/{searched}/lr{lr}_bs{batch}.csv"
+GRID_CHOICE = "results/gridsearch/{searched}.csv"
 GRID_WORKDIR = "results/.resume/gridsearch/{searched}/lr{lr}_bs{batch}"
-# the unified benchmark (plan.unified): a dataset's split table, a training job's outputs
-# (predictions.csv, history.csv), its resume state, a variant's metrics, a dataset's table
-UNIFIED_SPLIT = "results/splits/{dataset}_unified.csv"
+STAGE_GRID_SEARCHED = "models/{backbone}/{chain}"
+FOLD_GRID_SEARCHED = "{benchmark}/{variant}"
+
+# ------------------------------------------------------------------ benchmark folds
+FOLD_FOLDER = "results/{benchmark}/{variant}/fold{fold}"
+FOLD_PREDICTIONS = FOLD_FOLDER + "/predictions.csv"
+FOLD_HISTORY = FOLD_FOLDER + "/history.csv"
+FOLD_MODEL = FOLD_FOLDER + "/model.keras"  # kept folds only (benchmarks.<name>.keep_models)
+FOLD_BACKUP = "results/.resume/{benchmark}/{variant}/fold{fold}"
+# a kept fold's job: {kept} is "<benchmark>/<variant>/fold<k>" (the same files as FOLD_*)
+KEPT_PREDICTIONS = "results/{kept}/predictions.csv"
+KEPT_HISTORY = "results/{kept}/history.csv"
+KEPT_MODEL = "results/{kept}/model.keras"
+VARIANT_METRICS = "results/{benchmark}/{variant}/metrics.csv"
+VARIANT_CONFUSION = "results/{benchmark}/{variant}/confusion.csv"
+
+# ------------------------------------------------------------------ Table 5: features and auto-sklearn
+FEATURES = "results/features/{extractor}/{layer}.h5"
+REGRESSION_FOLD = "results/regression/{feature_set}/fold{fold}.csv"
+REGRESSION_ENSEMBLE = "results/regression/{feature_set}/fold{fold}.ensemble.json"
+REGRESSION_TMP = "results/regression/{feature_set}/fold{fold}.autosklearn"
+REGRESSION_METRICS = "results/regression/{feature_set}/metrics.csv"
+
+# ------------------------------------------------------------------ the unified benchmark (plan.unified)
 UNIFIED_FOLDER = "results/unified/{dataset}/{variant}/split{protocol_split}"
+UNIFIED_PREDICTIONS = UNIFIED_FOLDER + "/predictions.csv"
+UNIFIED_HISTORY = UNIFIED_FOLDER + "/history.csv"
 UNIFIED_BACKUP = "results/.resume/unified/{dataset}/{variant}/split{protocol_split}"
 UNIFIED_METRICS = "results/unified/{dataset}/{variant}/metrics.csv"
 UNIFIED_BY_AGE = "results/unified/{dataset}/{variant}/mae_by_age.csv"
 UNIFIED_TABLE = "results/tables/unified_{dataset}.csv"
-FEATURES = "results/features/{extractor}/{layer}.h5"
-REGRESSION_FOLD = "results/regression/{feature_set}/fold{fold}.csv"
-REGRESSION_METRICS = "results/regression/{feature_set}/metrics.csv"
+UNIFIED_TABLE_MARKDOWN = "results/tables/unified_{dataset}.md"
+
+# ------------------------------------------------------------------ tables, figures, summary
 TABLE = "results/tables/{stem}.csv"
+TABLE4 = TABLE.format(stem="table4_fgnet")  # every run makes it: the targets name it
+PROVENANCE = "results/provenance.json"
+SUMMARY = "results/summary.txt"
 FIGURE = "results/figures/{figure}.png"
+FIGURE_PDF = "results/figures/{figure}.pdf"
+GRADCAM = FIGURE.format(figure="fig14_gradcam")
+GRADCAM_PDF = FIGURE_PDF.format(figure="fig14_gradcam")
 
 
 class CheckoutPath:

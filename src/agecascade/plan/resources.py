@@ -2,12 +2,14 @@
 per rule. The rules take them from `Study.threads(rule)` and `Study.resources(rule)`; the SLURM
 profile adds only what is the cluster's (partition, account, GPU model).
 
-Runtimes are the thesis' GPU timings plus margin; training resumes across retries, so a job cut
-by its limit continues where it stopped.
+Runtimes per dataset are the datasets' descriptors' (`agecascade.datasets`: the thesis' GPU
+timings plus margin); training resumes across retries, so a job cut by its limit continues where
+it stopped.
 """
 
 from __future__ import annotations
 
+from agecascade.datasets import dataset
 from agecascade.vocabulary import chain_dataset
 
 # rule: (threads, memory in MB) of the jobs that run on a GPU
@@ -29,26 +31,19 @@ SYNTHETIC = {"mem_mb": 2000, "runtime": 30}
 
 
 def stage_runtime(chain: str) -> int:
-    # thesis, GTX 1080 Ti: IMDB about 2 days per backbone, AgeDB about 4 hours (plus margin);
-    # the slurm profile sets the partition's limit instead
-    return {"imdb": 3 * 24 * 60, "agedb": 6 * 60}[chain_dataset(chain)]
+    return dataset(chain_dataset(chain)).stage_runtime
 
 
 def stage_grid_runtime(chain: str) -> int:
-    # one epoch per search set; an IMDB epoch takes about 50 minutes on the thesis' GPU
-    return {"imdb": 90, "agedb": 30}[chain_dataset(chain)]
+    return dataset(chain_dataset(chain)).stage_grid_runtime
 
 
-def fold_runtime(dataset: str) -> int:
-    # thesis GPU: an FG-NET fold (20 epochs of ~990 faces) takes minutes, an Adience fold
-    # (20 epochs of ~14,000 faces) about half an hour; plus margin
-    return {"fgnet": 120, "adience": 240}[dataset]
+def fold_runtime(name: str) -> int:
+    return dataset(name).fold_runtime
 
 
-def unified_runtime(dataset: str) -> int:
-    # a split trains on 60 % of the dataset and validates on 20 % each epoch, as long as the cascade
-    # stage on that dataset (thesis GPU: AgeDB about 4 hours), plus the tests and margin
-    return {"agedb": 6 * 60}[dataset]
+def unified_runtime(name: str) -> int:
+    return dataset(name).unified_runtime
 
 
 def prepare_mem_mb(detector: str, threads: int) -> int:
@@ -70,3 +65,46 @@ def gpu_job(rule: str, runtime) -> dict:
     """Resources of a GPU rule: one GPU, a CPU per thread, its memory, and `runtime`."""
     threads, mem_mb = GPU_JOBS[rule]
     return {"gpu": 1, "cpus_per_task": threads, "mem_mb": mem_mb, "runtime": runtime}
+
+
+class RuleResources:
+    """`threads:` and `resources:` of every rule under a config (`Study.threads`, `Study.resources`).
+
+    Args:
+        config: the validated config.
+        fold_dataset: (benchmark, or a kept fold's `<benchmark>/<variant>/fold<k>`) -> its dataset.
+    """
+
+    def __init__(self, config: dict, fold_dataset):
+        self.config = config
+        self.fold_dataset = fold_dataset
+
+    def threads(self, rule: str) -> int:
+        """A rule's threads: the GPU jobs' fixed CPUs, or the config's (prepare, regress_fold)."""
+        if rule in GPU_JOBS:
+            return GPU_JOBS[rule][0]
+        return {"prepare": self.config["prepare"], "regress_fold": self.config["regression"]}[rule]["threads"]
+
+    def resources(self, rule: str) -> dict:
+        """A rule's `resources:` (GPU, CPUs, memory in MB, runtime in minutes)."""
+        runtimes = {
+            "train_stage": lambda w: stage_runtime(w.chain),
+            "gridsearch_stage": lambda w: stage_grid_runtime(w.chain),
+            "gridsearch_fold": FOLD_GRID_RUNTIME,
+            "train_fold": lambda w: fold_runtime(self.fold_dataset(w.benchmark)),
+            "train_fold_kept": lambda w: fold_runtime(self.fold_dataset(w.kept)),
+            "train_unified": lambda w: unified_runtime(w.dataset),
+            "extract_features": FEATURES_RUNTIME,
+            "gradcam": GRADCAM_RUNTIME,
+        }
+        if rule in runtimes:
+            return gpu_job(rule, runtimes[rule])
+        regression = self.config["regression"]
+        datasets = self.config["datasets"]
+        return {
+            "synthetic_dataset": SYNTHETIC,
+            "prepare": {"mem_mb": lambda w, threads: prepare_mem_mb(datasets[w.dataset]["detector"], threads),
+                        "runtime": PREPARE_RUNTIME},
+            "regress_fold": {"mem_mb": lambda w, threads: regression_mem_mb(regression["memory_limit_mb"], threads),
+                             "runtime": regression_runtime(regression["time_left_for_this_task"])},
+        }[rule]

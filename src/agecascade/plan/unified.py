@@ -10,7 +10,10 @@ database file (`datasets.<name>.protocol_file`); a variant whose cascade saw the
 
 from __future__ import annotations
 
+from agecascade.datasets import dataset as dataset_descriptor
+from agecascade.data.unified import SPLIT_SCHEMES
 from agecascade.plan import paths, settings
+from agecascade.plan.starts import crop, start_model
 from agecascade.vocabulary import FROZEN_PRETRAININGS, Variant
 
 UNIFIED = "unified"  # its key in `benchmarks`
@@ -30,14 +33,11 @@ class UnifiedPlan:
     """
 
     def __init__(self, config: dict, test_sets: list[str]):
-        from agecascade.data.unified import PROTOCOLS, TEN_FOLDERS, THREE_FOLDERS
-
         self.config = config
         self.spec = config["benchmarks"].get(UNIFIED) or {"datasets": [], "variants": [], "run_splits": None}
         self.test_sets = list(test_sets)
         self.targets = [d for d in self.spec["datasets"] if d in self.test_sets]
-        self._all_splits = {d: sorted({"ten_folders": TEN_FOLDERS, "three_folders": THREE_FOLDERS}[PROTOCOLS[d]])
-                            for d in self.targets}
+        self._all_splits = {d: sorted(SPLIT_SCHEMES[dataset_descriptor(d).unified_splits]) for d in self.targets}
 
     def warnings(self) -> list[str]:
         """What the config asks for that is not planned, and why (printed at start-up)."""
@@ -75,8 +75,6 @@ class UnifiedPlan:
     def train_inputs(self, wildcards) -> dict:
         """The dataset's face store, unified split and label space (its cascade stage's), what the
         variant starts from, and the store and unified split of every cross-dataset test set."""
-        from agecascade.plan.study import start_model
-
         dataset = wildcards.dataset
         split = paths.UNIFIED_SPLIT.format(dataset=dataset)
         inputs = {"store": paths.FACE_STORE.format(dataset=dataset), "split": split,
@@ -91,10 +89,9 @@ class UnifiedPlan:
         """`params.job` of a train_unified job (`agecascade.training.TrainingJob.from_rule`)."""
         key = {"dataset": wildcards.dataset, "variant": wildcards.variant, "split": int(wildcards.protocol_split)}
         variant = Variant.parse(key["variant"])
-        crop = {"image_size": self.config["image_size"], "margin": self.config["margin"]}
         return {"backbone": variant.backbone, "part": {"protocol_split": key["split"]},
                 "settings": settings.unified_settings(self.config, key["dataset"], key["variant"]),
-                "record": {**crop, "chain": variant.pretraining, "benchmark": UNIFIED, **key},
+                "record": {**crop(self.config), "chain": variant.pretraining, "benchmark": UNIFIED, **key},
                 "cross_tests": self.cross_tests(key["dataset"]),
                 "backup": paths.UNIFIED_BACKUP.format(dataset=key["dataset"], variant=key["variant"],
                                                       protocol_split=key["split"])}
@@ -103,8 +100,8 @@ class UnifiedPlan:
 
     def predictions(self, wildcards) -> list[str]:
         """A variant's predictions, one file per split that runs (the order of `evaluated_splits`)."""
-        return [paths.UNIFIED_FOLDER.format(dataset=wildcards.dataset, variant=wildcards.variant, protocol_split=k)
-                + "/predictions.csv" for k in self.splits(wildcards.dataset)]
+        return [paths.UNIFIED_PREDICTIONS.format(dataset=wildcards.dataset, variant=wildcards.variant, protocol_split=k)
+                for k in self.splits(wildcards.dataset)]
 
     def evaluated_splits(self, wildcards) -> list[int]:
         return self.splits(wildcards.dataset)

@@ -1,6 +1,7 @@
 """Reading and describing agecascade model files (`agecascade info`, and the loader every command
-uses): an error that says what a file is when it is not an age model, and what a model records
-about itself (label space, preprocessing, training data and settings, recorded metrics).
+and the training's start models use): an error that says what a file is when it is not an age
+model, and what a model records about itself (label space, preprocessing, training data and
+settings, recorded metrics).
 """
 
 from __future__ import annotations
@@ -10,6 +11,18 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+
+def load_age_model(path):
+    """Load a saved age model (registers agecascade's layers and optimizer first)."""
+    import keras
+
+    import agecascade.keras_internals  # noqa: F401  (registers the optimizer)
+    import agecascade.models.batchnorm  # noqa: F401  (registers Keras2BatchNormalization)
+    import agecascade.models.head  # noqa: F401  (registers LabelSpace)
+    import agecascade.models.preprocessing  # noqa: F401  (registers FacePreprocess)
+
+    return keras.saving.load_model(path)
 
 
 class ModelFileError(ValueError):
@@ -39,7 +52,6 @@ def load_model_file(path):
     if not path.is_file():
         raise FileNotFoundError(f"Model file not found: {path}")
     from agecascade.models.head import label_space_of
-    from agecascade.start_models import load_age_model
 
     try:
         model = load_age_model(path)

@@ -1,0 +1,88 @@
+"""The data part of the plan: downloads, preparation and split tables of every dataset, from the
+config alone (`Study.data`; rules/download.smk, prepare.smk, splits.smk, synthetic.smk)."""
+
+from __future__ import annotations
+
+import json
+
+from agecascade.datasets import unified_datasets
+from agecascade.download import redact
+from agecascade.plan import paths, settings
+from agecascade.vocabulary import DATASETS, TRAINING_SETS
+
+
+class DataPlan:
+    """Datasets, their downloads and preparation, and the split tables of the training sets and
+    benchmarks.
+
+    Args:
+        config: the validated config.
+        benchmarks: {benchmark: dataset} of the benchmarks with folds.
+    """
+
+    def __init__(self, config: dict, benchmarks: dict[str, str]):
+        self.config = config
+        self.datasets = list(DATASETS)
+        self.training_sets = list(TRAINING_SETS)
+        self.benchmark_datasets = dict(benchmarks)
+        self.splits = self.training_sets + list(benchmarks)
+        # the datasets with a database file of the unified benchmark (`protocol_file`)
+        self.unified_datasets = unified_datasets(config)
+
+    def targets(self) -> list[str]:
+        """Face stores of every dataset, the split table of every benchmark and training set, and
+        the unified benchmark's split of every dataset with a database file."""
+        return ([paths.FACE_STORE.format(dataset=d) for d in self.datasets]
+                + [paths.SPLIT_TABLE.format(split=s) for s in self.splits]
+                + [paths.UNIFIED_SPLIT.format(dataset=d) for d in self.unified_datasets])
+
+    def _synthetic(self, dataset: str, **files: str) -> dict:
+        """The demo's synthetic files of a dataset as inputs, so the DAG writes them first."""
+        if dataset not in self.config["synthetic"]:
+            return {}
+        return {name: pattern.format(dataset=dataset) for name, pattern in files.items()}
+
+    def protocol_inputs(self, wildcards) -> dict:
+        return self._synthetic(wildcards.dataset, database=paths.SYNTHETIC_DATABASE, archive=paths.SYNTHETIC_ARCHIVE)
+
+    def download_inputs(self, wildcards) -> dict:
+        return self._synthetic(wildcards.dataset, archive=paths.SYNTHETIC_ARCHIVE, checksum=paths.SYNTHETIC_CHECKSUM)
+
+    def protocol_spec(self, wildcards) -> dict:
+        """The database file as a download source (`agecascade.download.download_file`)."""
+        spec = self.config["datasets"][wildcards.dataset]
+        return {"source": spec["protocol_file"], "sha256": spec.get("protocol_sha256")}
+
+    def synthetic_spec(self, wildcards) -> dict:
+        return self.config["synthetic"][wildcards.dataset]
+
+    def dataset_spec(self, wildcards) -> dict:
+        """The dataset's config entry without credentials (params are recorded in Snakemake's
+        metadata; the download script reads the entry itself from the config)."""
+        return json.loads(redact(json.dumps(self.config["datasets"][wildcards.dataset])))
+
+    def weights_spec(self, wildcards) -> dict:
+        return self.config["weights"][wildcards.backbone]
+
+    def prepare_options(self, wildcards) -> dict:
+        return settings.prepare_options(self.config, wildcards.dataset)
+
+    def parse_options(self, wildcards) -> dict:
+        return settings.parse_options(self.config, wildcards.dataset)
+
+    def split_manifest(self, wildcards) -> str:
+        split = wildcards.split
+        return paths.MANIFEST.format(dataset=split if split in self.training_sets else self.benchmark_datasets[split])
+
+    def split_spec(self, wildcards) -> dict:
+        if wildcards.split in self.training_sets:
+            spec = self.config["datasets"][wildcards.split]
+            return {"protocol": "train_val", "validation_fraction": spec["validation_fraction"],
+                    "no_face": spec["no_face"]}
+        return self.config["benchmarks"][wildcards.split]
+
+    def label_spaces(self) -> dict[str, str]:
+        return {split: paths.LABEL_SPACE.format(split=split) for split in self.splits}
+
+    def prepare_reports(self) -> dict[str, str]:
+        return {dataset: paths.PREPARE_REPORT.format(dataset=dataset) for dataset in self.datasets}
