@@ -115,7 +115,10 @@ def test_data_stages_and_grid_plan_their_files(demo):
     point = _w(backbone="vgg16", chain="imdb-agedb", lr="0.001", batch="16")
     grid_job = study.grid.stage_job(point)
     assert (grid_job["learning_rate"], grid_job["batch_size"]) == (0.001, 16)
-    assert grid_job["settings"] == study.stages.job(stage)["settings"]
+    point_settings, stage_settings = grid_job["settings"], study.stages.job(stage)["settings"]
+    point_fields = {"learning_rate": 0.001, "batch_size": 16, "epochs": demo["gridsearch"]["epochs"],
+                    "patience": None, "backup_interval_minutes": 0.0, "keep": "last"}
+    assert point_settings == {**stage_settings, **point_fields}
     assert grid_job["workdir"] == "results/.resume/gridsearch/models/vgg16/imdb-agedb/lr0.001_bs16"
     grid = demo["gridsearch"]
     assert len(study.grid.stage_points(stage)) == len(grid["learning_rates"]) * len(grid["batch_sizes"])

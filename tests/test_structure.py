@@ -19,7 +19,7 @@ SRC = ROOT / "src"
 LAYERS = [
     # names and plain facts: what every other part says; no Keras, no data
     ("names", ["agecascade.backbones", "agecascade.datasets", "agecascade.vocabulary", "agecascade.thesis",
-               "agecascade.config", "agecascade.decision", "agecascade.outputs", "agecascade.logs",
+               "agecascade.config", "agecascade.fit_settings", "agecascade.decision", "agecascade.outputs", "agecascade.logs",
                "agecascade.download", "agecascade.images", "agecascade.resume", "agecascade.grid_choice"]),
     # datasets: parsers, preparation, face stores, folds and splits
     ("data", ["agecascade.data"]),
@@ -117,7 +117,8 @@ def layer_of(module: str) -> int:
     best, depth = None, -1
     for number, (_, prefixes) in enumerate(LAYERS):
         for prefix in prefixes:
-            if (module == prefix or module.startswith(prefix + ".")) and prefix.count(".") > depth:
+            inside = module.startswith(prefix + ".") and prefix != "agecascade"  # the root names itself only
+            if (module == prefix or inside) and prefix.count(".") > depth:
                 best, depth = number, prefix.count(".")
     assert best is not None, f"{module} is in no layer: add it to LAYERS"
     return best

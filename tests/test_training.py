@@ -107,6 +107,7 @@ def test_fold_grid_search_validates_on_training_subjects_and_training_takes_the_
     from agecascade.data.folds import Part, select_faces
     from agecascade.grid_choice import grid_choice, with_grid_choice
     from agecascade.gridsearch import grid_point
+    from agecascade.plan.settings import grid_point_settings
 
     split = pd.read_csv(store / "split.csv").drop(columns="split")
     split["fold"] = split["subject"].str[1:].astype(int) + 1  # leave one subject out: 24 folds
@@ -125,7 +126,7 @@ def test_fold_grid_search_validates_on_training_subjects_and_training_takes_the_
     for lr in (0.5, 1e-4):
         points.append(tmp_path / f"lr{lr}.csv")
         record = {"image_size": 32, "margin": 0.4, "chain": "faces2"}
-        point = {"backbone": "vgg16", "settings": settings, "record": record,
+        point = {"backbone": "vgg16", "settings": grid_point_settings(settings, lr, 16, 1), "record": record,
                  "learning_rate": lr, "batch_size": 16, "epochs": 1, "folds": [1, 2], "validation_fraction": 0.25,
                  "workdir": str(tmp_path / "work")}
         inputs = {"store": store / "faces.h5", "split": tmp_path / "folds.csv", "labels": store / "labels.json"}
@@ -227,6 +228,7 @@ def test_a_diverged_training_stops_naming_job_epoch_and_rate_writes_nothing_and_
         store, tmp_path):
     from agecascade.fit import TrainingDiverged
     from agecascade.gridsearch import grid_point
+    from agecascade.plan.settings import grid_point_settings
     from agecascade.training import TrainingData, TrainingJob, TrainingOutputs, run_training
 
     data = TrainingData(str(store / "faces.h5"), str(store / "split.csv"), str(store / "labels.json"))
@@ -239,7 +241,8 @@ def test_a_diverged_training_stops_naming_job_epoch_and_rate_writes_nothing_and_
         run_training(TrainingJob("vgg16", data, absurd, outputs, record))
     assert not (tmp_path / "out").exists() and not (tmp_path / "backup").exists()  # no model, no history
 
-    point = {"backbone": "vgg16", "settings": {"learning_rate": 1.0, "batch_size": 16, "epochs": 1, "seed": 1},
+    real = {"learning_rate": 1.0, "batch_size": 16, "epochs": 1, "seed": 1}
+    point = {"backbone": "vgg16", "settings": grid_point_settings(real, 1e30, 16, 1),
              "record": record, "learning_rate": 1e30, "batch_size": 16, "epochs": 1, "folds": None,
              "validation_fraction": 0.25, "workdir": str(tmp_path / "work")}
     inputs = {"store": store / "faces.h5", "split": store / "split.csv", "labels": store / "labels.json"}

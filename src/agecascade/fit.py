@@ -17,14 +17,14 @@ import logging
 import math
 import shutil
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 
 import keras
 import numpy as np
 import pandas as pd
 
-from agecascade.config import schema_default
+from agecascade.fit_settings import KEEP_BEST, FitSettings  # noqa: F401  (FitSettings: re-exported)
 from agecascade.input_pipeline import FaceBatches, training_model
 from agecascade.resume import CHECKPOINT, open_backup
 
@@ -36,50 +36,6 @@ LR_FACTOR = 0.5
 
 class TrainingDiverged(RuntimeError):
     """The training loss became NaN or infinite: the run stops, writing no model or predictions."""
-
-
-@dataclass
-class FitSettings:
-    """Hyper-parameters of one training run (one cascade stage or one fold).
-
-    Attributes:
-        learning_rate: Adam's initial learning rate.
-        batch_size: faces per batch.
-        epochs: epochs to train.
-        patience: epochs without validation-loss improvement before the learning rate is halved;
-            None for no schedule.
-        frozen: mode a: train only the head; the backbone stays as it is.
-        augment: random rotation (degrees), shift and crop (fractions) and horizontal flip.
-        seed: seed of initialisation, shuffling and augmentation.
-        backup_interval_minutes: back up for resuming at the end of an epoch once this many
-            minutes passed since the last backup (0: after every epoch).
-        precision: "float32", "mixed_float16" or "mixed_bfloat16" (Keras' mixed precision; the
-            output layer stays float32).
-        jit_compile: "auto" (Keras decides), True or False (XLA compilation of the train step).
-        require_gpu: stop at once when the job was granted a GPU by SLURM but TensorFlow sees
-            none (see `setup_device`).
-        frozen_batchnorm: mode a's frozen batch norm: "inference" (today's Keras) or
-            "batch_statistics" (Keras 2.2, the thesis' software; `models.batchnorm`).
-        keep: "last" epoch, or "best_val_mae": the epoch with the lowest validation MAE of the
-            expected ages (only with a validation set).
-        monitor: what the plateau schedule watches: "val_loss" or "loss" (no validation set).
-    """
-
-    learning_rate: float
-    batch_size: int
-    epochs: int
-    patience: int | None = None
-    frozen: bool = False
-    augment: dict = field(default_factory=lambda: schema_default("training", "augment"))
-    seed: int = field(default_factory=lambda: schema_default("seed"))
-    backup_interval_minutes: float = field(
-        default_factory=lambda: schema_default("training", "backup_interval_minutes"))
-    precision: str = field(default_factory=lambda: schema_default("training", "precision"))
-    jit_compile: str | bool = field(default_factory=lambda: schema_default("training", "jit_compile"))
-    require_gpu: bool = field(default_factory=lambda: schema_default("training", "require_gpu"))
-    frozen_batchnorm: str = field(default_factory=lambda: schema_default("training", "frozen_batchnorm"))
-    keep: str = field(default_factory=lambda: schema_default("training", "keep"))
-    monitor: str = field(default_factory=lambda: schema_default("training", "schedule_monitor"))
 
 
 def _plateau_callback(patience: int, backup_dir: Path, monitor: str = "val_loss"):
@@ -215,10 +171,10 @@ def _callbacks(model, settings: FitSettings, backup_dir: Path, has_validation: b
     if settings.monitor.startswith("val_") and settings.patience and not has_validation:
         raise ValueError(f"The schedule watches {settings.monitor} but this training has no validation set "
                          "(benchmark folds: fold_training.schedule_monitor: loss).")
-    if settings.keep == "best_val_mae" and not has_validation:
-        raise ValueError("training.keep: best_val_mae needs a validation set; this training has none.")
+    if settings.keep == KEEP_BEST and not has_validation:
+        raise ValueError(f"training.keep: {KEEP_BEST} needs a validation set; this training has none.")
     plateau = _plateau_callback(settings.patience, backup_dir, settings.monitor) if settings.patience else None
-    keep_best = [_keep_best_callback(model, backup_dir)] if settings.keep == "best_val_mae" else []
+    keep_best = [_keep_best_callback(model, backup_dir)] if settings.keep == KEEP_BEST else []
     return [
         *([plateau] if plateau else []),
         *keep_best,
@@ -261,7 +217,7 @@ def fit(model, train: FaceBatches, val: FaceBatches | None, settings: FitSetting
     except TrainingDiverged:
         finish(backup_dir)  # never resume a diverged state
         raise
-    if settings.keep == "best_val_mae":
+    if settings.keep == KEEP_BEST:
         model.load_weights(backup_dir / "best.weights.h5")  # the epoch with the lowest validation MAE
         log.info("Kept epoch %d (validation MAE %.4g)", *_best_epoch(backup_dir))
     history = pd.read_csv(backup_dir / "history.csv").drop_duplicates("epoch", keep="last")

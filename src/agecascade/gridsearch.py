@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -30,14 +29,6 @@ from agecascade.fit import FitSettings, TrainingDiverged
 from agecascade.training import TrainingData, TrainingJob, TrainingOutputs, run_training
 
 log = logging.getLogger(__name__)
-
-
-def point_settings(settings: dict, point: dict) -> FitSettings:
-    """The real training's settings at a grid point: its learning rate, batch size and epochs, no
-    schedule, a backup after every epoch, the last epoch's validation loss."""
-    return replace(FitSettings(**settings), learning_rate=float(point["learning_rate"]),
-                   batch_size=int(point["batch_size"]), epochs=int(point["epochs"]), patience=None,
-                   backup_interval_minutes=0.0, keep="last")
 
 
 def search_parts(point: dict) -> list[Part]:
@@ -53,15 +44,16 @@ def grid_point(point: dict, inputs, output, threads: int | None = None) -> pd.Da
     set with its validation loss (NaN: diverged).
 
     Args:
-        point: the plan's `params.job` (`Study.stage_grid_job`, `Study.fold_grid_job`): backbone,
-            the real training's `settings` and `record`, `learning_rate`, `batch_size`, `epochs`,
+        point: the plan's `params.job` (`GridPlan.stage_job`, `GridPlan.fold_job`): backbone,
+            the point's `settings` (the real training's at this point: `plan.settings.grid_point_settings`)
+            and `record`, `learning_rate`, `batch_size`, `epochs`,
             `folds` (None: a cascade stage) and `validation_fraction`, and `workdir` (scratch
             folder for the runs' resume state, removed after).
         inputs: the rule's named inputs (store, split, labels, start).
         output: the CSV to write.
         threads: CPU threads the backend may use.
     """
-    settings = point_settings(point["settings"], point)
+    settings = FitSettings(**point["settings"])  # the point's, resolved by the plan
     rows = []
     for part in search_parts(point):
         run = Path(point["workdir"]) / f"fold{part.test_fold}"

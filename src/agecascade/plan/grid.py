@@ -33,19 +33,21 @@ class GridPlan:
     def fold_points(self, wildcards) -> list[str]:
         return self._points(paths.FOLD_GRID_SEARCHED.format(benchmark=wildcards.benchmark, variant=wildcards.variant))
 
-    def _point(self, wildcards, folds, searched: str) -> dict:
-        """What a grid point changes in the real training (`agecascade.gridsearch.grid_point`)."""
+    def _point(self, wildcards, job: dict, folds, searched: str) -> dict:
+        """A grid point's job: the real training's (`job`) at the point's learning rate, batch size
+        and epochs (`plan.settings.grid_point_settings`), on the grid's search sets."""
         grid = self.config["gridsearch"]
-        return {"learning_rate": float(wildcards.lr), "batch_size": int(wildcards.batch), "epochs": grid["epochs"],
-                "folds": folds, "validation_fraction": grid["validation_fraction"],
+        lr, batch = float(wildcards.lr), int(wildcards.batch)
+        return {"backbone": job["backbone"], "record": job["record"],
+                "settings": settings.grid_point_settings(job["settings"], lr, batch, grid["epochs"]),
+                "learning_rate": lr, "batch_size": batch, "epochs": grid["epochs"], "folds": folds,
+                "validation_fraction": grid["validation_fraction"],
                 "workdir": paths.GRID_WORKDIR.format(searched=searched, lr=wildcards.lr, batch=wildcards.batch)}
 
     def stage_job(self, wildcards) -> dict:
         """`params.job` of a gridsearch_stage job: the stage's job at one grid point."""
-        job = self._stage_of(wildcards)
         searched = paths.STAGE_GRID_SEARCHED.format(backbone=wildcards.backbone, chain=wildcards.chain)
-        return {"backbone": job["backbone"], "settings": job["settings"], "record": job["record"],
-                **self._point(wildcards, None, searched)}
+        return self._point(wildcards, self._stage_of(wildcards), None, searched)
 
     def fold_job(self, wildcards) -> dict:
         """`params.job` of a gridsearch_fold job: a variant's fold training at one grid point, on
@@ -53,7 +55,8 @@ class GridPlan:
         variant = Variant.parse(wildcards.variant)
         record = {**crop(self.config), "chain": variant.pretraining, "benchmark": wildcards.benchmark,
                   "variant": str(variant)}
+        job = {"backbone": variant.backbone, "record": record,
+               "settings": settings.variant_settings(self.config, wildcards.benchmark, wildcards.variant)}
         folds = grid_folds(self.config, wildcards.benchmark)
         searched = paths.FOLD_GRID_SEARCHED.format(benchmark=wildcards.benchmark, variant=wildcards.variant)
-        return {"backbone": variant.backbone, "record": record, **self._point(wildcards, folds, searched),
-                "settings": settings.variant_settings(self.config, wildcards.benchmark, wildcards.variant)}
+        return self._point(wildcards, job, folds, searched)

@@ -5,7 +5,9 @@ parsing options, auto-sklearn's budget."""
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 
+from agecascade.fit_settings import KEEP_BEST, KEEP_LAST, FitSettings
 from agecascade.vocabulary import Variant, chain_dataset
 
 
@@ -14,24 +16,36 @@ def per_backbone(value, backbone: str):
     return value[backbone] if isinstance(value, dict) else value
 
 
-def fit_settings(config: dict, spec: dict, backbone: str, frozen: bool) -> dict:
-    """`agecascade.training.FitSettings` fields from a `fit` entry of the config."""
-    return {
+def fit_settings(config: dict, spec: dict, backbone: str, frozen: bool, **overrides) -> dict:
+    """A training run's `FitSettings`, built once from a `fit` entry of the config and the values
+    that differ for this kind of job (`overrides`: field -> value); checked, and returned as the
+    rule's parameter (the dict form; `TrainingJob.from_rule` turns it back)."""
+    training = config["training"]
+    values = {
         "learning_rate": per_backbone(spec["learning_rate"], backbone),
         "batch_size": spec["batch_size"],
         "epochs": spec["epochs"],
         "patience": spec.get("patience"),
         "frozen": frozen,
-        "augment": config["training"]["augment"],
+        "augment": training["augment"],
         "seed": config["seed"],
-        "backup_interval_minutes": config["training"]["backup_interval_minutes"],
-        "precision": config["training"]["precision"],
-        "jit_compile": config["training"]["jit_compile"],
-        "require_gpu": config["training"]["require_gpu"],
-        "frozen_batchnorm": config["training"]["frozen_batchnorm"],
-        "keep": config["training"]["keep"],
-        "monitor": config["training"]["schedule_monitor"],
+        "backup_interval_minutes": training["backup_interval_minutes"],
+        "precision": training["precision"],
+        "jit_compile": training["jit_compile"],
+        "require_gpu": training["require_gpu"],
+        "frozen_batchnorm": training["frozen_batchnorm"],
+        "keep": training["keep"],
+        "monitor": training["schedule_monitor"],
     }
+    unknown = set(overrides) - set(values)
+    if unknown:
+        raise ValueError(f"Unknown settings {sorted(unknown)}. Expected some of {sorted(values)}.")
+    return asdict(FitSettings(**{**values, **overrides}))
+
+
+def _keras2(variant: Variant) -> dict:
+    """`-faces2-keras2` variants run mode a with Keras 2.2's frozen batch norm (models.batchnorm)."""
+    return {"frozen_batchnorm": "batch_statistics"} if variant.keras2_batchnorm else {}
 
 
 def stage_settings(config: dict, backbone: str, chain: str) -> dict:
@@ -47,26 +61,28 @@ def variant_settings(config: dict, benchmark: str, variant: str) -> dict:
     variant = Variant.parse(variant)
     dataset = config["benchmarks"][benchmark]["dataset"]
     spec = config["fold_training"]["frozen" if variant.frozen else dataset]
-    settings = fit_settings(config, spec, variant.backbone, variant.frozen)
-    settings.update({"monitor": config["fold_training"]["schedule_monitor"], "keep": "last"})
-    if variant.keras2_batchnorm:
-        settings["frozen_batchnorm"] = "batch_statistics"
-    return settings
+    return fit_settings(config, spec, variant.backbone, variant.frozen,
+                        monitor=config["fold_training"]["schedule_monitor"], keep=KEEP_LAST, **_keras2(variant))
 
 
 def unified_settings(config: dict, dataset: str, variant: str) -> dict:
     """Settings of a unified-benchmark job: each mode trains as the thesis trains it (mode a: the
     head, with `fold_training.frozen`; modes b/c: everything, with the cascade's stage settings
     for the dataset, `training.stages.<dataset>`), and keeps the epoch with the lowest validation
-    MAE (the benchmark's model selection)."""
+    MAE (the benchmark's model selection); `benchmarks.unified.epochs` sets every job's epochs."""
     variant = Variant.parse(variant)
     spec = config["fold_training"]["frozen"] if variant.frozen else config["training"]["stages"][dataset]
-    settings = fit_settings(config, spec, variant.backbone, variant.frozen)
-    settings["keep"] = "best_val_mae"
-    settings["epochs"] = config["benchmarks"]["unified"].get("epochs") or settings["epochs"]
-    if variant.keras2_batchnorm:
-        settings["frozen_batchnorm"] = "batch_statistics"
-    return settings
+    epochs = config["benchmarks"]["unified"].get("epochs") or spec["epochs"]
+    return fit_settings(config, spec, variant.backbone, variant.frozen, keep=KEEP_BEST, epochs=epochs,
+                        **_keras2(variant))
+
+
+def grid_point_settings(settings: dict, learning_rate: float, batch_size: int, epochs: int) -> dict:
+    """The real training's settings at a grid point: its learning rate, batch size and epochs, no
+    schedule, a backup after every epoch, the last epoch kept (its validation loss is the score)."""
+    point = {"learning_rate": learning_rate, "batch_size": batch_size, "epochs": epochs, "patience": None,
+             "backup_interval_minutes": 0.0, "keep": KEEP_LAST}
+    return asdict(FitSettings(**{**settings, **point}))
 
 
 def unstated_choices(config: dict) -> dict:

@@ -1,0 +1,69 @@
+"""The settings of one training run (`FitSettings`), resolved once by the plan
+(`agecascade.plan.settings`) and read by the training; no Keras here, so the plan (and the
+Snakefile) can build and check them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from agecascade.config import schema_default
+
+KEEP_LAST = "last"
+KEEP_BEST = "best_val_mae"
+KEEP = (KEEP_LAST, KEEP_BEST)  # which epoch a training keeps (`training.keep`)
+MONITORS = ("val_loss", "loss")  # what the plateau schedule watches
+
+
+@dataclass(frozen=True)
+class FitSettings:
+    """Hyper-parameters of one training run (one cascade stage or one fold).
+
+    Attributes:
+        learning_rate: Adam's initial learning rate.
+        batch_size: faces per batch.
+        epochs: epochs to train.
+        patience: epochs without validation-loss improvement before the learning rate is halved;
+            None for no schedule.
+        frozen: mode a: train only the head; the backbone stays as it is.
+        augment: random rotation (degrees), shift and crop (fractions) and horizontal flip.
+        seed: seed of initialisation, shuffling and augmentation.
+        backup_interval_minutes: back up for resuming at the end of an epoch once this many
+            minutes passed since the last backup (0: after every epoch).
+        precision: "float32", "mixed_float16" or "mixed_bfloat16" (Keras' mixed precision; the
+            output layer stays float32).
+        jit_compile: "auto" (Keras decides), True or False (XLA compilation of the train step).
+        require_gpu: stop at once when the job was granted a GPU by SLURM but TensorFlow sees
+            none (see `setup_device`).
+        frozen_batchnorm: mode a's frozen batch norm: "inference" (today's Keras) or
+            "batch_statistics" (Keras 2.2, the thesis' software; `models.batchnorm`).
+        keep: `KEEP_LAST` ("last" epoch) or `KEEP_BEST` ("best_val_mae": the epoch with the lowest
+            validation MAE of the expected ages; only with a validation set).
+        monitor: what the plateau schedule watches: "val_loss" or "loss" (no validation set).
+    """
+
+    learning_rate: float
+    batch_size: int
+    epochs: int
+    patience: int | None = None
+    frozen: bool = False
+    augment: dict = field(default_factory=lambda: schema_default("training", "augment"))
+    seed: int = field(default_factory=lambda: schema_default("seed"))
+    backup_interval_minutes: float = field(
+        default_factory=lambda: schema_default("training", "backup_interval_minutes"))
+    precision: str = field(default_factory=lambda: schema_default("training", "precision"))
+    jit_compile: str | bool = field(default_factory=lambda: schema_default("training", "jit_compile"))
+    require_gpu: bool = field(default_factory=lambda: schema_default("training", "require_gpu"))
+    frozen_batchnorm: str = field(default_factory=lambda: schema_default("training", "frozen_batchnorm"))
+    keep: str = field(default_factory=lambda: schema_default("training", "keep"))
+    monitor: str = field(default_factory=lambda: schema_default("training", "schedule_monitor"))
+
+    def __post_init__(self):
+        if self.keep not in KEEP:
+            raise ValueError(f"keep must be one of {KEEP}. Received: keep={self.keep!r}")
+        if self.monitor not in MONITORS:
+            raise ValueError(f"monitor must be one of {MONITORS}. Received: monitor={self.monitor!r}")
+        if self.learning_rate <= 0 or self.batch_size < 1 or self.epochs < 1:
+            raise ValueError("learning_rate, batch_size and epochs must be positive. Received: "
+                             f"{self.learning_rate}, {self.batch_size}, {self.epochs}")
+
