@@ -28,7 +28,7 @@ localrules:
 
 rule download_protocol:
     input:
-        unpack(STUDY.data.protocol_inputs),
+        unpack(STUDY.data.database_inputs),
     output:
         paths.DATABASE_FILE,
     log:
@@ -36,7 +36,7 @@ rule download_protocol:
     conda:
         "../envs/main.yaml"
     params:
-        spec=STUDY.data.protocol_spec,
+        spec=STUDY.data.database_spec,
         downloads=paths.DOWNLOADS,
     script:
         "../workflow_scripts/download_protocol.py"

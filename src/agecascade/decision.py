@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 RULES = ("expected", "median", "argmax")
+INTERVAL_MASS = 0.8  # the interval `predict` and exported models give: the central 80 %
 
 
 def expected(probabilities, values) -> np.ndarray:
@@ -41,10 +42,16 @@ def argmax(probabilities, values) -> np.ndarray:
     return np.asarray(values, dtype=float)[np.asarray(probabilities).argmax(axis=1)]
 
 
-def interval(probabilities, values, mass: float = 0.8) -> tuple[np.ndarray, np.ndarray]:
-    """(low, high) of the central interval holding `mass` of each row's probability."""
+def interval_quantiles(mass: float = INTERVAL_MASS) -> tuple[float, float]:
+    """The cumulative probabilities bounding the central `mass` (0.8 -> 0.1, 0.9)."""
     tail = (1.0 - mass) / 2
-    return quantile(probabilities, values, tail), quantile(probabilities, values, 1.0 - tail)
+    return tail, 1.0 - tail
+
+
+def interval(probabilities, values, mass: float = INTERVAL_MASS) -> tuple[np.ndarray, np.ndarray]:
+    """(low, high) of the central interval holding `mass` of each row's probability."""
+    low, high = interval_quantiles(mass)
+    return quantile(probabilities, values, low), quantile(probabilities, values, high)
 
 
 def decide(probabilities, values, rule: str) -> np.ndarray:

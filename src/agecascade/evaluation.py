@@ -100,20 +100,23 @@ def age_metrics(predictions: pd.DataFrame, split: pd.DataFrame | None = None) ->
     return pd.concat([per_fold, pd.DataFrame([summary])], ignore_index=True)
 
 
-# a prediction column of each decision rule, and the name of its MAE
-RULE_MAES = {"expected": "mae_expected", "median": "mae_median", "predicted": "mae_argmax"}
+# each decision rule (`agecascade.decision.RULES`): its column in a predictions file (the argmax's
+# is `predicted`, with `predicted_class` beside it) and the name of its MAE in a metrics file
+RULE_COLUMNS = {"expected": "expected", "median": "median", "argmax": "predicted"}
+RULE_MAES = {rule: f"mae_{rule}" for rule in RULE_COLUMNS}
 
 
 def rule_maes(predictions: pd.DataFrame) -> dict:
-    """The MAE of each decision rule the predictions carry (`RULE_MAES`; `predicted` is an argmax
-    only for a classifier, with `predicted_class`: a regressor's `predicted` is its output)."""
-    rules = {column: name for column, name in RULE_MAES.items() if column in predictions
-             and (column != "predicted" or "predicted_class" in predictions)}
-    return {name: float((predictions[column] - predictions["true"]).abs().mean()) for column, name in rules.items()}
+    """The MAE of each decision rule the predictions carry (`RULE_MAES`; the `predicted` column is
+    the argmax only for a classifier, with `predicted_class`: a regressor's is its output)."""
+    carried = {rule: column for rule, column in RULE_COLUMNS.items() if column in predictions
+               and (rule != "argmax" or "predicted_class" in predictions)}
+    return {RULE_MAES[rule]: float((predictions[column] - predictions["true"]).abs().mean())
+            for rule, column in carried.items()}
 
 
 def rule_metrics(predictions: pd.DataFrame) -> dict:
-    """MAE of each decision rule the predictions carry (`expected`, `median`, `predicted` = argmax:
+    """MAE of each decision rule the predictions carry (`expected`, `median`, `argmax`:
     `agecascade.decision`), the share within 5 years of the expected value (CS(5)), and the mean
     signed error of the expected value (bias: positive = too old) per decade of true age."""
     metrics = rule_maes(predictions)

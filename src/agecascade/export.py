@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from agecascade import decision
 from agecascade.config import schema_default
 
 FORMATS = ("savedmodel", "onnx")
@@ -94,7 +95,8 @@ def deployable(model):
     expected = keras.layers.Dense(1, use_bias=False, trainable=False, name="expected_age")
     outputs = {"probabilities": probabilities, "expected_age": expected(probabilities)}
     expected.set_weights([np.asarray(meta["expected_age_values"], dtype="float32")[:, None]])
-    for name, q in (("median_age", 0.5), ("age_low", 0.1), ("age_high", 0.9)):
+    low, high = decision.interval_quantiles()
+    for name, q in (("median_age", 0.5), ("age_low", low), ("age_high", high)):
         outputs[name] = quantile_output(probabilities, meta["expected_age_values"], q, name)
     if meta["kind"] == "group":
         import tensorflow as tf  # both exporters trace TensorFlow graphs; keras.ops.argmax bitcasts,

@@ -287,7 +287,7 @@ class AgePredictor:
         p = np.concatenate(probabilities)
         table = pd.DataFrame(rows)
         order = np.argsort(self.ages, kind="stable")  # the distribution over ascending ages
-        low, high = decision.interval(p[:, order], self.ages[order], 0.8)
+        low, high = decision.interval(p[:, order], self.ages[order])
         table["age"] = np.round(decision.expected(p, self.ages), 2)
         table["age_median"] = decision.median(p[:, order], self.ages[order])
         table["age_low"], table["age_high"] = low, high

@@ -24,6 +24,8 @@ import h5py
 import numpy as np
 import pandas as pd
 
+from agecascade.data.folds import in_fold
+
 from agecascade.outputs import write_text
 
 log = logging.getLogger(__name__)
@@ -75,7 +77,7 @@ def fold_data(features: np.ndarray, index: np.ndarray, split: pd.DataFrame, fold
     if missing:
         raise RegressionInputError(f"{features_path}: {len(missing)} faces of the split have no features "
                                    f"(store rows {sorted(missing)[:10]}); features and split differ")
-    test_mask = split["fold"].astype(str) == str(fold)
+    test_mask = in_fold(split, fold)  # the one definition of a fold's test faces
     test, train = split[test_mask], split[~test_mask]
     if test.empty:
         raise RegressionInputError(f"{features_path}: fold {fold} has no test faces in the split")

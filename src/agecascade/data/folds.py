@@ -98,7 +98,7 @@ def without_face(manifest: pd.DataFrame) -> np.ndarray:
 
 
 def train_val_split(manifest: pd.DataFrame, validation_fraction: float, seed: int,
-                    no_face: str = "keep") -> pd.DataFrame:
+                    no_face: str) -> pd.DataFrame:
     """Seeded train/validation split grouped by identity (no person on both sides).
 
     With `no_face: drop`, pictures the store keeps whole without a detected face (for the unified
@@ -135,7 +135,7 @@ def make_split(name: str, spec: dict, manifest: pd.DataFrame, seed: int) -> pd.D
     if protocol == "official_folds":
         return adience_folds(manifest, int(spec["folds"]), spec.get("merge_groups"))
     if protocol == "train_val":
-        return train_val_split(manifest, float(spec["validation_fraction"]), seed, spec.get("no_face", "keep"))
+        return train_val_split(manifest, float(spec["validation_fraction"]), seed, spec["no_face"])
     raise ValueError(f"Unknown split protocol. Received: protocol={protocol!r} for {name!r}")
 
 

@@ -72,12 +72,12 @@ def join(entries: pd.DataFrame, manifest: pd.DataFrame) -> tuple[pd.DataFrame, d
     return joined, report
 
 
-def split_columns(joined: pd.DataFrame, protocol: str, report: dict) -> pd.DataFrame:
+def split_columns(joined: pd.DataFrame, scheme: str, report: dict) -> pd.DataFrame:
     """`split0`... of each picture: trn, val, tst, or empty (no entry, or a folder the split
     definition leaves out, listed in `report`)."""
-    if protocol == "test_only":
+    if scheme == "test_only":
         return pd.DataFrame({"split0": joined["folder"].notna().map({True: "tst", False: ""})})
-    splits = SPLIT_SCHEMES[protocol]
+    splits = SPLIT_SCHEMES[scheme]
     known = {f for parts in splits.values() for part in parts for f in part}
     outside = joined["folder"].notna() & ~joined["folder"].isin(known)
     report["folders_outside_splits"] = sorted(int(f) for f in joined.loc[outside, "folder"].unique())

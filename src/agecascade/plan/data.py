@@ -42,13 +42,13 @@ class DataPlan:
             return {}
         return {name: pattern.format(dataset=dataset) for name, pattern in files.items()}
 
-    def protocol_inputs(self, wildcards) -> dict:
+    def database_inputs(self, wildcards) -> dict:
         return self._synthetic(wildcards.dataset, database=paths.SYNTHETIC_DATABASE, archive=paths.SYNTHETIC_ARCHIVE)
 
     def download_inputs(self, wildcards) -> dict:
         return self._synthetic(wildcards.dataset, archive=paths.SYNTHETIC_ARCHIVE, checksum=paths.SYNTHETIC_CHECKSUM)
 
-    def protocol_spec(self, wildcards) -> dict:
+    def database_spec(self, wildcards) -> dict:
         """The database file as a download source (`agecascade.download.download_file`)."""
         spec = self.config["datasets"][wildcards.dataset]
         return {"source": spec["protocol_file"], "sha256": spec.get("protocol_sha256")}
