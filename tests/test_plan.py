@@ -175,3 +175,11 @@ def test_the_slurm_profile_sends_every_gpu_rule_to_the_gpu_partition(repo):
     for rule in GPU_RULES:
         assert profile["set-resources"].get(rule, {}).get("slurm_partition") == "gpu", rule
     assert profile["default-resources"]["slurm_partition"] == "cpu"
+
+
+def test_a_backbone_without_its_own_learning_rate_is_named(paper):
+    from agecascade.plan.settings import per_backbone
+
+    assert per_backbone(0.5, "toynet") == 0.5
+    with pytest.raises(ValueError, match="has none for toynet: add toynet: <rate>"):
+        per_backbone({"vgg16": 1e-4}, "toynet")

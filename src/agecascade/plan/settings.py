@@ -12,8 +12,14 @@ from agecascade.vocabulary import Variant, chain_dataset
 
 
 def per_backbone(value, backbone: str):
-    """A config value that is either one value or one per backbone."""
-    return value[backbone] if isinstance(value, dict) else value
+    """A config value that is either one value or one per backbone (a ValueError naming the
+    backbone when it has none: a new backbone needs its own)."""
+    if not isinstance(value, dict):
+        return value
+    if backbone not in value:
+        raise ValueError(f"A learning rate per backbone ({value}) has none for {backbone}: add {backbone}: <rate> "
+                         "to it in the config.")
+    return value[backbone]
 
 
 def fit_settings(config: dict, spec: dict, backbone: str, frozen: bool, **overrides) -> dict:
