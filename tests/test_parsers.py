@@ -20,7 +20,7 @@ def test_imdb_age_counts_the_photo_as_taken_on_1_july():
 
 def test_imdb_mat_roundtrip_and_every_cleaning_rule(synthetic):
     root, cases = synthetic
-    # the study's cleaning (README: face score 1.0, ages 0-100)
+    # the study's cleaning (config.yaml, datasets.imdb.cleaning: face score 1.0, ages 0-100)
     records, dropped = imdb.read_imdb(root / "imdb" / "imdb_crop", min_face_score=1.0, min_age=0, max_age=100)
     for reason in ("no_face", "low_face_score", "second_face", "gender_unknown", "age_out_of_range"):
         assert dropped[reason] == cases["imdb"].get(reason, 0) > 0, reason

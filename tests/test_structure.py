@@ -1,5 +1,5 @@
 """The package's shape: no import cycle, no import up a layer, short functions with few parameters,
-and a small `Study` front (README, "Layout"; docs/layout.md).
+and a small `Study` front (docs/layout.md).
 
 Every import statement counts: module level, inside functions and under `TYPE_CHECKING`. Importing
 `pkg.mod` (`import pkg.mod`, `from pkg.mod import x`, `from pkg import mod`) also imports `pkg`, so

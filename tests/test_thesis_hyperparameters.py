@@ -33,7 +33,7 @@ def test_the_thesis_hyperparameters_reach_every_training(cfg):
     for backbone in BACKBONES:
         a = settings.variant_settings(cfg, "fgnet", f"{backbone}-faces2")
         assert (a["learning_rate"], a["batch_size"], a["epochs"], a["frozen"]) == (0.001, 48, 20, True)
-        # the same training under the thesis' Keras 2.2 batch norm (README: mode a and Keras 2)
+        # the same training under the thesis' Keras 2.2 batch norm (docs/thesis.md: mode a and Keras 2)
         keras2 = settings.variant_settings(cfg, "fgnet", f"{backbone}-faces2-keras2")
         assert keras2 == {**a, "frozen_batchnorm": "batch_statistics"}
 

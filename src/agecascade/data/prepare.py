@@ -202,7 +202,7 @@ def prepare_dataset(dataset: str, marker: str | Path, store_path: str | Path,
     Args:
         dataset: imdb, agedb, fgnet or adience.
         marker: the download rule's `dataset.json` (where the raw files are).
-        store_path, manifest_path, report_path: outputs (README, "Data").
+        store_path, manifest_path, report_path: outputs (docs/data.md).
         options: face location and crop settings.
         threads: worker processes.
         parsing: dataset-specific parsing settings (`Study.parse_options`): Adience's
