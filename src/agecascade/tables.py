@@ -32,10 +32,60 @@ def _summary(path) -> dict:
     return metrics[metrics["fold"] == "summary"].iloc[0].to_dict()
 
 
+@dataclass(frozen=True)
+class RowColumns:
+    """How a table of measured rows beside the thesis' is laid out (Tables 4 and 5).
+
+    Attributes:
+        label, key: the columns of the row's label and of its name (variant, feature set).
+        measured: {column of the metrics file's summary row: table column}.
+        reported: {key of the thesis' row: table column}.
+        default_label: (name) -> the label of a row the thesis does not report.
+    """
+
+    label: str
+    key: str
+    measured: dict
+    reported: dict
+    default_label: Callable
+
+
+def _rows(names, reported_rows: dict, metrics: dict, layout: RowColumns) -> list[dict]:
+    """One row per name: measured where `metrics` has its file, the thesis' values where it has them."""
+    rows = []
+    for name in names:
+        reported = reported_rows.get(name) or {}
+        row = {layout.label: reported.get("label") or layout.default_label(name), layout.key: name,
+               "source": "measured" if name in metrics else "not run"}
+        if name in metrics:
+            summary = _summary(metrics[name])
+            row.update({column: summary.get(key) for key, column in layout.measured.items()})
+            row["folds"] = str(int(summary["folds"]))
+        row.update({column: reported.get(key) for key, column in layout.reported.items()})
+        rows.append(row)
+    return rows
+
+
 def variant_label(variant: str) -> str:
     """A variant's row label in the thesis' spelling (`VGG-16-IMDB-AgeDB`)."""
     parsed = Variant.parse(variant)
     return f"{backbone_spec(parsed.backbone).label}-{PRETRAINING_LABELS[parsed.pretraining]}"
+
+
+TABLE4_COLUMNS = RowColumns(
+    "model", "variant",
+    measured={"mae": "mae", "median_ae": "median_ae", "fold_mae_q3": "upper_quartile", "fold_mae_q1": "lower_quartile",
+              "pooled_median_ae": "pooled_median_ae", "pooled_ae_q3": "pooled_upper_quartile",
+              "pooled_ae_q1": "pooled_lower_quartile", "ci95_low": "ci95_low", "ci95_high": "ci95_high"},
+    reported={"mae": "thesis_mae", "median_ae": "thesis_median_ae", "q3": "thesis_upper_quartile",
+              "q1": "thesis_lower_quartile"},
+    default_label=lambda variant: variant_label(variant))
+TABLE5_COLUMNS = RowColumns(
+    "features", "feature_set",
+    measured={"mae": "mae", "ci95_low": "ci95_low", "ci95_high": "ci95_high", "r2": "r2",
+              "r2_fold_mean": "r2_fold_mean", "fold_mae_q3": "upper_quartile", "fold_mae_q1": "lower_quartile",
+              "mean_predictor_mae": "mean_predictor_mae"},
+    reported={"mae": "thesis_mae", "r2": "thesis_r2"}, default_label=lambda name: name)
 
 
 def table4(metrics: dict[str, str | Path]) -> pd.DataFrame:
@@ -45,20 +95,7 @@ def table4(metrics: dict[str, str | Path]) -> pd.DataFrame:
     row (a variant the thesis does not report has empty `thesis_*` columns)."""
     reported_rows = thesis.table4()
     variants = sorted(set(reported_rows) | set(metrics), key=lambda v: Variant.parse(v).order)
-    rows = []
-    for variant in variants:
-        reported = reported_rows.get(variant) or {"label": variant_label(variant)}
-        row = {"model": reported["label"], "variant": variant,
-               "source": "measured" if variant in metrics else "not run"}
-        if variant in metrics:
-            s = _summary(metrics[variant])
-            row.update({"mae": s["mae"], "median_ae": s["median_ae"], "upper_quartile": s["fold_mae_q3"],
-                        "lower_quartile": s["fold_mae_q1"], "pooled_median_ae": s["pooled_median_ae"],
-                        "pooled_upper_quartile": s["pooled_ae_q3"], "pooled_lower_quartile": s["pooled_ae_q1"],
-                        "ci95_low": s["ci95_low"], "ci95_high": s["ci95_high"], "folds": str(int(s["folds"]))})
-        row.update({"thesis_mae": reported.get("mae"), "thesis_median_ae": reported.get("median_ae"),
-                    "thesis_upper_quartile": reported.get("q3"), "thesis_lower_quartile": reported.get("q1")})
-        rows.append(row)
+    rows = _rows(variants, reported_rows, metrics, TABLE4_COLUMNS)
     for method, mae in thesis.FGNET_BASELINES.items():
         rows.append({"model": method, "variant": "", "source": "literature", "thesis_mae": mae})
     columns = ["model", "variant", "source", "mae", "median_ae", "upper_quartile", "lower_quartile",
@@ -134,19 +171,8 @@ def table5(metrics: dict[str, str | Path]) -> pd.DataFrame:
     `r2` is pooled over all out-of-fold predictions; `r2_fold_mean` averages the per-fold values
     (the thesis does not say which it reports; its negative values suggest the latter).
     """
-    rows = []
-    for name in list(thesis.TABLE5) + sorted(set(metrics) - set(thesis.TABLE5)):
-        reported = thesis.TABLE5.get(name, {})
-        row = {"features": reported.get("label", name), "feature_set": name,
-               "source": "measured" if name in metrics else "not run"}
-        if name in metrics:
-            s = _summary(metrics[name])
-            row.update({"mae": s["mae"], "ci95_low": s["ci95_low"], "ci95_high": s["ci95_high"],
-                        "r2": s["r2"], "r2_fold_mean": s["r2_fold_mean"],
-                        "upper_quartile": s["fold_mae_q3"], "lower_quartile": s["fold_mae_q1"],
-                        "mean_predictor_mae": s.get("mean_predictor_mae"), "folds": str(int(s["folds"]))})
-        row.update({"thesis_mae": reported.get("mae"), "thesis_r2": reported.get("r2")})
-        rows.append(row)
+    names = list(thesis.TABLE5) + sorted(set(metrics) - set(thesis.TABLE5))
+    rows = _rows(names, thesis.TABLE5, metrics, TABLE5_COLUMNS)
     columns = ["features", "feature_set", "source", "mae", "ci95_low", "ci95_high", "r2", "r2_fold_mean",
                "upper_quartile", "lower_quartile", "mean_predictor_mae", "folds", "thesis_mae", "thesis_r2"]
     return mark_significance(pd.DataFrame(rows).reindex(columns=columns), "mae", "ci95_low", "ci95_high", True)
