@@ -4,7 +4,9 @@ inside the builders, so the registry loads without TensorFlow."""
 
 from __future__ import annotations
 
-from agecascade.backbones.spec import keras_name
+from functools import partial
+
+from agecascade.backbones.spec import Backbone, keras_name
 
 STAGES = ((2, (64, 64, 256), 3), (3, (128, 128, 512), 4), (4, (256, 256, 1024), 6), (5, (512, 512, 2048), 3))
 
@@ -68,3 +70,12 @@ def pooled_head(seed: int | None) -> list:
     from keras import layers
 
     return [layers.GlobalAveragePooling2D(name="avg_pool")]
+
+
+def vggface2_resnet(name: str, label: str, se: bool, parameters: int, thesis: dict) -> Backbone:
+    """The declaration of keras-vggface's ResNet50 (`se=False`) or SENet50 (`se=True`): VGGFace2
+    preprocessing, their shared layer names and head, and their own weights and thesis rows."""
+    return Backbone(name=name, label=label, preprocessing=2, weight_file=f"rcmalli_vggface_tf_notop_{name}.h5",
+                    parameters=parameters, first_conv="conv1__7x7_s2", last_conv="conv5_3_1x1_increase",
+                    hidden_layers=("avg_pool",), features=partial(resnet50_body, se=se), head=pooled_head,
+                    thesis=thesis)

@@ -6,22 +6,12 @@ statistics in training (`models.batchnorm`): that row stands beside `resnet50-fa
 `-faces2` row of today's Keras (inference-mode batch norm) has no thesis value.
 """
 
-from __future__ import annotations
+from agecascade.backbones._resnet import vggface2_resnet
+from agecascade.backbones.spec import ThesisRow
 
-from agecascade.backbones._resnet import pooled_head, resnet50_body
-from agecascade.backbones.spec import Backbone, ThesisRow
-
-
-def features(x):
-    return resnet50_body(x, se=False)
-
-
-BACKBONE = Backbone(
-    name="resnet50", label="ResNet-50", preprocessing=2, weight_file="rcmalli_vggface_tf_notop_resnet50.h5",
-    parameters=23_561_152, first_conv="conv1__7x7_s2", last_conv="conv5_3_1x1_increase", hidden_layers=("avg_pool",),
-    features=features, head=pooled_head,
-    thesis={"faces2": ThesisRow("ResNet-50-Faces2 (frozen BN in inference mode: today's Keras)"),
-            "faces2-keras2": ThesisRow("ResNet-50-Faces2 (Keras 2.2 frozen BN: the thesis' software)",
-                                       12.28, 12.02, 14.43, 10.18),
-            "imdb": ThesisRow("ResNet-50-IMDB", 4.33, 3.46, 5.12, 2.71)},
-)
+BACKBONE = vggface2_resnet("resnet50", "ResNet-50", se=False, parameters=23_561_152, thesis={
+    "faces2": ThesisRow("ResNet-50-Faces2 (frozen BN in inference mode: today's Keras)"),
+    "faces2-keras2": ThesisRow("ResNet-50-Faces2 (Keras 2.2 frozen BN: the thesis' software)",
+                               12.28, 12.02, 14.43, 10.18),
+    "imdb": ThesisRow("ResNet-50-IMDB", 4.33, 3.46, 5.12, 2.71),
+})
