@@ -3,6 +3,7 @@ import keras
 import numpy as np
 import pytest
 
+from agecascade.backbones.registry import backbone as backbone_spec
 from agecascade.backbones.spec import keras_name, vggface_name
 from agecascade.models.backbones import build_backbone
 from agecascade.models.head import build_age_model, expected_age, label_space_of, transfer
@@ -22,8 +23,11 @@ def backbones():
 )
 def test_parameter_counts_match_keras_vggface(backbones, name, params, weighted):
     model = backbones[name]
-    assert model.count_params() == params
+    assert model.count_params() == params == backbone_spec(name).parameters  # its module says the same
     assert sum(1 for layer in model.layers if layer.weights) == weighted
+    # the layers its module names for features and Grad-CAM exist (keras-vggface's names)
+    spec = backbone_spec(name)
+    assert model.get_layer(spec.first_conv) and model.get_layer(spec.last_conv) and model.get_layer(spec.gradcam_layer)
 
 
 def test_layer_names_map_one_to_one(backbones):
