@@ -1,11 +1,11 @@
 """The settings of one training run (`FitSettings`), resolved once by the plan
-(`agecascade.plan.settings`) and read by the training; no Keras here, so the plan (and the
-Snakefile) can build and check them.
+(`agecascade.plan.settings`) and read by the training, and what its model records about it
+(`JobRecord`); no Keras here, so the plan (and the Snakefile) can build and check them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from agecascade.config import schema_default
 
@@ -67,3 +67,32 @@ class FitSettings:
             raise ValueError("learning_rate, batch_size and epochs must be positive. Received: "
                              f"{self.learning_rate}, {self.batch_size}, {self.epochs}")
 
+
+
+@dataclass(frozen=True)
+class JobRecord:
+    """What a training run's model records about it (`LabelSpace.info`, besides backbone and
+    settings), and what names the job in messages and resume backups.
+
+    Attributes:
+        image_size, margin: the crop (`predict` crops as in training; the size also sizes a new
+            backbone).
+        chain: the cascade chain (a stage) or the variant's pretraining (a fold, a unified split).
+        dataset, start: a stage's dataset and start model; a unified job's dataset.
+        benchmark, variant, fold: a fold job's (a grid point: no fold).
+        split: a unified job's protocol split.
+    """
+
+    image_size: int
+    margin: float
+    chain: str | None = None
+    dataset: str | None = None
+    start: str | None = None
+    benchmark: str | None = None
+    variant: str | None = None
+    fold: int | None = None
+    split: int | None = None
+
+    def info(self) -> dict:
+        """The recorded keys, those with a value only (a saved model's `LabelSpace.info`)."""
+        return {key: value for key, value in asdict(self).items() if value is not None}

@@ -23,6 +23,7 @@ from agecascade import decision
 from agecascade.data.folds import Part, database_faces, select_faces
 from agecascade.device import setup_device
 from agecascade.fit import FitSettings, finish, fit
+from agecascade.fit_settings import JobRecord
 from agecascade.grid_choice import with_grid_choice
 from agecascade.input_pipeline import FaceBatches, face_batches, read_label_space, training_model
 from agecascade.models.head import expected_age
@@ -84,9 +85,7 @@ class TrainingJob:
         backbone: vgg16, resnet50 or senet50.
         data, settings, outputs: see `TrainingData`, `FitSettings`, `TrainingOutputs`.
         record: what the saved model records about its training besides backbone and settings
-            (`LabelSpace.info`): `image_size` and `margin` (`predict` crops as in training; the
-            image size also sizes a new backbone), `chain`, and the stage's `dataset` / `start` or
-            the fold's `benchmark` / `variant` / `fold`.
+            (`JobRecord`; the plan's dict form is turned into one).
         threads: CPU threads the backend may use (the rule's threads).
     """
 
@@ -94,25 +93,29 @@ class TrainingJob:
     data: TrainingData
     settings: FitSettings
     outputs: TrainingOutputs
-    record: dict
+    record: JobRecord
     threads: int | None = None
+
+    def __post_init__(self):
+        if isinstance(self.record, dict):  # the plan's `params.job["record"]`
+            object.__setattr__(self, "record", JobRecord(**self.record))
 
     def describe(self) -> str:
         """The job in words, for messages: `fgnet vgg16-imdb fold 3`, `stage vgg16/imdb-agedb`."""
         record = self.record
-        if "split" in record:
-            return f"{record['benchmark']} {record['dataset']} {record['variant']} split {record['split']}"
-        if "benchmark" in record:
-            where = f"fold {record['fold']}" if "fold" in record else "grid point"
-            return f"{record['benchmark']} {record.get('variant', self.backbone)} {where}"
-        return f"stage {self.backbone}/{record.get('chain', '?')}"
+        if record.split is not None:
+            return f"{record.benchmark} {record.dataset} {record.variant} split {record.split}"
+        if record.benchmark is not None:
+            where = f"fold {record.fold}" if record.fold is not None else "grid point"
+            return f"{record.benchmark} {record.variant or self.backbone} {where}"
+        return f"stage {self.backbone}/{record.chain or '?'}"
 
     def identity(self) -> dict:
         """What a resume backup must belong to for this job to resume it: the job, what the model
         records, and a fingerprint of every input file (`agecascade.resume`; fit adds the settings)."""
         files = {"store": self.data.store, "split": self.data.split, "labels": self.data.labels,
                  "start": self.data.start, "grid_choice": self.data.grid_choice}
-        return {"job": self.describe(), "record": self.record,
+        return {"job": self.describe(), "record": self.record.info(),
                 "files": {name: fingerprint(path) for name, path in files.items()}}
 
     @classmethod
@@ -148,8 +151,8 @@ def run_training(job: TrainingJob) -> TrainingResult:
     settings = with_grid_choice(job.settings, job.data.grid_choice)
     space = read_label_space(job.data.labels)
     faces = select_faces(pd.read_csv(job.data.split), job.data.part, settings.seed)
-    info = {"backbone": job.backbone, **job.record, "settings": asdict(settings)}
-    model = initial_model(job.backbone, job.data.start, space, image_size=int(job.record["image_size"]),
+    info = {"backbone": job.backbone, **job.record.info(), "settings": asdict(settings)}
+    model = initial_model(job.backbone, job.data.start, space, image_size=int(job.record.image_size),
                           seed=settings.seed, info=info, frozen=settings.frozen_batchnorm if settings.frozen else None)
     train = face_batches(job.data.store, faces.train, space["values"], settings.batch_size, True, settings.seed)
     val = None if faces.val is None else face_batches(job.data.store, faces.val, space["values"],
@@ -162,7 +165,7 @@ def run_training(job: TrainingJob) -> TrainingResult:
         with atomic_path(job.outputs.model) as partial:  # never a cut-off model file
             model.save(partial)
     finish(Path(job.outputs.backup))
-    log.info("trained %s %s: %d epochs, %d training faces, %d classes", job.backbone, job.record.get("chain"),
+    log.info("trained %s %s: %d epochs, %d training faces, %d classes", job.backbone, job.record.chain,
              len(history), len(faces.train), len(space["values"]))
     return TrainingResult(history, predictions, settings, len(faces.train), 0 if faces.val is None else len(faces.val))
 
@@ -173,7 +176,7 @@ def write_predictions(job: TrainingJob, model, test: pd.DataFrame | None, space:
     `tested_on`) and write them to the job's predictions file, if it has one."""
     if not job.outputs.predictions:
         return None
-    sets = [(job.record.get("dataset"), job.data.store, test)]
+    sets = [(job.record.dataset, job.data.store, test)]
     sets += [(t.dataset, t.store, database_faces(pd.read_csv(t.split))) for t in job.data.cross_tests]
     tables = [predictions_table(rows, predict_faces(model, store, rows, batch_size), space["values"], space["names"])
               .assign(tested_on=dataset) for dataset, store, rows in sets]
