@@ -1,6 +1,8 @@
 import hashlib
 import io
 import json
+import os
+import re
 import tarfile
 import zipfile
 from pathlib import Path
@@ -12,6 +14,7 @@ from agecascade.download import (
     SourceError,
     download_dataset,
     download_file,
+    extract,
     fetch,
     sources_from_config,
 )
@@ -86,6 +89,70 @@ def test_tar_symlink_out_of_the_target_is_refused(tmp_path):
         tar.addfile(info)
     with pytest.raises(SourceError, match="refused"):
         download_dataset("agedb", {"source": str(archive)}, tmp_path / "raw", tmp_path / "dl")
+
+
+def _cve_2025_4517_archive(path, outside):
+    """The published shape of the tar `data` filter bypass: symbolic links chained through
+    directory names so long that resolving them on disk passes PATH_MAX, then a link up to the
+    root and a hard link through it, then a file written through the hard link."""
+    long_name, steps, folder = "d" * 247, "abcdefghijklmnop", ""
+    with tarfile.open(path, "w") as tar:
+        for step in steps:
+            tar.addfile(_member(os.path.join(folder, long_name), tarfile.DIRTYPE))
+            tar.addfile(_member(os.path.join(folder, step), tarfile.SYMTYPE, long_name))
+            folder = os.path.join(folder, long_name)
+        up = os.path.join("/".join(steps), "l" * 254)
+        tar.addfile(_member(up, tarfile.SYMTYPE, "../" * len(steps)))
+        tar.addfile(_member("escape", tarfile.SYMTYPE, up + "/" + "../" * 8 + str(outside).lstrip("/")))
+        tar.addfile(_member("victimlink", tarfile.LNKTYPE, "escape/victim.txt"))
+        data = b"overwritten by the archive"
+        info = tarfile.TarInfo("victimlink")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+
+
+def _member(name, kind, linkname=""):
+    info = tarfile.TarInfo(name)
+    info.type, info.linkname = kind, linkname
+    return info
+
+
+def test_the_tar_filter_bypass_of_python_3_11_7_is_refused_and_nothing_lands_outside(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "victim.txt").write_text("original")
+    archive = tmp_path / "evil.tar"
+    _cve_2025_4517_archive(archive, outside)
+    with pytest.raises(SourceError) as refused:
+        download_dataset("agedb", {"source": str(archive)}, tmp_path / "raw", tmp_path / "dl")
+    assert "would be written through the symbolic link 'a' of the archive" in str(refused.value)
+    assert "\n" not in str(refused.value)  # one line
+    assert (outside / "victim.txt").read_text() == "original" and sorted(os.listdir(outside)) == ["victim.txt"]
+    assert not (tmp_path / "raw").exists() or not any((tmp_path / "raw").rglob("*victim*"))
+
+
+@pytest.mark.parametrize("kind,said", [(tarfile.CHRTYPE, "is a character device"),
+                                       (tarfile.BLKTYPE, "is a block device"),
+                                       (tarfile.FIFOTYPE, "is a FIFO (named pipe)")])
+def test_device_and_fifo_members_are_refused_saying_what_they_are(tmp_path, kind, said):
+    archive = tmp_path / "odd.tar"
+    with tarfile.open(archive, "w") as tar:
+        tar.addfile(_member("data/odd", kind))
+    with pytest.raises(SourceError, match=re.escape(f"member 'data/odd' {said}, not a file or a folder")):
+        download_dataset("agedb", {"source": str(archive)}, tmp_path / "raw", tmp_path / "dl")
+
+
+def test_links_inside_the_archive_are_extracted(tmp_path):
+    archive = tmp_path / "links.tar"
+    with tarfile.open(archive, "w") as tar:
+        data = b"picture"
+        info = tarfile.TarInfo("data/a.jpg")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+        tar.addfile(_member("data/b.jpg", tarfile.LNKTYPE, "data/a.jpg"))
+        tar.addfile(_member("data/c.jpg", tarfile.SYMTYPE, "a.jpg"))
+    extract(archive, tmp_path / "out")
+    assert (tmp_path / "out/data/b.jpg").read_bytes() == (tmp_path / "out/data/c.jpg").read_bytes() == b"picture"
 
 
 def test_zip_traversal_is_refused(tmp_path):

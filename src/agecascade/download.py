@@ -18,6 +18,7 @@ import hashlib
 import json
 import logging
 import os
+import posixpath
 import re
 import shutil
 import tarfile
@@ -286,28 +287,86 @@ def _inside(target: Path, member: str) -> bool:
     return resolved == target or target in resolved.parents
 
 
+# what a dataset archive may hold; anything else (devices, FIFOs, ...) is refused by kind
+_TAR_KINDS = {tarfile.REGTYPE: "file", tarfile.AREGTYPE: "file", tarfile.CONTTYPE: "file",
+              tarfile.DIRTYPE: "folder", tarfile.SYMTYPE: "symbolic link", tarfile.LNKTYPE: "hard link"}
+_TAR_OTHER_KINDS = {tarfile.CHRTYPE: "a character device", tarfile.BLKTYPE: "a block device",
+                    tarfile.FIFOTYPE: "a FIFO (named pipe)"}
+NAME_MAX = 255  # the longest file name a folder can hold; longer ones only serve path-length tricks
+
+
+def _lexical(path: str) -> str | None:
+    """`path` normalised without touching the file system, or None if it leaves the archive's
+    root (absolute, or `..` above it)."""
+    if path.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", path):
+        return None
+    normal = posixpath.normpath(path.replace("\\", "/"))
+    return None if normal == ".." or normal.startswith("../") else normal
+
+
+def _through_link(path: str, links: set[str]) -> str | None:
+    """The symbolic-link member that `path` passes through (one of its parent folders), if any."""
+    parts = path.split("/")
+    return next((prefix for prefix in ("/".join(parts[:i]) for i in range(1, len(parts))) if prefix in links), None)
+
+
+def tar_member_problem(member: tarfile.TarInfo, links: set[str]) -> str | None:
+    """Why a tar member must not be extracted, or None. Checked by name alone, before anything is
+    written, against the archive's own symbolic links (`links`, those seen so far): no absolute
+    path or `..` out of the folder, no kind but files, folders and links, no name longer than a
+    file system allows, nothing written or linked through a symbolic link of the archive, and
+    links only to places inside it. Python's own `data` filter resolves links on disk and was
+    bypassed (CVE-2025-4517): it runs too, after this."""
+    if member.type not in _TAR_KINDS:
+        return f"is {_TAR_OTHER_KINDS.get(member.type, f'of tar type {member.type!r}')}, not a file or a folder"
+    name = _lexical(member.name)
+    if name is None:
+        return "would land outside the extraction folder"
+    if any(len(part.encode()) > NAME_MAX for part in name.split("/")):
+        return f"has a name part longer than {NAME_MAX} bytes"
+    if _through_link(name, links):
+        return f"would be written through the symbolic link {_through_link(name, links)!r} of the archive"
+    if member.type == tarfile.SYMTYPE:
+        target = _lexical(posixpath.join(posixpath.dirname(name), member.linkname))
+        if target is None or target in links or _through_link(target, links):
+            return f"is a symbolic link to {member.linkname!r}, outside the folder or through another link"
+    if member.type == tarfile.LNKTYPE:
+        target = _lexical(member.linkname)
+        if target is None or target in links or _through_link(target, links):
+            return f"is a hard link to {member.linkname!r}, outside the folder or through a symbolic link"
+    return None
+
+
+def _check_tar(archive: Path, tar: tarfile.TarFile, target: Path) -> list[tarfile.TarInfo]:
+    """Every member of a tar archive, each checked before anything is written (a SourceError
+    naming the first refused member and what it is)."""
+    members, links = tar.getmembers(), set()
+    for member in members:
+        problem = tar_member_problem(member, links)
+        try:
+            if problem is None:
+                tarfile.data_filter(member, str(target))
+        except tarfile.FilterError as error:
+            problem = f"would land outside the extraction folder ({error})"
+        if problem:
+            raise SourceError(f"{archive}: refused, member {member.name[:200]!r} {problem}; nothing was extracted.")
+        if member.type == tarfile.SYMTYPE:
+            links.add(_lexical(member.name))
+    return members
+
+
 def extract(archive: Path, target: Path) -> None:
     """Extract a tar (any compression) or zip archive into `target`.
 
-    Every member is checked before anything is written: absolute paths, `..`, and links that point
-    outside `target` are refused with an error naming the member, and nothing is extracted.
+    Every member is checked before anything is written (`tar_member_problem`): absolute paths,
+    `..`, devices and FIFOs, links out of `target` or through the archive's own links are refused
+    with an error naming the member, and nothing is extracted.
     """
     target.mkdir(parents=True, exist_ok=True)
     target = target.resolve()
     if tarfile.is_tarfile(archive):
         with tarfile.open(archive) as tar:
-            members = tar.getmembers()
-            for member in members:
-                try:
-                    if member.name.startswith(("/", "\\")):
-                        raise tarfile.AbsolutePathError(member)
-                    tarfile.data_filter(member, str(target))
-                except tarfile.FilterError as error:
-                    raise SourceError(
-                        f"{archive}: refused, member {member.name!r} would land outside "
-                        f"{target} ({error})."
-                    ) from error
-            tar.extractall(target, members=members, filter="data")
+            tar.extractall(target, members=_check_tar(archive, tar, target), filter="data")
         return
     with zipfile.ZipFile(archive) as zipped:
         for name in zipped.namelist():
