@@ -103,3 +103,39 @@ def test_a_split_the_table_does_not_have_is_refused_naming_the_ones_it_has(tmp_p
     _write(tmp_path, manifest, entries, dataset="fgnet")
     with pytest.raises(ValueError, match=r"no split2 \(its splits: \['split0'\]\)"):
         select_faces(pd.read_csv(tmp_path / "unified.csv"), Part(protocol_split=2), seed=0)
+
+
+GOOD = {"img_path": "a.jpg", "age": 30, "folder": 1, "id_num": 7}
+
+
+@pytest.mark.parametrize("content,said", [
+    (b"[{\"img_path\": ", "not valid JSON (Expecting value, line 1"),
+    ('[{"img_path": "caf\xe9.jpg", "age": 3, "folder": 1}]'.encode("latin-1"), "not UTF-8 text (byte 18)"),
+    (json.dumps({"entries": []}).encode(), "a JSON list of entries, not a dict"),
+    (json.dumps([GOOD, "a.jpg"]).encode(), "entry 1 is str, not an object"),
+    (json.dumps([GOOD, None]).encode(), "entry 1 is null, not an object"),
+    (json.dumps([GOOD, {**GOOD, "age": "abc"}]).encode(), "entry 1: age 'abc' is not a finite number"),
+    (json.dumps([GOOD, {**GOOD, "age": None}]).encode(), "entry 1: age None is not a finite number"),
+    (b'[{"img_path": "a.jpg", "age": Infinity, "folder": 1}]', "entry 0: age inf is not a finite number"),
+    (json.dumps([GOOD, {**GOOD, "age": -5}]).encode(), "entry 1: age -5 is outside 0-120 (-1 means unknown)"),
+    (json.dumps([{**GOOD, "age": 300}]).encode(), "entry 0: age 300 is outside 0-120"),
+    (json.dumps([GOOD, {**GOOD, "folder": 3.7}]).encode(), "entry 1: folder 3.7 is not a whole number"),
+    (json.dumps([GOOD, {k: v for k, v in GOOD.items() if k != "id_num"}]).encode(),
+     "entry 1 has no id_num, which the file's other entries have"),
+])
+def test_a_broken_database_file_is_one_line_naming_the_file_and_the_entry(tmp_path, content, said):
+    from agecascade.data.unified import DatabaseFileError, read_database
+
+    (tmp_path / "AgeDB.json").write_bytes(content)
+    with pytest.raises(DatabaseFileError) as refused:
+        read_database(tmp_path / "AgeDB.json")
+    message = str(refused.value)
+    assert message.startswith(f"{tmp_path / 'AgeDB.json'}: ") and said in message and "\n" not in message
+
+
+def test_a_byte_order_mark_and_the_unknown_age_are_read(tmp_path):
+    from agecascade.data.unified import read_database
+
+    (tmp_path / "db.json").write_bytes(b"\xef\xbb\xbf" + json.dumps([GOOD, {**GOOD, "age": -1}]).encode())
+    table = read_database(tmp_path / "db.json")
+    assert table["age"].tolist()[0] == 30 and pd.isna(table["age"].tolist()[1])

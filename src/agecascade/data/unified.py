@@ -16,6 +16,7 @@ test folders; FG-NET is a test-only, cross-dataset set (all its pictures are `ts
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -34,25 +35,74 @@ THREE_FOLDERS = {0: ((0,), (1,), (2,))}
 SPLIT_SCHEMES = {"ten_folders": TEN_FOLDERS, "three_folders": THREE_FOLDERS}
 
 
+class DatabaseFileError(ValueError):
+    """A database file that cannot be used: the message names the file and the entry."""
+
+
+MAX_AGE = 120  # an age in years above this is a typing error, not a person; -1 is "unknown"
+
+
+def _entries(path) -> list:
+    """The JSON list of a database file (UTF-8, a byte-order mark allowed)."""
+    try:
+        entries = json.loads(Path(path).read_bytes().decode("utf-8-sig"))
+    except UnicodeDecodeError as error:
+        message = f"not UTF-8 text (byte {error.start}); a database file is UTF-8 JSON."
+        raise DatabaseFileError(f"{path}: {message}") from None
+    except json.JSONDecodeError as error:
+        message = f"not valid JSON ({error.msg}, line {error.lineno} column {error.colno})."
+        raise DatabaseFileError(f"{path}: {message}") from None
+    if not isinstance(entries, list):
+        raise DatabaseFileError(f"{path}: a database file is a JSON list of entries, not a {type(entries).__name__}.")
+    return entries
+
+
+def _number(value, entry: str, key: str, integer: bool) -> float:
+    """A finite number (a whole one with `integer`) from an entry, or a DatabaseFileError."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise DatabaseFileError(f"{entry}: {key} {value!r} is not a finite number.")
+    if integer and value != int(value):
+        raise DatabaseFileError(f"{entry}: {key} {value!r} is not a whole number.")
+    return value
+
+
+def _row(path, number: int, entry, identity_key: str | None) -> dict:
+    """One entry as a table row, checked (each problem names the file and the entry number)."""
+    where = f"{path}: entry {number}"
+    if not isinstance(entry, dict):
+        raise DatabaseFileError(f"{where} is {type(entry).__name__ if entry is not None else 'null'}, not an object.")
+    missing = [key for key in ("img_path", "age", "folder") if key not in entry]
+    if missing:
+        raise DatabaseFileError(f"{where} has no {', '.join(missing)}.")
+    age = _number(entry["age"], where, "age", integer=False)
+    if age != -1 and not 0 <= age <= MAX_AGE:
+        raise DatabaseFileError(f"{where}: age {age!r} is outside 0-{MAX_AGE} (-1 means unknown).")
+    folder = int(_number(entry["folder"], where, "folder", integer=True))
+    identity = entry.get(identity_key) if identity_key else None
+    if identity_key and identity is None:
+        raise DatabaseFileError(f"{where} has no {identity_key}, which the file's other entries have.")
+    return {"file": str(entry["img_path"]).replace("\\", "/").rsplit("/", 1)[-1].lower(),
+            "img_path": entry["img_path"], "age": float(age) if age != -1 else None, "folder": folder,
+            "identity": str(identity), "gender": entry.get("gender")}
+
+
 def read_database(path) -> pd.DataFrame:
     """A database file as a table: file (name, lower case), img_path, age (NaN: unknown), folder,
     identity, gender.
 
+    The identity is `id_num`, or AgeDB's `name` (its `number` numbers pictures, not people): the
+    first entry that has one decides which key, and every entry must have it.
+
     Raises:
-        ValueError: not a JSON list of entries with `img_path`, `age` and `folder`, naming the entry.
+        DatabaseFileError: one line naming the file and the entry number: not UTF-8 JSON, not a
+            list, an entry that is not an object, without `img_path`, `age` or `folder`, an age
+            that is not a number or outside 0-120 (-1: unknown), a folder that is not a whole
+            number, or an identity some entries lack.
     """
-    entries = json.loads(Path(path).read_text())
-    if not isinstance(entries, list):
-        raise ValueError(f"{path}: a database file is a JSON list of entries.")
-    rows = []
-    for number, entry in enumerate(entries):
-        missing = [key for key in ("img_path", "age", "folder") if key not in entry]
-        if missing:
-            raise ValueError(f"{path}: entry {number} has no {', '.join(missing)}: {entry}")
-        identity = entry.get("id_num", entry.get("name"))  # AgeDB's `number` numbers pictures, not people
-        rows.append({"file": str(entry["img_path"]).replace("\\", "/").rsplit("/", 1)[-1].lower(),
-                     "img_path": entry["img_path"], "age": float(entry["age"]) if entry["age"] != -1 else None,
-                     "folder": int(entry["folder"]), "identity": str(identity), "gender": entry.get("gender")})
+    entries = _entries(path)
+    first = next((e for e in entries if isinstance(e, dict) and ("id_num" in e or "name" in e)), {})
+    identity_key = "id_num" if "id_num" in first else ("name" if "name" in first else None)
+    rows = [_row(path, number, entry, identity_key) for number, entry in enumerate(entries)]
     return pd.DataFrame(rows, columns=["file", "img_path", "age", "folder", "identity", "gender"])
 
 
