@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -375,3 +376,18 @@ def test_predict_gives_the_median_the_80_percent_interval_and_on_request_the_dis
     cumulative = np.cumsum(p[0])
     assert face.age_median == ages[int(np.argmax(cumulative >= 0.5 - 1e-4))]
     assert face.age_low <= face.age_median <= face.age_high and face.age_low in ages and face.age_high in ages
+
+
+def test_photos_in_formats_that_cannot_be_read_are_counted_and_named(tmp_path):
+    from agecascade.inference import find_photos
+
+    photos = tmp_path / "phone"
+    (photos / "2024").mkdir(parents=True)
+    for name in ("IMG_0001.HEIC", "2024/IMG_0002.heif", "IMG_0003.avif"):
+        (photos / name).write_bytes(b"\x00\x00\x00\x18ftypheic")
+    (photos / "notes.txt").write_text("not a photo")
+    found, problems = find_photos([photos])
+    assert found == []
+    assert sorted(Path(p.file).name for p in problems) == ["IMG_0001.HEIC", "IMG_0002.heif", "IMG_0003.avif"]
+    assert {p.reason for p in problems} == {"unsupported"}
+    assert "HEIC pictures are not read: convert them to JPEG or PNG" in str(problems[0])

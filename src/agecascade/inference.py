@@ -25,6 +25,9 @@ from agecascade.models.files import group_midpoints, load_model_file
 log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif"}
+# photo formats a folder may well hold that Pillow cannot read: found files are named, never ignored
+UNSUPPORTED_PHOTO_SUFFIXES = {".heic", ".heif", ".avif", ".jxl", ".dng", ".cr2", ".cr3", ".nef", ".arw", ".raf",
+                              ".orf", ".rw2", ".psd", ".svg"}
 # the study's margin and MTCNN threshold (the config schema's defaults), used when a model does not
 # record its own margin or the command line gives no threshold
 DEFAULT_MARGIN = schema_default("margin")
@@ -85,7 +88,8 @@ def find_photos(paths) -> tuple[list[tuple[Path, Path | None]], list[Problem]]:
     """The pictures to process, in a stable (sorted) order, as (file, the searched folder it was
     found in, or None for a file given directly), and what could not be searched or read: files
     given directly whatever their suffix; folders searched recursively for picture suffixes (links
-    to folders are not followed), unreadable sub-folders reported."""
+    to folders are not followed), unreadable sub-folders and photos in formats that cannot be read
+    (HEIC, RAW, ...: `UNSUPPORTED_PHOTO_SUFFIXES`) reported."""
     found, problems = [], []
     for path in map(Path, paths):
         problem = _problem(path)
@@ -99,7 +103,10 @@ def find_photos(paths) -> tuple[list[tuple[Path, Path | None]], list[Problem]]:
                 folders.sort()
                 for name in sorted(files):
                     file = Path(root) / name
-                    if file.suffix.lower() in IMAGE_SUFFIXES:
+                    if file.suffix.lower() in UNSUPPORTED_PHOTO_SUFFIXES:
+                        problems.append(Problem(str(file), "unsupported", f"{file.suffix.lower()[1:].upper()} "
+                                                "pictures are not read: convert them to JPEG or PNG"))
+                    elif file.suffix.lower() in IMAGE_SUFFIXES:
                         problem = _problem(file)
                         (problems.append(problem) if problem else found.append((file, path)))
             problems += [Problem(e.filename, "unreadable", f"folder not searched: {e.strerror}") for e in unreadable]
