@@ -336,6 +336,25 @@ def test_a_second_writer_of_the_same_output_is_refused(capsys, tmp_path, astrona
     assert (tmp_path / "ages.csv").read_text() == "file,face\nother.jpg,0\n"  # the other run's rows untouched
 
 
+def test_a_second_json_run_writing_the_same_file_is_refused_and_leaves_the_first_ones_file(
+        capsys, tmp_path, astronaut, age_model, monkeypatch):
+    from agecascade import inference
+
+    # the other run claimed the file after this run's checks passed (two runs started together)
+    monkeypatch.setattr(inference, "check_outputs", lambda *a, **k: {})
+    (tmp_path / "same.json").write_text("[]")
+    code, out, err = _run(capsys, "predict", astronaut, "-m", age_model, "--format", "json",
+                          "-o", tmp_path / "same.json", "--no-progress")
+    assert code == 2 and "same.json exists (another run writing it?)" in err
+    assert (tmp_path / "same.json").read_text() == "[]"
+    # a run that claimed its file and then failed leaves nothing behind
+    monkeypatch.setattr(inference.AgePredictor, "predict", lambda *a, **k: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        _run(capsys, "predict", astronaut, "-m", age_model, "--format", "json", "-o", tmp_path / "new.json",
+             "--no-progress")
+    assert not (tmp_path / "new.json").exists()
+
+
 def test_loops_fifos_and_unreadable_folders_are_skipped_and_reported(capsys, tmp_path, astronaut, age_model,
                                                                      monkeypatch):
     import os

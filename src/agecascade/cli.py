@@ -141,14 +141,18 @@ def _predict_csv(args, predictor, paths, progress) -> tuple:
 
 
 def _predict_json(args, predictor, paths, progress) -> tuple:
-    result = predictor.predict(paths, progress=progress, annotate_dir=args.annotate, force=args.force)
-    text = result.faces.to_json(orient="records", indent=2)
-    if args.output == "-":
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
-    else:
-        from agecascade.outputs import write_text
+    """The table is written whole at the end; a file output is claimed at the start, so a second
+    run writing the same file is refused before it predicts anything (`outputs.claimed`)."""
+    from agecascade.outputs import claimed, write_text
 
-        write_text(args.output, text)
+    if args.output == "-":
+        result = predictor.predict(paths, progress=progress, annotate_dir=args.annotate, force=args.force)
+        text = result.faces.to_json(orient="records", indent=2)
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return result, len(result.faces)
+    with claimed(args.output, replace=args.force):
+        result = predictor.predict(paths, progress=progress, annotate_dir=args.annotate, force=args.force)
+        write_text(args.output, result.faces.to_json(orient="records", indent=2))
     return result, len(result.faces)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -27,12 +28,41 @@ def atomic_path(path):
     """A temporary path beside `path` (same suffix) to write to; renamed to `path` when the block
     ends without an error, removed when it fails."""
     path = Path(path)
-    temporary = path.with_name(f".{path.stem}.partial{path.suffix}")
+    # a name of its own (two writers of one path never share a temporary file), the same suffix
+    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=f".partial{path.suffix}")
+    os.close(handle)
+    temporary = Path(name)
     try:
         yield temporary
         os.replace(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)
+        raise
+
+
+@contextlib.contextmanager
+def claimed(path, replace: bool = False):
+    """Claim `path` for a file written whole at the end of a run (`write_text` inside the block):
+    it is created, empty, exclusively now, so a second run writing the same path is refused at its
+    start (FileExistsError), as `RowWriter` refuses one; the claim is removed if the block fails.
+
+    Args:
+        replace: remove an existing file first (`--force`: no other run writes it).
+    """
+    path = Path(path)
+    if replace:
+        path.unlink(missing_ok=True)
+    try:
+        with open(path, "x"):
+            pass
+    except FileExistsError as error:
+        raise FileExistsError(f"{path} exists (another run writing it?): use another -o, or --force when no "
+                              "other run writes it.") from error
+    try:
+        yield path
+    except BaseException:
+        if path.is_file() and path.stat().st_size == 0:  # only the claim: a whole file is never removed
+            path.unlink()
         raise
 
 
