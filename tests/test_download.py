@@ -388,3 +388,44 @@ def test_query_string_secrets_are_redacted_in_text_sources_and_pooch_logs(caplog
     finally:
         logger.removeHandler(caplog.handler)
     assert "s3cr3t" not in caplog.text and "X-Amz-Signature=***" in caplog.text
+
+
+@pytest.mark.parametrize("text,secret", [
+    # requests' message has no scheme before the path
+    ("HTTPSConnectionPool(host='b.s3.example', port=443): Max retries exceeded with url: "
+     "/AgeDB.json?X-Amz-Credential=AKIA%2F2026&X-Amz-Signature=f00d (Caused by NewConnectionError)", "f00d"),
+    ("urlopen error for /AgeDB.json?X-Amz-Credential=AKIA2026&X-Amz-Signature=f00d", "AKIA2026"),
+    ("https://alice:p@ss@host.example/AgeDB.json", "ss@host"),  # a password with an unencoded @
+    ("https://alice:p@ss@host.example/AgeDB.json", "p@"),
+])
+def test_secrets_are_redacted_with_or_without_a_scheme_and_with_an_at_in_the_password(text, secret):
+    from agecascade.download import redact
+
+    shown = redact(text)
+    assert secret not in shown and "***" in shown
+
+
+def test_the_database_file_spec_recorded_as_a_param_carries_no_secret(repo):
+    from agecascade import config
+    from agecascade.plan.study import Study
+
+    paper = config.load(repo / "config.yaml")
+    signed = "https://bucket.example/AgeDB.json?X-Amz-Credential=AKIA2026&X-Amz-Signature=f00d"
+    paper["datasets"]["agedb"]["protocol_file"] = signed
+    spec = Study(paper).data.database_spec(type("W", (), {"dataset": "agedb"})())
+    assert "f00d" not in json.dumps(spec) and "AKIA2026" not in json.dumps(spec)
+    assert spec["source"].startswith("https://bucket.example/AgeDB.json?X-Amz-Credential=***")
+
+
+@pytest.mark.integration  # a subprocess: log_to takes over the process' stderr
+def test_a_job_that_fails_on_a_signed_url_shows_no_secret_on_the_terminal_or_in_its_log(tmp_path):
+    import subprocess
+    import sys
+
+    script = ("from agecascade.logs import log_to\nimport logging\nlog_to('job.log')\n"
+              "logging.getLogger('x').info('fetching https://h.example/a.json?X-Amz-Signature=f00d')\n"
+              "raise OSError(\"Max retries exceeded with url: /a.json?X-Amz-Signature=f00d\")\n")
+    result = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True)
+    log = (tmp_path / "job.log").read_text()
+    assert result.returncode == 1 and "agecascade: Max retries exceeded" in result.stderr
+    assert "f00d" not in result.stderr + log and "X-Amz-Signature=***" in log

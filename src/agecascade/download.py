@@ -29,34 +29,11 @@ from urllib.parse import unquote, urlparse
 
 import pooch
 
+from agecascade.redaction import RedactingFilter, redact  # noqa: F401  (redact: used here and re-exported)
+
 log = logging.getLogger(__name__)
 
 REMOTE_SCHEMES = ("http", "https", "ftp", "sftp")
-_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s'\"]+@")
-
-
-_QUERY = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"?#]*\?)(?P<query>[^\s'\"#]+)")
-
-
-def _redact_query(match: re.Match) -> str:
-    pairs = [part.partition("=") for part in match["query"].split("&")]
-    return match["scheme"] + "&".join(f"{key}={'***' if value else ''}" if sep else key for key, sep, value in pairs)
-
-
-def redact(text) -> str:
-    """`text` with the secrets of every URL in it replaced by `***`: the user-info
-    (`https://user:secret@host`) and every query value (signed URLs: `?X-Amz-Signature=...&token=...`)."""
-    return _QUERY.sub(_redact_query, _USERINFO.sub(r"\g<scheme>***@", str(text)))
-
-
-class RedactingFilter(logging.Filter):
-    """Redacts URLs in log records (pooch logs the URLs it downloads)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.msg, record.args = redact(record.getMessage()), ()
-        return True
-
-
 pooch.get_logger().addFilter(RedactingFilter())
 
 
@@ -427,6 +404,11 @@ def read_marker(path: str | Path) -> list[Path]:
 def unchecked_sources(path: str | Path) -> list[str]:
     """The sources of a marker that were used without a checksum (shown without credentials)."""
     return [f["source"] for f in json.loads(Path(path).read_text())["files"] if not f.get("hash")]
+
+
+def database_file_spec(entry: dict) -> dict:
+    """A dataset's unified-benchmark database file as a single-file source (`download_file`)."""
+    return {"source": entry["protocol_file"], "sha256": entry.get("protocol_sha256")}
 
 
 def download_file(name: str, spec: dict, output: str | Path, downloads_dir: Path) -> Path:

@@ -13,6 +13,8 @@ import sys
 import traceback
 from pathlib import Path
 
+from agecascade.redaction import RedactingFilter, redact
+
 
 def log_to(path: str | Path, level: int = logging.INFO) -> None:
     """Redirect stdout, stderr and the root logger to `path` (called first by every workflow script)."""
@@ -32,10 +34,12 @@ def log_to(path: str | Path, level: int = logging.INFO) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         force=True,
     )
+    for log_handler in logging.getLogger().handlers:
+        log_handler.addFilter(RedactingFilter())
 
     def report(error_type, error, trace):
-        traceback.print_exception(error_type, error, trace, file=handle)
-        message = " ".join(str(error).split()) or error_type.__name__
+        handle.write(redact("".join(traceback.format_exception(error_type, error, trace))))
+        message = redact(" ".join(str(error).split())) or error_type.__name__
         terminal.write(f"agecascade: {message} (traceback: {path})\n")
         terminal.flush()
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from agecascade.datasets import unified_datasets
-from agecascade.download import redact
+from agecascade.download import database_file_spec, redact
 from agecascade.plan import paths, settings
 from agecascade.vocabulary import DATASETS, TRAINING_SETS
 
@@ -49,9 +49,9 @@ class DataPlan:
         return self._synthetic(wildcards.dataset, archive=paths.SYNTHETIC_ARCHIVE, checksum=paths.SYNTHETIC_CHECKSUM)
 
     def database_spec(self, wildcards) -> dict:
-        """The database file as a download source (`agecascade.download.download_file`)."""
-        spec = self.config["datasets"][wildcards.dataset]
-        return {"source": spec["protocol_file"], "sha256": spec.get("protocol_sha256")}
+        """The database file as a download source, without credentials (params are recorded in
+        Snakemake's metadata; the script reads the source itself from the config)."""
+        return json.loads(redact(json.dumps(database_file_spec(self.config["datasets"][wildcards.dataset]))))
 
     def synthetic_spec(self, wildcards) -> dict:
         return self.config["synthetic"][wildcards.dataset]
