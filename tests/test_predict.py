@@ -410,3 +410,27 @@ def test_photos_in_formats_that_cannot_be_read_are_counted_and_named(tmp_path):
     assert sorted(Path(p.file).name for p in problems) == ["IMG_0001.HEIC", "IMG_0002.heif", "IMG_0003.avif"]
     assert {p.reason for p in problems} == {"unsupported"}
     assert "HEIC pictures are not read: convert them to JPEG or PNG" in str(problems[0])
+
+
+@pytest.mark.parametrize("fmt", ["onnx", "savedmodel"])
+def test_export_on_a_full_disk_exits_3_with_one_line_and_leaves_nothing(capsys, tmp_path, age_model, monkeypatch,
+                                                                         fmt):
+    import errno
+
+    from agecascade import export
+
+    def fills_up(model, staging, meta):  # the writer got part of the way, then the disk was full
+        if fmt == "savedmodel":
+            (staging / "variables").mkdir(parents=True)
+            (staging / "saved_model.pb").write_bytes(b"\x00" * 100)
+        else:
+            staging.write_bytes(b"\x00" * 100)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(export, "_write_onnx" if fmt == "onnx" else "_write_savedmodel", fills_up)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    code, out, err = _run(capsys, "export", age_model, out_dir / "age_model", "--format", fmt)
+    assert code == 3 and out == ""
+    assert err.count("\n") == 1 and "the disk is full; nothing was left" in err
+    assert list(out_dir.iterdir()) == []

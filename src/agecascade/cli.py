@@ -79,11 +79,16 @@ def _export(args) -> int:
     from agecascade.export import ExportError, export_model
     from agecascade.models.files import ModelFileError, to_json
 
+    from agecascade.outputs import OutputWriteError
+
     try:
         print(to_json(export_model(args.model, args.format, args.output, args.force)))
     except (FileNotFoundError, ModelFileError, ExportError) as error:
         print(f"agecascade export: {error}", file=sys.stderr)
         return 2
+    except OutputWriteError as error:  # a full disk: the staging copy is removed
+        print(f"agecascade export: {error}", file=sys.stderr)
+        return 3
     return 0
 
 

@@ -23,6 +23,7 @@ written with `tf.saved_model.save` (see `_save_savedmodel`).
 
 from __future__ import annotations
 
+import errno
 import json
 import shutil
 import time
@@ -32,6 +33,7 @@ import numpy as np
 
 from agecascade import decision
 from agecascade.config import schema_default
+from agecascade.outputs import OutputWriteError
 
 FORMATS = ("savedmodel", "onnx")
 
@@ -186,6 +188,19 @@ def _write_onnx(wrapped, staging: Path, meta: dict) -> None:
     onnx.save(proto, str(staging))
 
 
+def _remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def full_disk(error: BaseException) -> bool:
+    """Whether `error` is a full disk: an OSError ENOSPC, or the converters' and TensorFlow's own
+    errors that carry the operating system's message."""
+    return (isinstance(error, OSError) and error.errno == errno.ENOSPC) or "No space left on device" in str(error)
+
+
 def export_model(model_path, fmt: str, output, force: bool = False) -> dict:
     """Write `model_path` (an agecascade `.keras` age model) as `fmt` to `output`.
 
@@ -210,10 +225,14 @@ def export_model(model_path, fmt: str, output, force: bool = False) -> dict:
     meta = export_metadata(model)
     wrapped = deployable(model)
     staging = output.with_name(output.name + ".partial")
-    if staging.is_dir():
-        shutil.rmtree(staging)
-    staging.unlink(missing_ok=True)
-    (_write_savedmodel if fmt == "savedmodel" else _write_onnx)(wrapped, staging, meta)
+    _remove(staging)
+    try:
+        (_write_savedmodel if fmt == "savedmodel" else _write_onnx)(wrapped, staging, meta)
+    except BaseException as error:
+        _remove(staging)  # nothing partial is left, whatever stopped the writer
+        if full_disk(error):
+            raise OutputWriteError(f"{output} could not be written: the disk is full; nothing was left.") from error
+        raise
     if output.is_dir():
         shutil.rmtree(output)
     elif output.exists():
