@@ -434,3 +434,24 @@ def test_export_on_a_full_disk_exits_3_with_one_line_and_leaves_nothing(capsys, 
     assert code == 3 and out == ""
     assert err.count("\n") == 1 and "the disk is full; nothing was left" in err
     assert list(out_dir.iterdir()) == []
+
+
+def test_a_full_disk_while_annotating_exits_3_and_leaves_no_cut_off_picture(capsys, tmp_path, astronaut, age_model,
+                                                                            monkeypatch):
+    from agecascade import outputs
+
+    real_write = outputs.os.write
+    room = {"bytes": 5000}  # the disk fills up part of the way into the annotated copy
+
+    def fills_up(handle, data):
+        if room["bytes"] <= 0:
+            return 0  # what a full disk gives a raw write that Pillow would not check
+        wrote = real_write(handle, bytes(data[: room["bytes"]]))
+        room["bytes"] -= wrote
+        return wrote
+
+    monkeypatch.setattr(outputs.os, "write", fills_up)
+    annotated = tmp_path / "annotated"
+    code, out, err = _run(capsys, "predict", astronaut, "-m", age_model, "--annotate", annotated, "--no-progress")
+    assert code == 3 and "an output could not be written" in err and "bytes written (disk full?)" in err
+    assert not annotated.exists() or [p for p in annotated.rglob("*") if p.is_file()] == []

@@ -8,6 +8,7 @@ A file that cannot be read or shows no face is reported and skipped; the rest is
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import stat
@@ -350,7 +351,7 @@ def annotate(image, faces: pd.DataFrame, out_path: Path) -> None:
     large photo is made) and write it to `out_path`."""
     from PIL import Image, ImageDraw, ImageFont
 
-    from agecascade.outputs import atomic_path
+    from agecascade.outputs import atomic_path, write_bytes
 
     draw = ImageDraw.Draw(image)
     width = max(2, round(min(image.size) / 200))
@@ -365,8 +366,12 @@ def annotate(image, faces: pd.DataFrame, out_path: Path) -> None:
                        fill=(255, 40, 40))
         draw.text((face.x1 + width, y + width - (top - face.y1)), label, fill=(255, 255, 255), font=font)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(out_path) as partial:  # a full disk leaves no cut-off copy
-        image.save(partial, format=Image.registered_extensions().get(out_path.suffix.lower()))
+    # encoded in memory, then written with every byte checked: Pillow's encoders do not notice a short
+    # write, and a full disk must not leave a cut-off picture under the final name
+    encoded = io.BytesIO()
+    image.save(encoded, format=Image.registered_extensions().get(out_path.suffix.lower()))
+    with atomic_path(out_path) as partial:
+        write_bytes(partial, encoded.getbuffer())
 
 
 def predict(paths, model, margin: float | None = None, min_confidence: float = DEFAULT_MIN_CONFIDENCE,

@@ -66,6 +66,24 @@ def claimed(path, replace: bool = False):
         raise
 
 
+def write_bytes(path, data) -> None:
+    """Write `data` to a new file at `path`, checking that every byte landed: a short write (a full
+    disk that an encoder would not notice) raises OutputWriteError."""
+    view = memoryview(data).cast("B")
+    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        done = 0
+        while done < len(view):
+            wrote = os.write(handle, view[done:])
+            if wrote <= 0:
+                raise OutputWriteError(errno.ENOSPC, f"{path}: {done} of {len(view)} bytes written (disk full?)")
+            done += wrote
+        if os.fstat(handle).st_size != len(view):
+            raise OutputWriteError(errno.EIO, f"{path}: {os.fstat(handle).st_size} of {len(view)} bytes on disk")
+    finally:
+        os.close(handle)
+
+
 def write_text(path, text: str) -> None:
     """Write a whole text file atomically (`atomic_path`)."""
     with atomic_path(path) as temporary:
