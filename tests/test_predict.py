@@ -455,3 +455,21 @@ def test_a_full_disk_while_annotating_exits_3_and_leaves_no_cut_off_picture(caps
     code, out, err = _run(capsys, "predict", astronaut, "-m", age_model, "--annotate", annotated, "--no-progress")
     assert code == 3 and "an output could not be written" in err and "bytes written (disk full?)" in err
     assert not annotated.exists() or [p for p in annotated.rglob("*") if p.is_file()] == []
+
+
+@pytest.mark.integration  # a subprocess: what a user's terminal shows
+def test_a_command_shows_only_our_lines_and_tensorflows_go_to_its_log(tmp_path, age_model):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "AGECASCADE_TENSORFLOW_LOG": str(tmp_path / "tf.log")}
+    info = subprocess.run([sys.executable, "-m", "agecascade.cli", "info", str(age_model)], capture_output=True,
+                          text=True, env=env)
+    assert info.returncode == 0 and json.loads(info.stdout)["backbone"] == "vgg16"
+    assert info.stderr == ""
+    assert "absl::InitializeLog" in (tmp_path / "tf.log").read_text()  # kept, not silenced by a setting
+    missing = subprocess.run([sys.executable, "-m", "agecascade.cli", "info", str(tmp_path / "none.keras")],
+                             capture_output=True, text=True, env=env)
+    assert missing.returncode == 2 and missing.stderr.startswith("agecascade info: Model file not found")
+    assert missing.stderr.count("\n") == 1

@@ -13,9 +13,12 @@ an output could not be written (a full disk: the CSV keeps its whole rows, no pa
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
+import tempfile
+from pathlib import Path
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -73,6 +76,40 @@ def _read_list(source: str) -> list[str]:
 
 def _quiet_tensorflow() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def tensorflow_log() -> Path:
+    """Where TensorFlow's own start-up lines go (`AGECASCADE_TENSORFLOW_LOG`, or a file of the
+    user's in the temporary folder)."""
+    default = Path(tempfile.gettempdir()) / f"agecascade-{os.getuid()}-tensorflow.log"
+    return Path(os.environ.get("AGECASCADE_TENSORFLOW_LOG", default))
+
+
+@contextlib.contextmanager
+def tensorflow_lines_to_log():
+    """Send what TensorFlow's C++ runtime writes to the process' stderr (absl's "All log messages
+    before absl::InitializeLog()", the oneDNN notice, ...) to `tensorflow_log()`, while Python's
+    `sys.stderr` (our lines, tracebacks) stays on the terminal. Numerics are not touched. Only
+    when `sys.stderr` is the process' own (a caller that captured it is left alone)."""
+    try:
+        own = sys.stderr.fileno() == 2
+    except (AttributeError, OSError, ValueError):
+        own = False
+    if not own:
+        yield
+        return
+    sys.stderr.flush()
+    terminal, python_stderr = os.dup(2), sys.stderr
+    with open(tensorflow_log(), "a") as log:
+        os.dup2(log.fileno(), 2)
+    sys.stderr = os.fdopen(os.dup(terminal), "w", buffering=1)
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        sys.stderr = python_stderr
+        os.dup2(terminal, 2)
+        os.close(terminal)
 
 
 def _export(args) -> int:
@@ -189,9 +226,10 @@ def _predict(args) -> int:
 
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="agecascade: %(message)s")
     _quiet_tensorflow()
-    return {"export": _export, "info": _info, "predict": _predict}[args.command](args)
+    with tensorflow_lines_to_log():
+        logging.basicConfig(level=logging.WARNING, format="agecascade: %(message)s")
+        return {"export": _export, "info": _info, "predict": _predict}[args.command](args)
 
 
 if __name__ == "__main__":
