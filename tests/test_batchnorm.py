@@ -62,7 +62,8 @@ def test_fitting_a_head_on_a_frozen_backbone_never_moves_its_statistics(keras2):
 
 @pytest.mark.integration  # two ResNet-50s and a save round trip
 def test_a_mode_a_model_with_keras2_batchnorm_saves_loads_and_predicts_with_the_moving_statistics(tmp_path):
-    from agecascade.start_models import initial_model, load_age_model
+    from agecascade.models.files import load_age_model
+    from agecascade.start_models import initial_model
 
     faces = np.random.default_rng(1).integers(0, 256, size=(4, 32, 32, 3)).astype("float32")
     today = initial_model("resnet50", None, [10, 20, 30], image_size=32, seed=2, frozen="inference")
