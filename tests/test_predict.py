@@ -473,3 +473,74 @@ def test_a_command_shows_only_our_lines_and_tensorflows_go_to_its_log(tmp_path, 
                              capture_output=True, text=True, env=env)
     assert missing.returncode == 2 and missing.stderr.startswith("agecascade info: Model file not found")
     assert missing.stderr.count("\n") == 1
+
+
+def _rewritten(model, path, change=None, append_to_weights=0):
+    """A copy of a model file with its config.json changed, or with zeros appended to its weights."""
+    import zipfile
+
+    with zipfile.ZipFile(model) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "config.json" and change:
+                config = json.loads(data)
+                layers = {layer["config"]["name"]: layer["config"] for layer in config["config"]["layers"]}
+                change(layers)
+                data = json.dumps(config).encode()
+            if info.filename == "model.weights.h5" and append_to_weights:
+                with target.open(info.filename, "w", force_zip64=True) as handle:
+                    handle.write(data)
+                    for _ in range(append_to_weights // 2**24):
+                        handle.write(bytes(2**24))
+                continue
+            target.writestr(info.filename, data)
+    return path
+
+
+def _nan_label(layers):
+    layers["label_space"]["values"][2] = float("nan")
+
+
+@pytest.mark.parametrize("change,said", [
+    (lambda layers: layers["label_space"].update(values=[10, 20, 30], names=["10", "20", "30"]),
+     "its output layer has 6 classes but its label space 3 values"),
+    (lambda layers: layers["label_space"]["info"].update(margin=-0.9), "stored crop margin -0.9 is outside 0-2"),
+    (lambda layers: layers["label_space"]["info"].update(margin=1e6), "stored crop margin 1000000.0 is outside 0-2"),
+    (_nan_label, "label value nan of class 2 is not a finite number"),
+])
+def test_a_model_that_describes_itself_wrongly_exits_2_before_anything_heavy_loads(capsys, tmp_path, astronaut,
+                                                                                    age_model, monkeypatch,
+                                                                                    change, said):
+    from agecascade.data import faces
+    from agecascade.models import files
+
+    bad = _rewritten(age_model, tmp_path / "bad.keras", change)
+
+    def heavy(*args, **kwargs):
+        raise AssertionError("loaded before the model file was checked")
+
+    monkeypatch.setattr(files, "load_age_model", heavy)
+    monkeypatch.setattr(faces, "FaceDetector", heavy)
+    code, out, err = _run(capsys, "predict", astronaut, "-m", bad, "--no-progress")
+    assert code == 2 and said in err and err.count("\n") == 1 and out == ""
+
+
+def test_a_zip_bomb_in_the_weights_is_refused_before_it_is_unpacked(capsys, tmp_path, age_model):
+    bomb = _rewritten(age_model, tmp_path / "bomb.keras", append_to_weights=2**30)  # 1 GB of zeros
+    assert bomb.stat().st_size < 2**30 / 10  # small on disk (the model's own weights, and the zeros compressed)
+    code, out, err = _run(capsys, "info", bomb)
+    assert code == 2 and err.count("\n") == 1
+    assert "its weights would unpack to" in err and "its layers can hold: refused" in err
+
+
+@pytest.mark.integration  # a subprocess: a real pipe closed by its reader
+def test_a_closed_output_pipe_is_one_line_and_exit_3(tmp_path, age_model):
+    import subprocess
+    import sys
+
+    reader = subprocess.Popen([sys.executable, "-m", "agecascade.cli", "info", str(age_model)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    reader.stdout.close()  # the reader (`| head -0`) left before anything was written
+    _, err = reader.communicate()
+    assert reader.returncode == 3
+    assert err.decode().strip() == "agecascade info: the output pipe was closed before everything was written"

@@ -229,7 +229,14 @@ def main(argv=None) -> int:
     _quiet_tensorflow()
     with tensorflow_lines_to_log():
         logging.basicConfig(level=logging.WARNING, format="agecascade: %(message)s")
-        return {"export": _export, "info": _info, "predict": _predict}[args.command](args)
+        try:
+            return {"export": _export, "info": _info, "predict": _predict}[args.command](args)
+        except BrokenPipeError:  # `agecascade info model.keras | head -1`: the reader left
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())  # Python's own flush at exit must not fail again
+            print(f"agecascade {args.command}: the output pipe was closed before everything was written",
+                  file=sys.stderr)
+            return 3
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ settings, recorded metrics).
 from __future__ import annotations
 
 import json
+import math
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -17,12 +19,16 @@ def load_age_model(path):
     """Load a saved age model (registers agecascade's layers and optimizer first)."""
     import keras
 
+    _register_layers()
+    return keras.saving.load_model(path)
+
+
+def _register_layers() -> None:
+    """Import the modules that register agecascade's layers and optimizer with Keras."""
     import agecascade.keras_internals  # noqa: F401  (registers the optimizer)
     import agecascade.models.batchnorm  # noqa: F401  (registers Keras2BatchNormalization)
     import agecascade.models.head  # noqa: F401  (registers LabelSpace)
     import agecascade.models.preprocessing  # noqa: F401  (registers FacePreprocess)
-
-    return keras.saving.load_model(path)
 
 
 class ModelFileError(ValueError):
@@ -41,6 +47,74 @@ def group_midpoints(names) -> np.ndarray:
     return np.asarray(middles)
 
 
+CONFIG_LIMIT = 64 * 2**20  # a model's config.json is kilobytes; more is not a model description
+WEIGHTS_ENTRY = "model.weights.h5"
+MAX_MARGIN, MAX_IMAGE_SIZE = 2.0, 4096
+
+
+def _archive(path) -> tuple[dict, dict[str, int]]:
+    """A `.keras` file's config.json and the unpacked size each of its entries declares, read
+    without unpacking anything else."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            sizes = {info.filename: info.file_size for info in archive.infolist()}
+            if sizes.get("config.json", CONFIG_LIMIT + 1) > CONFIG_LIMIT:
+                raise ModelFileError(f"{path} has no model description of a sane size (config.json).")
+            return json.loads(archive.read("config.json")), sizes
+    except (zipfile.BadZipFile, json.JSONDecodeError, UnicodeDecodeError, KeyError) as error:
+        raise ModelFileError(f"{path} is not a Keras age model saved by agecascade ({type(error).__name__}).") from None
+
+
+def _top_layers(config: dict) -> dict[str, dict]:
+    """{name: layer config} of a functional model's own layers."""
+    return {layer["config"].get("name"): layer for layer in config.get("config", {}).get("layers", [])
+            if isinstance(layer, dict) and isinstance(layer.get("config"), dict)}
+
+
+def _check_crop(path, info: dict) -> None:
+    margin, size = info.get("margin"), info.get("image_size")
+    if margin is not None and not (isinstance(margin, (int, float)) and 0 <= margin <= MAX_MARGIN):
+        raise ModelFileError(f"{path}: its stored crop margin {margin!r} is outside 0-{MAX_MARGIN:g} (the study: 0.4).")
+    if size is not None and not (isinstance(size, int) and 0 < size <= MAX_IMAGE_SIZE):
+        raise ModelFileError(f"{path}: its stored image size {size!r} is not a side of 1-{MAX_IMAGE_SIZE} pixels.")
+
+
+def check_model_file(path) -> tuple[dict, dict[str, int]]:
+    """Check what a model file says about itself before Keras loads it (one line each, a
+    ModelFileError): its label space (finite values, as many as its output layer's classes) and
+    its stored crop. Returns its config and its entries' declared sizes (`check_weights_size`)."""
+    config, sizes = _archive(path)
+    layers = _top_layers(config)
+    if "label_space" not in layers:
+        raise ModelFileError(f"{path} is a Keras model but not an agecascade age model (it has no label_space layer).")
+    space = layers["label_space"]["config"]
+    values = space.get("values") or []
+    wrong = next((i for i, v in enumerate(values) if not isinstance(v, (int, float)) or not math.isfinite(v)), None)
+    if wrong is not None:
+        raise ModelFileError(f"{path}: label value {values[wrong]!r} of class {wrong} is not a finite number.")
+    units = layers.get("age_softmax", {}).get("config", {}).get("units", len(values))
+    if units != len(values) or len(space.get("names") or values) != len(values):
+        raise ModelFileError(f"{path}: its output layer has {units} classes but its label space {len(values)} "
+                             f"values and {len(space.get('names') or values)} names.")
+    _check_crop(path, space.get("info") or {})
+    return config, sizes
+
+
+def check_weights_size(path, config: dict, sizes: dict[str, int]) -> None:
+    """Refuse a weights entry that would unpack to more than the layers its config describes can
+    hold (float32 weights with up to three optimizer copies, plus HDF5's own headers), before it
+    is unpacked: a zip bomb is refused in one line, not loaded."""
+    import keras
+
+    _register_layers()
+    model = keras.saving.deserialize_keras_object(config)  # the layers only, no weights read
+    bound = 4 * 4 * model.count_params() + 16 * 2**20
+    declared = sizes.get(WEIGHTS_ENTRY, 0)
+    if declared > bound:
+        raise ModelFileError(f"{path}: its weights would unpack to {declared:,} bytes, more than the {bound:,} its "
+                             "layers can hold: refused.")
+
+
 def load_model_file(path):
     """Load an agecascade `.keras` age model, with a clear error for anything else.
 
@@ -53,6 +127,8 @@ def load_model_file(path):
         raise FileNotFoundError(f"Model file not found: {path}")
     from agecascade.models.head import label_space_of
 
+    config, sizes = check_model_file(path)  # before Keras loads anything
+    check_weights_size(path, config, sizes)
     try:
         model = load_age_model(path)
     except Exception as error:  # Keras raises ValueError, OSError, zipfile errors, ... for foreign files
