@@ -22,6 +22,7 @@ rule train_fold:
         # settings, what the model records, and the resume state's folder (not an output, so
         # Snakemake's cleanup of a killed job keeps it)
         job=STUDY.folds.job,
+        runtime=STUDY.run_options,
     script:
         "../workflow_scripts/train.py"
 
@@ -43,6 +44,7 @@ use rule train_fold as train_fold_kept with:
         **STUDY.resources("train_fold_kept"),
     params:
         job=STUDY.folds.kept_job,
+        runtime=STUDY.run_options,
 
 
 ruleorder: train_fold_kept > train_fold

@@ -23,6 +23,7 @@ rule gridsearch_stage:
     params:
         # resume state goes to the job's workdir, which is not an output
         job=STUDY.grid.stage_job,
+        runtime=STUDY.grid_run_options,
     script:
         "../workflow_scripts/gridsearch.py"
 
@@ -41,6 +42,7 @@ use rule gridsearch_stage as gridsearch_fold with:
         **STUDY.resources("gridsearch_fold"),
     params:
         job=STUDY.grid.fold_job,
+        runtime=STUDY.grid_run_options,
 
 
 rule gridsearch_stage_choice:
@@ -85,5 +87,6 @@ rule train_stage:
         # settings, what the model records, and the resume state's folder, which lives outside
         # the outputs: Snakemake's cleanup of an incomplete job must not delete it
         job=STUDY.stages.job,
+        runtime=STUDY.run_options,
     script:
         "../workflow_scripts/train.py"

@@ -26,6 +26,7 @@ rule train_unified:
         # settings, what the model records, the cross-dataset test sets, and the resume state's
         # folder (not an output, so Snakemake's cleanup of a killed job keeps it)
         job=STUDY.unified.train_job,
+        runtime=STUDY.run_options,
     script:
         "../workflow_scripts/train.py"
 

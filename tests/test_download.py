@@ -429,3 +429,37 @@ def test_a_job_that_fails_on_a_signed_url_shows_no_secret_on_the_terminal_or_in_
     log = (tmp_path / "job.log").read_text()
     assert result.returncode == 1 and "agecascade: Max retries exceeded" in result.stderr
     assert "f00d" not in result.stderr + log and "X-Amz-Signature=***" in log
+
+
+@pytest.mark.integration  # Snakemake runs: what a user's rerun plans
+def test_a_checksum_or_a_move_reruns_nothing_a_fix_in_place_is_seen_and_a_forced_rerun_fetches_again(repo, tmp_path):
+    import subprocess
+    import sys
+
+    database = tmp_path / "FG-Net.json"
+    database.write_text(json.dumps([{"img_path": "001A02.JPG", "age": 2, "folder": 1, "id_num": 1}]))
+    target = "resources/protocols/fgnet.json"
+
+    def snakemake(*args, protocol_file=database, sha256=None):
+        override = tmp_path / "override.yaml"
+        override.write_text(json.dumps({"datasets": {"fgnet": {"protocol_file": str(protocol_file),
+                                                                "protocol_sha256": sha256}}}))
+        command = [sys.executable, "-m", "snakemake", "-s", str(repo / "Snakefile"), "-d", str(tmp_path / "work"),
+                   "--cores", "1", target, *args, "--configfile", str(repo / "config.yaml"), str(override)]
+        result = subprocess.run(command, capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr[-2000:]
+        return result.stdout + result.stderr
+
+    snakemake()
+    assert "Nothing to be done" in snakemake("-n", sha256=hashlib.sha256(database.read_bytes()).hexdigest())
+    moved = tmp_path / "elsewhere" / "FG-Net.json"
+    moved.parent.mkdir()
+    moved.write_bytes(database.read_bytes())
+    assert "Nothing to be done" in snakemake("-n", protocol_file=moved)
+    database.write_text(json.dumps([{"img_path": "001A02.JPG", "age": 3, "folder": 1, "id_num": 1}]))  # fixed
+    assert "download_protocol" in snakemake("-n")
+    snakemake()
+    assert json.loads((tmp_path / "work" / target).read_text())[0]["age"] == 3
+    database.write_text(json.dumps([{"img_path": "001A02.JPG", "age": 4, "folder": 1, "id_num": 1}]))
+    snakemake("--forcerun", "download_protocol", "--rerun-triggers", "mtime")  # forced, the change not looked at
+    assert json.loads((tmp_path / "work" / target).read_text())[0]["age"] == 4  # fetched again, not the cached copy

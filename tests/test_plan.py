@@ -117,8 +117,9 @@ def test_data_stages_and_grid_plan_their_files(demo):
     assert (grid_job["learning_rate"], grid_job["batch_size"]) == (0.001, 16)
     point_settings, stage_settings = grid_job["settings"], study.stages.job(stage)["settings"]
     point_fields = {"learning_rate": 0.001, "batch_size": 16, "epochs": demo["gridsearch"]["epochs"],
-                    "patience": None, "backup_interval_minutes": 0.0, "keep": "last"}
+                    "patience": None, "keep": "last"}
     assert point_settings == {**stage_settings, **point_fields}
+    assert study.grid_run_options.backup_interval_minutes == 0  # a grid point backs up after every epoch
     assert grid_job["workdir"] == "results/.resume/gridsearch/models/vgg16/imdb-agedb/lr0.001_bs16"
     grid = demo["gridsearch"]
     assert len(study.grid.stage_points(stage)) == len(grid["learning_rates"]) * len(grid["batch_sizes"])
@@ -183,3 +184,39 @@ def test_a_backbone_without_its_own_learning_rate_is_named(paper):
     assert per_backbone(0.5, "toynet") == 0.5
     with pytest.raises(ValueError, match="has none for toynet: add toynet: <rate>"):
         per_backbone({"vgg16": 1e-4}, "toynet")
+
+
+def test_settings_that_do_not_change_a_result_are_not_recorded(paper, tmp_path):
+    from snakemake.persistence import UNREPRESENTABLE, PersistenceBase
+
+    study = Study(paper)
+    fold = _w(benchmark="fgnet", variant="vgg16-imdb", fold="3")
+    changed = config.deep_update(copy.deepcopy(paper), {
+        "training": {"backup_interval_minutes": 45, "require_gpu": False},
+        "datasets": {"agedb": {"sha256": "0" * 64, "detector": "none", "protocol_sha256": "1" * 64}}})
+    other = Study(changed)
+    # what a training job records is the same; how it runs travels in an object Snakemake does not record
+    assert other.folds.job(fold) == study.folds.job(fold)
+    assert other.run_options.backup_interval_minutes == 45 and not other.run_options.require_gpu
+    assert PersistenceBase._serialize_param_builtin(None, other.run_options) is UNREPRESENTABLE  # Snakemake's own rule
+    # a dataset's download records its source only: checksums and preparation settings rerun nothing
+    agedb = _w(dataset="agedb")
+    assert other.data.dataset_spec(agedb) == study.data.dataset_spec(agedb)
+    assert study.data.dataset_spec(agedb) == {"source": paper["datasets"]["agedb"]["source"]}
+    assert other.data.database_spec(agedb) == study.data.database_spec(agedb)
+
+
+def test_a_local_database_file_is_recorded_by_its_content(paper, tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a/AgeDB.json").write_text("[]")
+    (tmp_path / "b.json").write_text("[]")
+
+    def spec(location, checksum=None):
+        changed = config.deep_update(copy.deepcopy(paper), {"datasets": {"agedb": {
+            "protocol_file": location, "protocol_sha256": checksum}}})
+        return Study(changed).data.database_spec(_w(dataset="agedb"))
+
+    first = spec(f"file:{tmp_path / 'a/AgeDB.json'}")
+    assert first == spec(str(tmp_path / "b.json")) == spec(str(tmp_path / "b.json"), "ab" * 32)  # moved, checked
+    (tmp_path / "b.json").write_text('[{"img_path": "x.jpg"}]')
+    assert spec(str(tmp_path / "b.json")) != first  # fixed in place: seen

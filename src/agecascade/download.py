@@ -221,6 +221,10 @@ def _download(source: Source, downloads_dir: Path) -> Path:
             downloader = None  # pooch picks its FTP/SFTP downloader
     url, _ = source.split_userinfo()  # pooch (and its log) never sees credentials
     folder = downloads_dir / cache_key(url, source.known_hash)
+    if source.known_hash is None:
+        # nothing says the cached copy is still the source's: a download that runs (the first, or
+        # a forced rerun) fetches it again
+        (folder / source.filename).unlink(missing_ok=True)
     folder.mkdir(parents=True, exist_ok=True)
     try:
         return Path(pooch.retrieve(url, known_hash=source.known_hash, fname=source.filename, path=folder,
@@ -404,6 +408,18 @@ def read_marker(path: str | Path) -> list[Path]:
 def unchecked_sources(path: str | Path) -> list[str]:
     """The sources of a marker that were used without a checksum (shown without credentials)."""
     return [f["source"] for f in json.loads(Path(path).read_text())["files"] if not f.get("hash")]
+
+
+def result_identity(location, hash_local_file: bool = False) -> dict:
+    """What a download's result depends on, as Snakemake records it (a rule's params): the source
+    without secrets, or, for a local file (`hash_local_file`), its content: the file moved
+    elsewhere or a checksum set for it then reruns nothing, and a change in place is seen.
+    Checksums are left out: they verify a result, they do not change it."""
+    if isinstance(location, str) and hash_local_file:
+        source = Source(location)
+        if not source.is_remote and source.local_path.is_file():
+            return {"content_sha256": hashlib.sha256(source.local_path.read_bytes()).hexdigest()}
+    return {"source": json.loads(redact(json.dumps(location)))}  # a location, a list of them, or null
 
 
 def database_file_spec(entry: dict) -> dict:

@@ -9,6 +9,9 @@ from dataclasses import asdict, dataclass, field
 
 from agecascade.config import schema_default
 
+# settings that change how a run goes, never its result: not part of what Snakemake records for a
+# job (`RunOptions`), so changing them reruns nothing
+RUN_OPTIONS = ("backup_interval_minutes", "require_gpu")
 KEEP_LAST = "last"
 KEEP_BEST = "best_val_mae"
 KEEP = (KEEP_LAST, KEEP_BEST)  # which epoch a training keeps (`training.keep`)
@@ -96,3 +99,18 @@ class JobRecord:
     def info(self) -> dict:
         """The recorded keys, those with a value only (a saved model's `LabelSpace.info`)."""
         return {key: value for key, value in asdict(self).items() if value is not None}
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """The `RUN_OPTIONS` of a training job: how often it backs up for resuming, and whether it
+    stops when SLURM granted a GPU that TensorFlow cannot see. Handed to a rule as its `runtime`
+    parameter, an object Snakemake does not record, so changing them reruns no job."""
+
+    backup_interval_minutes: float = 0.0
+    require_gpu: bool = True
+
+
+def recorded(settings: dict) -> dict:
+    """A job's settings as its rule records them: every field but the `RUN_OPTIONS`."""
+    return {key: value for key, value in settings.items() if key not in RUN_OPTIONS}

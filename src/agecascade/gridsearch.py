@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import logging
 import shutil
+from dataclasses import asdict
 from pathlib import Path
 
 import pandas as pd
 
 from agecascade.data.folds import Part
 from agecascade.fit import FitSettings, TrainingDiverged
+from agecascade.fit_settings import RunOptions
 from agecascade.training import TrainingData, TrainingJob, TrainingOutputs, run_training
 
 log = logging.getLogger(__name__)
@@ -39,21 +41,23 @@ def search_parts(point: dict) -> list[Part]:
     return [Part(int(fold), float(point["validation_fraction"])) for fold in point["folds"]]
 
 
-def grid_point(point: dict, inputs, output, threads: int | None = None) -> pd.DataFrame:
+def grid_point(point: dict, inputs, output, threads: int | None = None,
+               runtime: RunOptions | None = None) -> pd.DataFrame:
     """Train one (learning rate, batch size) for its epoch(s) on every search set; write one row per
     set with its validation loss (NaN: diverged).
 
     Args:
         point: the plan's `params.job` (`GridPlan.stage_job`, `GridPlan.fold_job`): backbone,
-            the point's `settings` (the real training's at this point: `plan.settings.grid_point_settings`)
+            the point's `settings` (the real training's there: `plan.settings.grid_point_settings`)
             and `record`, `learning_rate`, `batch_size`, `epochs`,
             `folds` (None: a cascade stage) and `validation_fraction`, and `workdir` (scratch
             folder for the runs' resume state, removed after).
         inputs: the rule's named inputs (store, split, labels, start).
         output: the CSV to write.
         threads: CPU threads the backend may use.
+        runtime: the rule's unrecorded `RunOptions` (a grid point backs up after every epoch).
     """
-    settings = FitSettings(**point["settings"])  # the point's, resolved by the plan
+    settings = FitSettings(**point["settings"], **asdict(runtime or RunOptions()))  # resolved by the plan
     rows = []
     for part in search_parts(point):
         run = Path(point["workdir"]) / f"fold{part.test_fold}"

@@ -23,7 +23,7 @@ from agecascade import decision
 from agecascade.data.folds import Part, database_faces, select_faces
 from agecascade.device import setup_device
 from agecascade.fit import FitSettings, finish, fit
-from agecascade.fit_settings import JobRecord
+from agecascade.fit_settings import JobRecord, RunOptions
 from agecascade.grid_choice import with_grid_choice
 from agecascade.input_pipeline import FaceBatches, face_batches, read_label_space, training_model
 from agecascade.models.head import expected_age
@@ -119,7 +119,8 @@ class TrainingJob:
                 "files": {name: fingerprint(path) for name, path in files.items()}}
 
     @classmethod
-    def from_rule(cls, spec: dict, inputs, outputs, threads: int | None = None) -> TrainingJob:
+    def from_rule(cls, spec: dict, inputs, outputs, threads: int | None = None,
+                  runtime: RunOptions | None = None) -> TrainingJob:
         """The job of a `train_stage` / `train_fold` / `train_unified` rule: `spec` is the plan's
         `params.job` (`Study.stage_job`, `Study.fold_job`, `UnifiedPlan.train_job`; its
         `cross_tests` name the `<dataset>_store` / `<dataset>_split` inputs), `inputs` / `outputs`
@@ -128,7 +129,8 @@ class TrainingJob:
         data = TrainingData(inputs["store"], inputs["split"], inputs["labels"], Part(**spec.get("part", {})),
                             inputs.get("start"), inputs.get("gridsearch"), cross)
         written = TrainingOutputs(spec["backup"], outputs["history"], outputs.get("model"), outputs.get("predictions"))
-        return cls(spec["backbone"], data, FitSettings(**spec["settings"]), written, spec["record"], threads)
+        settings = FitSettings(**spec["settings"], **asdict(runtime or RunOptions()))
+        return cls(spec["backbone"], data, settings, written, spec["record"], threads)
 
 
 @dataclass
@@ -189,9 +191,11 @@ def write_predictions(job: TrainingJob, model, test: pd.DataFrame | None, space:
     return predictions
 
 
-def train_from_rule(spec: dict, inputs, outputs, threads: int | None = None) -> TrainingResult:
-    """`run_training` of a `train_stage` / `train_fold` rule's job (see `TrainingJob.from_rule`)."""
-    return run_training(TrainingJob.from_rule(spec, inputs, outputs, threads))
+def train_from_rule(spec: dict, inputs, outputs, threads: int | None = None,
+                    runtime: RunOptions | None = None) -> TrainingResult:
+    """`run_training` of a `train_stage` / `train_fold` / `train_unified` rule's job (see
+    `TrainingJob.from_rule`; `runtime`: the rule's unrecorded `RunOptions`)."""
+    return run_training(TrainingJob.from_rule(spec, inputs, outputs, threads, runtime))
 
 
 def predict_faces(model, store, rows: pd.DataFrame, batch_size: int) -> np.ndarray:

@@ -3,10 +3,8 @@ config alone (`Study.data`; rules/download.smk, prepare.smk, splits.smk, synthet
 
 from __future__ import annotations
 
-import json
-
 from agecascade.datasets import unified_datasets
-from agecascade.download import database_file_spec, redact
+from agecascade.download import result_identity
 from agecascade.plan import paths, settings
 from agecascade.vocabulary import DATASETS, TRAINING_SETS
 
@@ -49,17 +47,21 @@ class DataPlan:
         return self._synthetic(wildcards.dataset, archive=paths.SYNTHETIC_ARCHIVE, checksum=paths.SYNTHETIC_CHECKSUM)
 
     def database_spec(self, wildcards) -> dict:
-        """The database file as a download source, without credentials (params are recorded in
-        Snakemake's metadata; the script reads the source itself from the config)."""
-        return json.loads(redact(json.dumps(database_file_spec(self.config["datasets"][wildcards.dataset]))))
+        """What the database file's download depends on (recorded by Snakemake: `result_identity`);
+        the script reads the source itself from the config. The demo's synthetic file, made by
+        the workflow, is an input of the download instead."""
+        location = self.config["datasets"][wildcards.dataset]["protocol_file"]
+        synthetic = wildcards.dataset in self.config["synthetic"]
+        return result_identity(location, hash_local_file=not synthetic)
 
     def synthetic_spec(self, wildcards) -> dict:
         return self.config["synthetic"][wildcards.dataset]
 
     def dataset_spec(self, wildcards) -> dict:
-        """The dataset's config entry without credentials (params are recorded in Snakemake's
-        metadata; the download script reads the entry itself from the config)."""
-        return json.loads(redact(json.dumps(self.config["datasets"][wildcards.dataset])))
+        """What a dataset's download depends on (recorded by Snakemake): its source without
+        secrets; checksums, credentials' variable names and every other setting of the dataset are
+        not recorded, so setting them reruns nothing. The script reads the entry from the config."""
+        return result_identity(self.config["datasets"][wildcards.dataset]["source"])
 
     def weights_spec(self, wildcards) -> dict:
         return self.config["weights"][wildcards.backbone]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 
-from agecascade.fit_settings import KEEP_BEST, KEEP_LAST, FitSettings
+from agecascade.fit_settings import KEEP_BEST, KEEP_LAST, FitSettings, RunOptions, recorded
 from agecascade.vocabulary import Variant, chain_dataset
 
 
@@ -46,7 +46,7 @@ def fit_settings(config: dict, spec: dict, backbone: str, frozen: bool, **overri
     unknown = set(overrides) - set(values)
     if unknown:
         raise ValueError(f"Unknown settings {sorted(unknown)}. Expected some of {sorted(values)}.")
-    return asdict(FitSettings(**{**values, **overrides}))
+    return recorded(asdict(FitSettings(**{**values, **overrides})))
 
 
 def _keras2(variant: Variant) -> dict:
@@ -85,10 +85,18 @@ def unified_settings(config: dict, dataset: str, variant: str) -> dict:
 
 def grid_point_settings(settings: dict, learning_rate: float, batch_size: int, epochs: int) -> dict:
     """The real training's settings at a grid point: its learning rate, batch size and epochs, no
-    schedule, a backup after every epoch, the last epoch kept (its validation loss is the score)."""
+    schedule, the last epoch kept (its validation loss is the score); it backs up after every
+    epoch (`run_options`)."""
     point = {"learning_rate": learning_rate, "batch_size": batch_size, "epochs": epochs, "patience": None,
-             "backup_interval_minutes": 0.0, "keep": KEEP_LAST}
-    return asdict(FitSettings(**{**settings, **point}))
+             "keep": KEEP_LAST}
+    return recorded(asdict(FitSettings(**{**settings, **point})))
+
+
+def run_options(config: dict, backup_every_epoch: bool = False) -> RunOptions:
+    """A training job's `RunOptions` from the config (a grid point backs up after every epoch)."""
+    training = config["training"]
+    return RunOptions(0.0 if backup_every_epoch else float(training["backup_interval_minutes"]),
+                      bool(training["require_gpu"]))
 
 
 def unstated_choices(config: dict) -> dict:

@@ -17,6 +17,7 @@ from agecascade.plan.grid import GridPlan
 from agecascade.plan.regression_jobs import RegressionPlan
 from agecascade.plan.reports import ReportPlan
 from agecascade.plan.resources import RuleResources
+from agecascade.plan.settings import run_options
 from agecascade.plan.stages import StagePlan
 from agecascade.plan.unified import UnifiedPlan
 
@@ -35,6 +36,9 @@ class Study:
         self.unified = UnifiedPlan(config, self.data.unified_datasets)
         self.reports = ReportPlan(config, self)
         self._resources = RuleResources(config, self.folds.dataset)
+        # how training jobs run, never what they produce: params Snakemake does not record
+        self.run_options = run_options(config)
+        self.grid_run_options = run_options(config, backup_every_epoch=True)
         # the {variant} wildcard's values: every benchmark's and the unified benchmark's variants
         self.variants = sorted(set(self.folds.variants) | set(self.unified.all_variants()))
 
