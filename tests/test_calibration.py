@@ -76,3 +76,22 @@ def test_the_bootstrap_interval_of_a_constant_error_is_that_constant():
     # one subject with every large error: resampling subjects gives the wider interval
     by_subject = bootstrap_interval(errors, groups=np.r_[np.arange(50), np.full(50, 99)])
     assert by_subject[1] - by_subject[0] > high - low
+
+
+def test_every_metrics_file_carries_coverage_before_and_after_calibration():
+    import pandas as pd
+
+    from agecascade.evaluation import age_metrics, group_metrics
+
+    table = pd.DataFrame(P, columns=[f"p_{a}" for a in AGES]).assign(
+        true=[30, 40, 20], expected=P @ np.array(AGES, float), fold=[1, 1, 2], temperature=[1.0, 1.0, 1.0])
+    summary = age_metrics(table).iloc[-1]
+    assert summary["coverage_80"] == summary["coverage_80_uncalibrated"] == pytest.approx(1 / 3)
+    assert summary["width_80"] == pytest.approx(50 / 3) and summary["nll"] == pytest.approx(
+        -(math.log(0.6) + math.log(0.1) + math.log(0.05)) / 3)
+    hot = age_metrics(table.assign(temperature=[4.0, 4.0, 4.0])).iloc[-1]
+    assert hot["width_80"] > hot["width_80_uncalibrated"] == pytest.approx(50 / 3)  # T > 1 widens, the own stays
+    assert hot["mae"] == summary["mae"]  # point estimates are the model's own
+    groups = pd.DataFrame([[0.9, 0.1], [0.9, 0.1], [0.6, 0.4], [0.6, 0.4]], columns=["p_0-2", "p_4-6"]).assign(
+        true=[0, 1, 0, 0], predicted_class=[0, 0, 0, 0], fold=[0, 0, 0, 0])
+    assert group_metrics(groups).iloc[-1]["ece"] == pytest.approx(0.4)

@@ -33,6 +33,7 @@ from sklearn.metrics import (
     r2_score,
 )
 
+from agecascade import calibration
 from agecascade.data.folds import fold_parts
 
 def read_predictions(paths: dict[int, str | Path]) -> pd.DataFrame:
@@ -54,6 +55,41 @@ def read_predictions(paths: dict[int, str | Path]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def distributions(predictions: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """(the model's own probabilities, the calibrated ones, the ages of the classes) of a
+    predictions table: its `p_<name>` columns, each face at its row's `temperature` (1.0 where it
+    has none). Group classes ("p_0-2": `true` is a class index) have no ages: None."""
+    columns = [c for c in predictions if c.startswith("p_")]
+    raw = predictions[columns].to_numpy(dtype=np.float64)
+    try:
+        values = np.array([float(c[2:]) for c in columns])
+    except ValueError:  # group names
+        values = None
+    temperature = predictions["temperature"].to_numpy(float) if "temperature" in predictions else np.ones(len(raw))
+    calibrated = raw.copy()
+    for t in np.unique(temperature):
+        calibrated[temperature == t] = calibration.temper(raw[temperature == t], float(t))
+    return raw, calibrated, values
+
+
+def distribution_metrics(predictions: pd.DataFrame) -> dict:
+    """How far the predicted distributions can be trusted, calibrated and `_uncalibrated`
+    (`agecascade.calibration`): for ages the coverage of the central 50/80/90 % intervals, the
+    80 % interval's width and the NLL of the true age; for groups the top class' ECE and the NLL.
+    Empty for predictions without distributions (a regressor's)."""
+    if not any(c.startswith("p_") for c in predictions):
+        return {}
+    raw, calibrated, values = distributions(predictions)
+    if values is not None:
+        metrics = calibration.interval_metrics(raw, values, predictions["true"], 1.0)
+        tempered = calibration.interval_metrics(calibrated, values, predictions["true"], 1.0)
+        return {**{k: v for k, v in tempered.items() if not k.endswith("_uncalibrated")},
+                **{k: v for k, v in metrics.items() if k.endswith("_uncalibrated")}}
+    classes = predictions["true"].to_numpy(int)
+    return {"ece": calibration.ece(calibrated, classes), "nll": calibration.nll(calibrated, classes),
+            "ece_uncalibrated": calibration.ece(raw, classes), "nll_uncalibrated": calibration.nll(raw, classes)}
+
+
 def mean_predictor(split: pd.DataFrame, fold: int) -> float:
     """The trivial predictor of a fold: the mean age of its training faces."""
     return float(fold_parts(split, fold)[0]["label"].mean())
@@ -71,7 +107,7 @@ def age_metrics(predictions: pd.DataFrame, split: pd.DataFrame | None = None) ->
         row = {"fold": str(fold), "n": len(group),
                "mae": mean_absolute_error(group["true"], group["expected"]),
                "median_ae": median_absolute_error(group["true"], group["expected"]),
-               "r2": _r2(group)}
+               "r2": _r2(group), **distribution_metrics(group)}
         if split is not None:
             baseline[group.index] = mean_predictor(split, int(fold))
             row["mean_predictor_mae"] = mean_absolute_error(group["true"], baseline[group.index])
@@ -96,7 +132,7 @@ def age_metrics(predictions: pd.DataFrame, split: pd.DataFrame | None = None) ->
     }
     if split is not None:
         summary["mean_predictor_mae"] = float((predictions["true"] - baseline).abs().mean())
-    summary.update(rule_metrics(predictions))
+    summary.update({**rule_metrics(predictions), **distribution_metrics(predictions)})
     return pd.concat([per_fold, pd.DataFrame([summary])], ignore_index=True)
 
 
@@ -152,7 +188,8 @@ def group_metrics(predictions: pd.DataFrame) -> pd.DataFrame:
         rows.append({"fold": str(fold), "n": len(group),
                      "accuracy": accuracy_score(group["true"], group["predicted_class"]),
                      "one_off_accuracy": float((distance <= 1).mean()),
-                     "majority_rate": float(group["true"].value_counts(normalize=True).iloc[0])})
+                     "majority_rate": float(group["true"].value_counts(normalize=True).iloc[0]),
+                     **distribution_metrics(group)})
     per_fold = pd.DataFrame(rows)
     low, high = ci95(1.0 - (predictions["true"] != predictions["predicted_class"]).astype(float))
     summary = {"fold": "summary", "n": len(predictions),
@@ -163,7 +200,7 @@ def group_metrics(predictions: pd.DataFrame) -> pd.DataFrame:
                "one_off_accuracy": per_fold["one_off_accuracy"].mean(),
                "one_off_accuracy_std": per_fold["one_off_accuracy"].std(ddof=1) if len(per_fold) > 1 else 0.0,
                "majority_rate": per_fold["majority_rate"].mean(),
-               "folds": len(per_fold)}
+               "folds": len(per_fold), **distribution_metrics(predictions)}
     return pd.concat([per_fold, pd.DataFrame([summary])], ignore_index=True)
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from agecascade.evaluation import RULE_MAES, read_predictions, rule_maes, rule_metrics
+from agecascade.evaluation import RULE_MAES, distribution_metrics, read_predictions, rule_maes, rule_metrics
 from agecascade.outputs import atomic_path, write_table
 from agecascade.vocabulary import Variant
 
@@ -37,6 +37,7 @@ def split_rows(predictions: pd.DataFrame, split: pd.DataFrame) -> pd.DataFrame:
     for (number, tested_on), group in predictions.groupby(["split", "tested_on"], sort=True):
         trained = split.loc[split[f"split{number}"] == "trn", "label"].dropna()
         rows.append({"split": str(number), "tested_on": tested_on, "n": len(group), **rule_metrics(group),
+                     **distribution_metrics(group),
                      "mean_predictor_mae": float((group["true"] - trained.mean()).abs().mean())})
     return pd.DataFrame(rows)
 
