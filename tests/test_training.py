@@ -222,6 +222,17 @@ def test_a_stage_keeps_the_last_epoch_or_the_one_with_the_lowest_validation_mae(
     kept = history["val_mae"].min() if keep == "best_val_mae" else history["val_mae"].iloc[-1]
     assert mae == pytest.approx(kept, rel=1e-4)
     assert len(history) == 4 and history["val_mae"].nunique() > 1
+    # the temperature the model records minimises the NLL of its validation faces (training.calibration)
+    stored = load_age_model(tmp_path / "m.keras").get_layer("label_space").info
+    classes = np.abs(val["label"].to_numpy()[:, None] - np.asarray(values)[None, :]).argmin(axis=1)
+
+    def nll(t):
+        z = np.log(probabilities) / t
+        return -np.mean(z[np.arange(len(z)), classes] - np.log(np.exp(z).sum(axis=1)))
+
+    t = stored["temperature"]  # searched within 0.05-20 (a model that learned little sits at 20)
+    assert 0.05 <= t <= 20 and nll(t) <= min(nll(g) for g in np.geomspace(0.05, 20, 60)) + 1e-4
+    assert {"validation_coverage_80", "validation_coverage_80_uncalibrated"} <= set(stored)
 
 
 def test_a_diverged_training_stops_naming_job_epoch_and_rate_writes_nothing_and_a_grid_point_records_it(

@@ -43,6 +43,8 @@ class FitSettings:
         keep: `KEEP_LAST` ("last" epoch) or `KEEP_BEST` ("best_val_mae": the epoch with the lowest
             validation MAE of the expected ages; only with a validation set).
         monitor: what the plateau schedule watches: "val_loss" or "loss" (no validation set).
+        calibration: "temperature" (fit one on the validation faces, `agecascade.calibration`) or
+            "none".
     """
 
     learning_rate: float
@@ -60,6 +62,7 @@ class FitSettings:
     frozen_batchnorm: str = field(default_factory=lambda: schema_default("training", "frozen_batchnorm"))
     keep: str = field(default_factory=lambda: schema_default("training", "keep"))
     monitor: str = field(default_factory=lambda: schema_default("training", "schedule_monitor"))
+    calibration: str = field(default_factory=lambda: schema_default("training", "calibration"))
 
     def __post_init__(self):
         if self.keep not in KEEP:

@@ -19,14 +19,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from agecascade import decision
+from agecascade import calibration, decision
 from agecascade.data.folds import Part, database_faces, select_faces
 from agecascade.device import setup_device
 from agecascade.fit import FitSettings, finish, fit
 from agecascade.fit_settings import JobRecord, RunOptions
 from agecascade.grid_choice import with_grid_choice
 from agecascade.input_pipeline import FaceBatches, face_batches, read_label_space, training_model
-from agecascade.models.head import expected_age
+from agecascade.models.head import expected_age, label_space_of
 from agecascade.outputs import atomic_path
 from agecascade.resume import fingerprint
 from agecascade.start_models import initial_model
@@ -161,7 +161,8 @@ def run_training(job: TrainingJob) -> TrainingResult:
                                                       settings.batch_size, False)
     history = fit(model, train, val, settings, Path(job.outputs.backup), Path(job.outputs.history),
                   identity=job.identity())
-    predictions = write_predictions(job, model, faces.test, space, settings.batch_size)
+    temperature = calibrate(job, model, faces.val, space, settings)
+    predictions = write_predictions(job, model, faces.test, space, (settings.batch_size, temperature))
     if job.outputs.model:
         Path(job.outputs.model).parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(job.outputs.model) as partial:  # never a cut-off model file
@@ -172,17 +173,41 @@ def run_training(job: TrainingJob) -> TrainingResult:
     return TrainingResult(history, predictions, settings, len(faces.train), 0 if faces.val is None else len(faces.val))
 
 
+def calibrate(job: TrainingJob, model, val: pd.DataFrame | None, space: dict, settings: FitSettings) -> float:
+    """Fit the model's temperature on the job's validation faces (`training.calibration`) and
+    record it in the model with the validation coverage of the 80 % interval before and after;
+    1.0 where nothing is fitted (`none`, or a fold job, which has no validation faces)."""
+    stored = label_space_of(model).info  # saved with the model (`agecascade info` shows it)
+    if settings.calibration == "none" or val is None or val.empty:
+        stored.update({"temperature": 1.0, "calibration": "none" if settings.calibration == "none" else
+                       "no validation faces"})
+        return 1.0
+    probabilities = predict_faces(model, job.data.store, val, settings.batch_size)
+    classes = calibration.class_index(space["values"], val["label"])
+    temperature = calibration.fit_temperature(probabilities, classes)
+    stored.update({"temperature": temperature, "calibration": f"temperature on {len(val)} validation faces"})
+    if space["kind"] == "age":
+        for suffix, t in (("_uncalibrated", 1.0), ("", temperature)):
+            tempered = calibration.temper(probabilities, t)
+            stored[f"validation_coverage_80{suffix}"] = calibration.coverage(tempered, space["values"], val["label"],
+                                                                             0.8)
+    log.info("%s: temperature %.3f fitted on %d validation faces", job.describe(), temperature, len(val))
+    return temperature
+
+
 def write_predictions(job: TrainingJob, model, test: pd.DataFrame | None, space: dict,
-                      batch_size: int) -> pd.DataFrame | None:
+                      batching: tuple[int, float]) -> pd.DataFrame | None:
     """Predict the test faces (and every cross-dataset test set, each row's dataset in
-    `tested_on`) and write them to the job's predictions file, if it has one."""
+    `tested_on`) and write them to the job's predictions file, if it has one. `batching`: the
+    batch size and the model's temperature (every row's `temperature`; `p_*` stay the model's own)."""
     if not job.outputs.predictions:
         return None
+    batch_size, temperature = batching
     sets = [(job.record.dataset, job.data.store, test)]
     sets += [(t.dataset, t.store, database_faces(pd.read_csv(t.split))) for t in job.data.cross_tests]
     tables = [predictions_table(rows, predict_faces(model, store, rows, batch_size), space["values"], space["names"])
               .assign(tested_on=dataset) for dataset, store, rows in sets]
-    predictions = pd.concat(tables, ignore_index=True)
+    predictions = pd.concat(tables, ignore_index=True).assign(temperature=temperature)
     if job.data.part.protocol_split is None and not job.data.cross_tests:
         predictions = predictions.drop(columns="tested_on")  # a fold's predictions: one dataset
     Path(job.outputs.predictions).parent.mkdir(parents=True, exist_ok=True)

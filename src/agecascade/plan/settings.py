@@ -42,6 +42,7 @@ def fit_settings(config: dict, spec: dict, backbone: str, frozen: bool, **overri
         "frozen_batchnorm": training["frozen_batchnorm"],
         "keep": training["keep"],
         "monitor": training["schedule_monitor"],
+        "calibration": training["calibration"],
     }
     unknown = set(overrides) - set(values)
     if unknown:
