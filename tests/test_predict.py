@@ -544,3 +544,28 @@ def test_a_closed_output_pipe_is_one_line_and_exit_3(tmp_path, age_model):
     _, err = reader.communicate()
     assert reader.returncode == 3
     assert err.decode().strip() == "agecascade info: the output pipe was closed before everything was written"
+
+
+def test_predict_gives_the_interval_at_the_models_temperature_and_never_changes_its_ages(capsys, tmp_path,
+                                                                                        astronaut):
+    from agecascade.calibration import temper
+
+    ages = [10, 20, 30, 40, 50, 60]
+    model = _save_model(tmp_path / "hot.keras", ages, info={"backbone": "vgg16", "temperature": 3.0,
+                                                            "calibration": "temperature on 40 validation faces"})
+    runs = {}
+    for flag in ("--probabilities", "--uncalibrated"):
+        code, out, err = _run(capsys, "predict", astronaut, "-m", model, "--no-progress", "--probabilities", flag)
+        assert code == 0, err
+        runs[flag] = pd.read_csv(pd.io.common.StringIO(out)).iloc[0]
+    calibrated, own = runs["--probabilities"], runs["--uncalibrated"]
+    assert calibrated["temperature"] == 3.0 and own["temperature"] == 1.0  # the output says which it gives
+    assert calibrated["age"] == own["age"] and calibrated["age_median"] == own["age_median"]
+    p_own = np.array([[own[f"p_{a}"] for a in ages]])
+    p_hot = np.array([calibrated[f"p_{a}"] for a in ages])
+    np.testing.assert_allclose(p_hot, temper(p_own, 3.0)[0], atol=2e-4)  # rounded to 4 decimals in the table
+    cumulative = np.cumsum(temper(p_own, 3.0)[0])
+    assert calibrated["age_low"] == ages[int(np.argmax(cumulative >= 0.1 - 1e-4))]
+    assert calibrated["age_high"] == ages[int(np.argmax(cumulative >= 0.9 - 1e-4))]
+    code, out, _ = _run(capsys, "info", model)
+    assert json.loads(out)["calibration"] == {"temperature": 3.0, "calibration": "temperature on 40 validation faces"}

@@ -47,6 +47,9 @@ def _parser() -> argparse.ArgumentParser:
                          "as in the study)")
     predict.add_argument("--min-confidence", type=float, default=DEFAULT_MIN_CONFIDENCE,
                          help=f"MTCNN confidence threshold (default {DEFAULT_MIN_CONFIDENCE}, as the workflow's)")
+    predict.add_argument("--uncalibrated", action="store_true",
+                         help="the interval and probabilities of the model's own distribution, not at the "
+                              "temperature fitted on its validation faces (the temperature column says which)")
     predict.add_argument("--probabilities", action="store_true",
                          help="add the whole age distribution: one p_<age> column per class")
     predict.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -150,7 +153,8 @@ def _predictor(args):
         raise ValueError("no photos given: name files or folders, or --from-list FILE")
     check_arguments(args.margin, args.min_confidence, args.batch_size)
     check_outputs(paths, args.output, args.annotate, args.force)
-    return paths, AgePredictor(args.model, args.margin, args.min_confidence, args.batch_size, args.probabilities)
+    return paths, AgePredictor(args.model, args.margin, args.min_confidence, args.batch_size, args.probabilities,
+                               args.uncalibrated)
 
 
 class _Stdout:

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from agecascade import decision
+from agecascade import calibration, decision
 from agecascade.config import dataset_default, schema_default
 from agecascade.images import ImageSkip, crop_face, load_rgb
 from agecascade.models.files import group_midpoints, load_model_file
@@ -206,10 +206,12 @@ class AgePredictor:
         min_confidence: MTCNN detections below this are ignored.
         batch_size: faces per model call.
         probabilities: add the whole age distribution to the table (one `p_<age>` column per class).
+        uncalibrated: give the model's own distribution (interval and probabilities) instead of
+            the one at the temperature fitted on its validation faces (`training.calibration`).
     """
 
     def __init__(self, model, margin: float | None = None, min_confidence: float = DEFAULT_MIN_CONFIDENCE,
-                 batch_size: int = DEFAULT_BATCH_SIZE, probabilities: bool = False):
+                 batch_size: int = DEFAULT_BATCH_SIZE, probabilities: bool = False, uncalibrated: bool = False):
         from agecascade.data.faces import FaceDetector
         from agecascade.models.head import label_space_of
 
@@ -224,6 +226,8 @@ class AgePredictor:
         self.margin = float(margin if margin is not None else self.info.get("margin", DEFAULT_MARGIN))
         self.batch_size = int(batch_size)
         self.probabilities = bool(probabilities)  # a p_<age> column per class in the table
+        # the interval and probabilities given: at the model's fitted temperature (1.0: as it is)
+        self.temperature = 1.0 if uncalibrated else float(self.info.get("temperature", 1.0))
         import tensorflow as tf
 
         device = "GPU:0" if tf.config.list_physical_devices("GPU") else "CPU:0"
@@ -282,27 +286,31 @@ class AgePredictor:
         return Predictions(pending.table(), problems, processed)
 
     def table(self, rows, probabilities) -> pd.DataFrame:
-        """One row per face: the box, the expected age, the posterior median and the 80 % interval
-        of the age distribution (`agecascade.decision`; group models: over the group midpoints),
-        the group, and the probabilities (group models always, age models with `probabilities`)."""
+        """One row per face: the box, the expected age and the posterior median (the model's own
+        distribution: point estimates are never changed by calibration), the 80 % interval of the
+        age distribution at the model's temperature (`agecascade.decision`; group models: over the
+        group midpoints), the group, the probabilities at that temperature (group models always,
+        age models with `probabilities`), and the `temperature` applied (1.0: the model's own)."""
         columns = ["file", "face", "x1", "y1", "x2", "y2", "confidence", "age", "age_median", "age_low", "age_high"]
         if self.kind == "group":
             columns += ["group"]
         if self.kind == "group" or self.probabilities:
             columns += [f"p_{n}" for n in self.names]
+        columns += ["temperature"]
         if not rows:
             return pd.DataFrame(columns=columns)
         p = np.concatenate(probabilities)
+        calibrated = calibration.temper(p, self.temperature)
         table = pd.DataFrame(rows)
         order = np.argsort(self.ages, kind="stable")  # the distribution over ascending ages
-        low, high = decision.interval(p[:, order], self.ages[order])
         table["age"] = np.round(decision.expected(p, self.ages), 2)
         table["age_median"] = decision.median(p[:, order], self.ages[order])
-        table["age_low"], table["age_high"] = low, high
+        table["age_low"], table["age_high"] = decision.interval(calibrated[:, order], self.ages[order])
         if self.kind == "group":
             table["group"] = [self.names[i] for i in p.argmax(axis=1)]
         for i, name in enumerate(self.names):
-            table[f"p_{name}"] = np.round(p[:, i], 4)
+            table[f"p_{name}"] = np.round(calibrated[:, i], 4)
+        table["temperature"] = round(self.temperature, 4)
         return table[columns]
 
 

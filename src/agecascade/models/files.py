@@ -172,6 +172,9 @@ def model_info(path) -> dict:
         "parameters": int(model.count_params()),
         "training_data": {k: info[k] for k in ("dataset", "benchmark", "fold", "start") if k in info},
         "settings": info.get("settings", {}),
+        "calibration": {key: info[key] for key in ("temperature", "calibration", "validation_coverage_80",
+                                                  "validation_coverage_80_uncalibrated") if key in info}
+                       or {"temperature": 1.0, "calibration": "none recorded (an earlier model)"},
         "metrics": _recorded_metrics(path, info),
     }
     return report
