@@ -58,7 +58,8 @@ def _model(tmp_path, kind):
     else:
         values, names = list(range(8)), ["0-2", "4-6", "8-12", "15-20", "25-32", "38-43", "48-53", "60-100"]
     model = build_age_model("resnet50" if kind == "group" else "vgg16", values, names, kind,
-                            info={"backbone": "vgg16", "chain": "imdb-agedb", "margin": 0.3}, input_shape=(32, 32, 3),
+                            info={"backbone": "vgg16", "chain": "imdb-agedb", "margin": 0.3, "temperature": 2.5},
+                            input_shape=(32, 32, 3),
                             seed=3)
     path = tmp_path / f"{kind}.keras"
     model.save(path)
@@ -69,6 +70,7 @@ def _model(tmp_path, kind):
 @pytest.mark.parametrize("fmt", ["savedmodel", "onnx"])
 def test_exported_model_runs_without_agecascade_and_agrees_with_the_keras_model(tmp_path, capsys, kind, fmt):
     from agecascade import decision
+    from agecascade.calibration import temper
     from agecascade.models.files import group_midpoints
     from agecascade.models.head import expected_age
 
@@ -91,8 +93,10 @@ def test_exported_model_runs_without_agecascade_and_agrees_with_the_keras_model(
     assert run.returncode == 0, run.stderr[-3000:]
     got = json.loads(run.stdout.strip().splitlines()[-1])
     np.testing.assert_allclose(got["expected_age"], want, atol=1e-3)  # within 1e-3 years
-    # the posterior median and the 80 % interval, as `predict` gives them (agecascade.decision)
-    low, high = decision.interval(probabilities, ages)
+    # the posterior median of the model's own distribution and the 80 % interval at its temperature,
+    # as `predict` gives them (agecascade.decision, agecascade.calibration)
+    hot = temper(probabilities, 2.5)
+    low, high = decision.interval(hot, ages)
     assert got["median_age"] == decision.median(probabilities, ages).tolist()
     assert (got["age_low"], got["age_high"]) == (low.tolist(), high.tolist())
     if kind == "group":

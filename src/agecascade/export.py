@@ -66,6 +66,8 @@ def export_metadata(model) -> dict:
         "backbone": info.get("backbone"),
         "chain": info.get("chain"),
         "variant": info.get("variant"),
+        # age_low / age_high and calibrated_probabilities are at this temperature (1.0: the model's own)
+        "temperature": float(info.get("temperature", 1.0)),
     }
 
 
@@ -86,6 +88,16 @@ def quantile_output(probabilities, values, q: float, name: str):
     return result
 
 
+def tempered(probabilities, temperature: float):
+    """softmax(log p / T) as a layer (`agecascade.calibration.temper`): log, scale and softmax,
+    operators both exporters and every ONNX runtime have."""
+    import keras
+    import tensorflow as tf
+
+    return keras.layers.Lambda(lambda p: tf.nn.softmax(tf.math.log(p) / temperature, axis=-1),
+                               name="calibrated_probabilities")(probabilities)
+
+
 def deployable(model):
     """`model` wrapped for deployment: uint8 faces in, probabilities, expected age (and group) out."""
     import keras
@@ -97,9 +109,12 @@ def deployable(model):
     expected = keras.layers.Dense(1, use_bias=False, trainable=False, name="expected_age")
     outputs = {"probabilities": probabilities, "expected_age": expected(probabilities)}
     expected.set_weights([np.asarray(meta["expected_age_values"], dtype="float32")[:, None]])
-    low, high = decision.interval_quantiles()
-    for name, q in (("median_age", 0.5), ("age_low", low), ("age_high", high)):
-        outputs[name] = quantile_output(probabilities, meta["expected_age_values"], q, name)
+    calibrated = tempered(probabilities, meta["temperature"])
+    outputs["calibrated_probabilities"] = calibrated
+    low, high = decision.interval_quantiles()  # the interval at the model's temperature, as `predict` gives it
+    quantiles = (("median_age", 0.5, probabilities), ("age_low", low, calibrated), ("age_high", high, calibrated))
+    for name, q, p in quantiles:
+        outputs[name] = quantile_output(p, meta["expected_age_values"], q, name)
     if meta["kind"] == "group":
         import tensorflow as tf  # both exporters trace TensorFlow graphs; keras.ops.argmax bitcasts,
         # which ONNX has no operator for
