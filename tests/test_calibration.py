@@ -95,3 +95,42 @@ def test_every_metrics_file_carries_coverage_before_and_after_calibration():
     groups = pd.DataFrame([[0.9, 0.1], [0.9, 0.1], [0.6, 0.4], [0.6, 0.4]], columns=["p_0-2", "p_4-6"]).assign(
         true=[0, 1, 0, 0], predicted_class=[0, 0, 0, 0], fold=[0, 0, 0, 0])
     assert group_metrics(groups).iloc[-1]["ece"] == pytest.approx(0.4)
+
+
+def test_errors_per_age_group_and_sex_by_hand():
+    import pandas as pd
+
+    from agecascade.group_errors import age_group, group_errors, largest_gap
+
+    assert list(age_group([0, 12, 13, 17, 18, 29, 30, 44, 45, 59, 60, 69, 70, 95])) == [
+        "0-12 (children)", "0-12 (children)", "13-17", "13-17", "18-29", "18-29", "30-44", "30-44",
+        "45-59", "45-59", "60-69", "60-69", "70+ (elderly)", "70+ (elderly)"]
+    table = pd.DataFrame({"true": [5, 8, 25, 27, 75, 80], "expected": [7, 12, 26, 27, 60, 90],
+                          "subject": ["a", "b", "c", "d", "e", "f"]})
+    rows = group_errors(table, genders=["m", "f", "m", "f", "m", "m"]).set_index(["grouping", "group"])
+    assert rows.loc[("age group", "0-12 (children)"), "value"] == pytest.approx(3.0)  # (2 + 4) / 2
+    assert rows.loc[("age group", "18-29"), "value"] == pytest.approx(0.5)
+    assert rows.loc[("age group", "70+ (elderly)"), "value"] == pytest.approx(12.5)
+    assert rows.loc[("sex", "female"), "value"] == pytest.approx(2.0) and rows.loc[("sex", "female"), "n"] == 2
+    assert rows.loc[("sex", "male"), "value"] == pytest.approx((2 + 1 + 15 + 10) / 4)
+    assert set(rows["resampled"]) == {"faces"}  # one face a subject
+    gap = largest_gap(rows.reset_index())
+    assert (gap["worst"], gap["best"], gap["gap"]) == ("70+ (elderly)", "18-29", pytest.approx(12.0))
+    # FG-NET records no sex: the table says so instead of leaving the rows out
+    unrecorded = group_errors(table, genders=None)
+    assert unrecorded.iloc[-1]["group"] == "not recorded by the dataset" and pd.isna(unrecorded.iloc[-1]["value"])
+    # a constant error has the constant as its interval
+    constant = group_errors(table.assign(expected=table["true"] + 3), genders=None)
+    assert (constant.dropna(subset=["value"])[["value", "ci95_low", "ci95_high"]] == 3.0).all().all()
+
+
+def test_accuracy_per_adience_group_and_resampling_by_subject():
+    import pandas as pd
+
+    from agecascade.group_errors import group_errors
+
+    names = ["0-2", "4-6"]
+    table = pd.DataFrame({"true": [0, 0, 1, 1], "predicted_class": [0, 1, 1, 1], "subject": ["a", "a", "b", "c"]})
+    rows = group_errors(table, genders=["f", "f", "m", "m"], class_names=names).set_index(["grouping", "group"])
+    assert rows.loc[("Adience group", "0-2"), "value"] == 0.5 and rows.loc[("Adience group", "4-6"), "value"] == 1.0
+    assert set(rows["metric"]) == {"accuracy"} and set(rows["resampled"]) == {"subjects"}  # a's two faces

@@ -20,8 +20,8 @@ LAYERS = [
     # names and plain facts: what every other part says; no Keras, no data
     ("names", ["agecascade.backbones", "agecascade.datasets", "agecascade.vocabulary", "agecascade.thesis",
                "agecascade.config", "agecascade.fit_settings", "agecascade.decision", "agecascade.calibration",
-               "agecascade.outputs", "agecascade.logs", "agecascade.redaction", "agecascade.download",
-               "agecascade.images", "agecascade.resume", "agecascade.grid_choice"]),
+               "agecascade.group_errors", "agecascade.outputs", "agecascade.logs", "agecascade.redaction",
+               "agecascade.download", "agecascade.images", "agecascade.resume", "agecascade.grid_choice"]),
     # datasets: parsers, preparation, face stores, folds and splits
     ("data", ["agecascade.data"]),
     # models and the pieces of a training run
