@@ -54,9 +54,11 @@ rule evaluate:
     input:
         split=paths.SPLIT_TABLE.replace("{split}", "{benchmark}"),
         predictions=STUDY.folds.predictions,
+        manifest=STUDY.folds.manifest,
     output:
         metrics=paths.VARIANT_METRICS,
         confusion=paths.VARIANT_CONFUSION,
+        groups=paths.VARIANT_GROUPS,
     log:
         "logs/evaluate/{benchmark}/{variant}.log",
     conda:

@@ -35,15 +35,18 @@ rule evaluate_unified:
     input:
         split=paths.UNIFIED_SPLIT,
         predictions=STUDY.unified.predictions,
+        manifests=STUDY.unified.manifests,
     output:
         metrics=paths.UNIFIED_METRICS,
         by_age=paths.UNIFIED_BY_AGE,
+        groups=paths.UNIFIED_GROUPS,
     log:
         "logs/evaluate_unified/{dataset}/{variant}.log",
     conda:
         "../envs/main.yaml"
     params:
         splits=STUDY.unified.evaluated_splits,
+        tested_on=STUDY.unified.tested_on,
     script:
         "../workflow_scripts/evaluate_unified.py"
 

@@ -128,13 +128,13 @@ def test_data_stages_and_grid_plan_their_files(demo):
 def test_the_reports_make_the_demos_tables_and_figures(repo, demo):
     study = Study(demo)
     # config.demo.yaml runs FG-NET, Adience (5 groups and 3), the top-4 subjects and Table 5
-    assert set(study.reports.table_paths()) == {"table4", "adience", "table6", "top4", "table5"}
+    assert set(study.reports.table_paths()) == {"table4", "adience", "table6", "top4", "table5", "calibration", "groups"}
     for name in study.reports.table_paths():
         assert (repo / "report" / f"{name}.rst").is_file(), f"report/{name}.rst: the caption of table {name}"
     assert set(study.reports.figures()) == {
         "fig03_fgnet_faces", "fig04_adience_faces", "fig05_age_distribution", "fig06_adience_groups",
         "fig10_fgnet_faces2", "fig11_fgnet_finetuned", "fig12_regression", "fig13_top4_confusion",
-        "unified_agedb_mae_by_age"}
+        "unified_agedb_mae_by_age", "calibration_reliability", "groups_errors"}
     # thesis Figure 5: the age distributions of IMDB, AgeDB and FG-NET
     assert study.reports.figure_inputs(_w(figure="fig05_age_distribution")) == {
         d: f"resources/faces/{d}.csv" for d in ("imdb", "agedb", "fgnet")}

@@ -9,4 +9,5 @@ evaluate_unified(
     split_csv=snakemake.input.split,
     metrics_path=snakemake.output.metrics,
     by_age_path=snakemake.output.by_age,
+    groups=(dict(zip(snakemake.params.tested_on, snakemake.input.manifests)), snakemake.output.groups),
 )

@@ -35,6 +35,7 @@ from sklearn.metrics import (
 
 from agecascade import calibration
 from agecascade.data.folds import fold_parts
+from agecascade.group_errors import group_errors
 
 def read_predictions(paths: dict[int, str | Path]) -> pd.DataFrame:
     """All folds' predictions in one table with a `fold` column.
@@ -226,7 +227,8 @@ def confusion(predictions: pd.DataFrame, names: list[str] | None = None) -> pd.D
     return pd.concat([table, precision_row])
 
 
-def evaluate(prediction_paths: dict, split_csv, metrics_path, confusion_path=None, class_names=None):
+def evaluate(prediction_paths: dict, split_csv, metrics_path, confusion_path=None, class_names=None,
+             groups: tuple | None = None):
     """Write the metrics table (and the confusion matrix where the benchmark has one).
 
     Args:
@@ -235,6 +237,8 @@ def evaluate(prediction_paths: dict, split_csv, metrics_path, confusion_path=Non
         metrics_path: output: per-fold rows and a summary row.
         confusion_path: output: confusion matrix, or None.
         class_names: group names (Adience benchmarks) or None (age in years).
+        groups: (the dataset's manifest, output): the errors per age group and sex
+            (`agecascade.group_errors`), or None.
     """
     predictions = read_predictions(prediction_paths)
     is_age = class_names is None
@@ -243,4 +247,16 @@ def evaluate(prediction_paths: dict, split_csv, metrics_path, confusion_path=Non
     metrics.to_csv(metrics_path, index=False)
     if confusion_path:
         confusion(predictions, None if is_age else list(class_names)).to_csv(confusion_path)
+    if groups:
+        manifest, output = groups
+        write_group_errors(predictions, pd.read_csv(manifest, dtype={"gender": str}), output, class_names)
     return metrics
+
+
+def write_group_errors(predictions: pd.DataFrame, manifest: pd.DataFrame, output, class_names=None) -> pd.DataFrame:
+    """The errors per age group and sex of predictions whose `index` are rows of `manifest`."""
+    genders = manifest["gender"].to_numpy()[predictions["index"].to_numpy(int)] if "gender" in manifest else None
+    table = group_errors(predictions, genders, class_names)
+    Path(output).parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(output, index=False)
+    return table

@@ -178,6 +178,63 @@ def mae_by_age_plot(by_age: dict[str, str | Path], out_png, title: str) -> None:
     save(fig, out_png)
 
 
+def _coverages(metrics: dict[str, str | Path]) -> pd.DataFrame:
+    """Nominal vs observed coverage of every age evaluation's summary (a unified variant: its mean
+    over splits per test set), calibrated and uncalibrated."""
+    rows = []
+    for name, path in metrics.items():
+        table = pd.read_csv(path, dtype={"fold": str, "split": str})
+        summaries = table[table["split"] == "mean"] if "split" in table else table[table["fold"] == "summary"]
+        for _, summary in summaries.iterrows():
+            if "coverage_80" not in summary or pd.isna(summary["coverage_80"]):
+                continue
+            label = name + (f" on {summary['tested_on']}" if "tested_on" in summary else "")
+            for nominal in (50, 80, 90):
+                rows += [{"evaluation": label, "nominal": nominal / 100, "observed": summary[f"coverage_{nominal}{s}"],
+                          "distribution": kind} for s, kind in (("", "calibrated"), ("_uncalibrated", "own softmax"))]
+    return pd.DataFrame(rows)
+
+
+def reliability(metrics: dict[str, str | Path], out_png) -> None:
+    """Nominal vs observed coverage of the central 50/80/90 % intervals, one line per evaluation,
+    solid at the models' temperatures, dashed their own softmax; the diagonal is a calibrated model."""
+    plt, sns = _plt()
+    data = _coverages(metrics)
+    fig, ax = plt.subplots(figsize=(6.5, 5))
+    ax.plot([0, 1], [0, 1], color="grey", linewidth=1, label="calibrated (diagonal)")
+    if not data.empty:
+        sns.lineplot(data=data, x="nominal", y="observed", hue="evaluation", style="distribution",
+                     style_order=["calibrated", "own softmax"], marker="o", ax=ax)
+    ax.set(xlim=(0, 1), ylim=(0, 1), xlabel="nominal coverage of the central interval",
+           ylabel="share of true ages inside", title="Interval coverage (reliability)")
+    ax.legend(fontsize=6, loc="upper left")
+    save(fig, out_png)
+
+
+def group_error_bars(groups: dict[str, str | Path], out_png) -> None:
+    """The MAE per age group of every age evaluation, with its 95 % bootstrap interval."""
+    plt, sns = _plt()
+    frames = []
+    for name, path in groups.items():
+        table = pd.read_csv(path)
+        table = table[(table["grouping"] == "age group") & table["value"].notna()]
+        where = table["tested_on"].map(lambda t: f" on {t}") if "tested_on" in table else ""
+        frames.append(table.assign(evaluation=name + where))
+    data = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    if not data.empty:
+        order = list(dict.fromkeys(data["group"]))
+        for i, (evaluation, rows) in enumerate(data.groupby("evaluation", sort=False)):
+            rows = rows.set_index("group").reindex(order)
+            x = np.arange(len(order)) + (i - len(set(data["evaluation"])) / 2) * 0.08
+            ax.errorbar(x, rows["value"], yerr=[rows["value"] - rows["ci95_low"], rows["ci95_high"] - rows["value"]],
+                        fmt="o", capsize=2, label=evaluation)
+        ax.set_xticks(range(len(order)), order, rotation=20)
+        ax.legend(fontsize=6)
+    ax.set(xlabel="true age group", ylabel="MAE (years), 95 % bootstrap interval", title="Errors per age group")
+    save(fig, out_png)
+
+
 def confusion_heatmap(confusion_csv, out_png, title: str) -> None:
     """Figure 13: confusion matrix (rows true, columns predicted), counts."""
     plt, sns = _plt()
@@ -344,6 +401,20 @@ def _unified_figure(dataset: str, name: str) -> FigureSpec:
                   "benchmark's rule); dashed: the expected value (the thesis')."
                   f" Variants: {', '.join(i)}.")
 
+
+FIGURES["calibration_reliability"] = FigureSpec(
+    Reads("results", ("metrics",)),
+    lambda i, out, o: reliability(dict(i), out),
+    lambda i: "Interval coverage (issue 29): for every age evaluation the share of true ages inside the central 50, "
+              "80 and 90 % intervals of the predicted distribution; solid at the models' temperatures (fitted on "
+              "their validation faces), dashed their own softmax; on the diagonal a model's intervals mean what they "
+              "say. Below it: overconfident.")
+FIGURES["groups_errors"] = FigureSpec(
+    Reads("results", ("groups",)),
+    lambda i, out, o: group_error_bars(dict(i), out),
+    lambda i: "Errors nobody hides (issue 29): the MAE per true age group of every age evaluation, children (0-12) "
+              "and the elderly (70+) named, with 95 % bootstrap intervals (over subjects where a subject has "
+              "several faces); per sex and for Adience's groups: results/tables/groups.md.")
 
 # one per dataset trained under the unified benchmark (a split scheme with training folders)
 FIGURES.update({f"unified_{d.name}_mae_by_age": _unified_figure(d.name, d.label) for d in DATASETS.values()

@@ -23,6 +23,7 @@ import pandas as pd
 from agecascade import thesis
 from agecascade.backbones.registry import backbone as backbone_spec
 from agecascade.download import redact
+from agecascade.group_errors import COLUMNS, largest_gap
 from agecascade.outputs import write_table, write_text
 from agecascade.vocabulary import PRETRAINING_LABELS, Variant
 
@@ -230,6 +231,47 @@ def _by_row(results: list[dict]) -> dict[tuple[str, str], dict[str, str]]:
             for r in results}
 
 
+CALIBRATION_COLUMNS = ["coverage_50", "coverage_80", "coverage_90", "width_80", "nll", "ece"]
+
+
+def _summary_rows(path) -> list[tuple[str, dict]]:
+    """(tested_on, summary) of a metrics file: a fold benchmark's summary row, or a unified
+    variant's mean over splits per test set."""
+    table = pd.read_csv(path, dtype={"fold": str, "split": str})
+    if "split" in table:
+        return [(row["tested_on"], row.to_dict()) for _, row in table[table["split"] == "mean"].iterrows()]
+    return [("", table[table["fold"] == "summary"].iloc[0].to_dict())]
+
+
+def calibration_table(results: dict) -> pd.DataFrame:
+    """How far each evaluation's distributions can be trusted: coverage of the central 50/80/90 %
+    intervals (nominal 0.5, 0.8, 0.9), the 80 % interval's width, the NLL (ECE for groups), at the
+    models' temperatures and `_uncalibrated` beside them."""
+    rows = []
+    for (experiment, variant), files in sorted(results.items()):
+        for tested_on, summary in _summary_rows(files["metrics"]):
+            if not any(key in summary for key in ("coverage_80", "ece")):
+                continue  # a regressor has no distribution
+            row = {"experiment": experiment, "variant": variant, "tested_on": tested_on}
+            for name in CALIBRATION_COLUMNS:
+                row.update({name: summary.get(name), f"{name}_uncalibrated": summary.get(f"{name}_uncalibrated")})
+            rows.append(row)
+    columns = ["experiment", "variant", "tested_on"] + [f"{n}{s}" for n in CALIBRATION_COLUMNS
+                                                       for s in ("", "_uncalibrated")]
+    return pd.DataFrame(rows).reindex(columns=columns).dropna(axis=1, how="all")
+
+
+def groups_table(results: dict) -> pd.DataFrame:
+    """The errors per age group and sex of every evaluation (`agecascade.group_errors`)."""
+    frames = [pd.read_csv(files["groups"]).assign(experiment=experiment, variant=variant)
+              for (experiment, variant), files in sorted(results.items()) if "groups" in files]
+    if not frames:
+        return pd.DataFrame(columns=["experiment", "variant", "tested_on", *COLUMNS])
+    table = pd.concat(frames, ignore_index=True)
+    table["tested_on"] = table["tested_on"] if "tested_on" in table else ""
+    return table[["experiment", "variant", "tested_on", *COLUMNS]]
+
+
 @dataclass(frozen=True)
 class TableSpec:
     """A table of the report (the `tables` rule; its caption is `report/<name>.rst`).
@@ -261,6 +303,8 @@ TABLES: dict[str, TableSpec] = {
                       lambda r: pd.read_csv(r[("fgnet_top4", CASCADE)]["confusion"], index_col=0), index=True),
     "table5": TableSpec("table5_regression", ("regression", None),
                         lambda r: table5({v: p["metrics"] for (b, v), p in r.items() if b == "regression"})),
+    "calibration": TableSpec("calibration", None, calibration_table),
+    "groups": TableSpec("groups", None, groups_table),
 }
 
 
@@ -351,6 +395,22 @@ def _experiment_line(experiment: str, variant: str, paths: dict) -> str:
     return f"{experiment} {variant}: MAE {s['mae']:.2f} (mean predictor {s['mean_predictor_mae']:.2f})"
 
 
+def _gap_lines(results: dict) -> list[str]:
+    """Each evaluation's largest gap between the groups of its faces (`groups.csv`)."""
+    lines = []
+    for (experiment, variant), files in sorted(results.items()):
+        if "groups" not in files:
+            continue
+        table = pd.read_csv(files["groups"])
+        for tested_on, rows in (table.groupby("tested_on", sort=False) if "tested_on" in table else [("", table)]):
+            gap = largest_gap(rows)
+            if gap:
+                where = f" on {tested_on}" if tested_on else ""
+                lines.append(f"  {experiment} {variant}{where}: {gap['metric']} {gap['worst']} {gap['worst_value']:.2f}"
+                             f" vs {gap['best']} {gap['best_value']:.2f} ({gap['grouping']})")
+    return (["", "Largest gap between groups of faces (results/tables/groups.md)"] + lines) if lines else []
+
+
 def summary_text(results: list[dict], label_spaces: dict, reports: dict, choices: dict | None = None,
                  unified: dict | None = None) -> str:
     """One screen: each benchmark's headline number beside the thesis', and the sanity ratio;
@@ -360,8 +420,9 @@ def summary_text(results: list[dict], label_spaces: dict, reports: dict, choices
     results = _by_row(results)
     lines = ["agecascade results (thesis values in brackets)", ""]
     lines += _dataset_lines(label_spaces, reports) + _fgnet_lines(results)
-    lines += [_experiment_line(experiment, variant, paths)
-              for (experiment, variant), paths in sorted(results.items()) if experiment != "fgnet"]
+    lines += [_experiment_line(experiment, variant, paths) for (experiment, variant), paths in sorted(results.items())
+              if experiment != "fgnet" and not experiment.startswith("unified_")]
+    lines += _gap_lines(results)
     lines += summary_lines(unified or {})
     if choices:
         lines += ["", "Choices the thesis' text leaves open (README, Departures): "

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from agecascade.evaluation import RULE_MAES, distribution_metrics, read_predictions, rule_maes, rule_metrics
+from agecascade.group_errors import group_errors
 from agecascade.outputs import atomic_path, write_table
 from agecascade.vocabulary import Variant
 
@@ -64,15 +65,18 @@ def mae_by_age(predictions: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def evaluate_unified(prediction_paths: dict, split_csv, metrics_path, by_age_path) -> pd.DataFrame:
-    """Write a variant's metrics (per split and tested_on, then mean and std over splits) and its
-    MAE by true age.
+def evaluate_unified(prediction_paths: dict, split_csv, metrics_path, by_age_path, groups=None) -> pd.DataFrame:
+    """Write a variant's metrics (per split and tested_on, then mean and std over splits), its
+    MAE by true age and, with `groups`, its errors per age group and sex per test set.
 
     Args:
         prediction_paths: {split number: predictions.csv of that split's job}.
         split_csv: the trained dataset's unified split table (for the training-mean predictor).
+        groups: ({tested_on: manifest}, output), or None.
     """
     predictions = read_predictions(prediction_paths).rename(columns={"fold": "split"})
+    if groups:
+        write_unified_groups(predictions, *groups)
     per_split = split_rows(predictions, pd.read_csv(split_csv))
     metrics = pd.concat([per_split, summarise(per_split)], ignore_index=True)
     biases = sorted((c for c in metrics if c.startswith("bias_")), key=lambda c: int(c.split("_")[1].split("-")[0]))
@@ -82,6 +86,21 @@ def evaluate_unified(prediction_paths: dict, split_csv, metrics_path, by_age_pat
         with atomic_path(path) as partial:
             table.to_csv(partial, index=False)
     return metrics
+
+
+def write_unified_groups(predictions: pd.DataFrame, manifests: dict, output) -> pd.DataFrame:
+    """The errors per age group and sex of each test set (pooled over the splits), `tested_on`
+    beside each row."""
+    tables = []
+    for tested_on, rows in predictions.groupby("tested_on", sort=False):
+        manifest = pd.read_csv(manifests[tested_on], dtype={"gender": str})
+        genders = manifest["gender"].to_numpy()[rows["index"].to_numpy(int)] if "gender" in manifest else None
+        tables.append(group_errors(rows, genders).assign(tested_on=tested_on))
+    table = pd.concat(tables, ignore_index=True)
+    Path(output).parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(output) as partial:
+        table.to_csv(partial, index=False)
+    return table
 
 
 def _measured_rows(dataset: str, metrics: dict[str, str | Path]) -> list[dict]:

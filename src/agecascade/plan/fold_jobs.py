@@ -96,11 +96,16 @@ class FoldPlan:
         experiment is the benchmark, the row its variant."""
         return [{"experiment": benchmark, "row": variant,
                  "metrics": paths.VARIANT_METRICS.format(benchmark=benchmark, variant=variant),
-                 "confusion": paths.VARIANT_CONFUSION.format(benchmark=benchmark, variant=variant)}
+                 "confusion": paths.VARIANT_CONFUSION.format(benchmark=benchmark, variant=variant),
+                 "groups": paths.VARIANT_GROUPS.format(benchmark=benchmark, variant=variant)}
                 for benchmark, spec in self.specs.items() for variant in spec["variants"] if self.folds(benchmark)]
 
     def metrics(self) -> list[str]:
         return [r["metrics"] for r in self.results()]
+
+    def manifest(self, wildcards) -> str:
+        """The manifest of a benchmark's dataset (its faces' sex, for the errors per group)."""
+        return paths.MANIFEST.format(dataset=self.dataset(wildcards.benchmark))
 
     def variants_from(self, benchmark: str, pretrainings) -> list[str]:
         """The variants of a benchmark that run and start from one of `pretrainings`."""

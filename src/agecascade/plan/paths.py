@@ -49,6 +49,7 @@ KEPT_HISTORY = "results/{kept}/history.csv"
 KEPT_MODEL = "results/{kept}/model.keras"
 VARIANT_METRICS = "results/{benchmark}/{variant}/metrics.csv"
 VARIANT_CONFUSION = "results/{benchmark}/{variant}/confusion.csv"
+VARIANT_GROUPS = "results/{benchmark}/{variant}/groups.csv"  # errors per age group and sex
 
 # ------------------------------------------------------------------ Table 5: features and auto-sklearn
 FEATURES = "results/features/{extractor}/{layer}.h5"
@@ -64,6 +65,7 @@ UNIFIED_HISTORY = UNIFIED_FOLDER + "/history.csv"
 UNIFIED_BACKUP = "results/.resume/unified/{dataset}/{variant}/split{protocol_split}"
 UNIFIED_METRICS = "results/unified/{dataset}/{variant}/metrics.csv"
 UNIFIED_BY_AGE = "results/unified/{dataset}/{variant}/mae_by_age.csv"
+UNIFIED_GROUPS = "results/unified/{dataset}/{variant}/groups.csv"
 UNIFIED_TABLE = "results/tables/unified_{dataset}.csv"
 UNIFIED_TABLE_MARKDOWN = "results/tables/unified_{dataset}.md"
 

@@ -27,8 +27,8 @@ class ReportPlan:
     # ------------------------------------------------------------------ tables (agecascade.tables.TABLES)
 
     def table_results(self) -> list[dict]:
-        """What the tables and the summary read: benchmark and regression results."""
-        return self.parts.folds.results() + self.parts.regression.results()
+        """What the tables and the summary read: benchmark, regression and unified results."""
+        return self.parts.folds.results() + self.parts.regression.results() + self.parts.unified.results()
 
     def _made(self, needs) -> bool:
         if needs is None:
@@ -46,7 +46,8 @@ class ReportPlan:
 
     def table_inputs(self) -> list[str]:
         """Every file the tables and the summary read (the DAG's edges)."""
-        return ([path for r in self.table_results() for key, path in r.items() if key in ("metrics", "confusion")]
+        files = ("metrics", "confusion", "groups")
+        return ([path for r in self.table_results() for key, path in r.items() if key in files]
                 + list(self.parts.data.label_spaces().values()) + list(self.parts.data.prepare_reports().values()))
 
     # ------------------------------------------------------------------ figures (agecascade.figures.FIGURES)
@@ -70,6 +71,8 @@ class ReportPlan:
             spec = self.config["benchmarks"].get(args[0])
             ran = spec and args[1] in spec["variants"]
             return {"confusion": paths.VARIANT_CONFUSION.format(benchmark=args[0], variant=args[1])} if ran else {}
+        if kind == "results":  # {<experiment>/<row>: file} of every result that has the file `args[0]`
+            return {f"{r['experiment']}/{r['row']}": r[args[0]] for r in self.table_results() if args[0] in r}
         if kind == "unified_by_age":
             unified = self.parts.unified
             return unified.by_age(args[0]) if args[0] in unified.tables() else {}

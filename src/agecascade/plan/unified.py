@@ -106,6 +106,21 @@ class UnifiedPlan:
     def evaluated_splits(self, wildcards) -> list[int]:
         return self.splits(wildcards.dataset)
 
+    def tested_on(self, wildcards) -> list[str]:
+        """The datasets a variant trained on `dataset` is tested on: itself, then its cross tests."""
+        return [wildcards.dataset, *self.cross_tests(wildcards.dataset)]
+
+    def manifests(self, wildcards) -> list[str]:
+        """The manifests of `tested_on`, in its order (their faces' sex, for the errors per group)."""
+        return [paths.MANIFEST.format(dataset=d) for d in self.tested_on(wildcards)]
+
+    def results(self) -> list[dict]:
+        """What the calibration and group tables read of each dataset's variants (experiment
+        `unified_<dataset>`, row: the variant)."""
+        return [{"experiment": f"unified_{d}", "row": v, "metrics": paths.UNIFIED_METRICS.format(dataset=d, variant=v),
+                 "groups": paths.UNIFIED_GROUPS.format(dataset=d, variant=v)}
+                for d in self.tables() for v in self.variants(d)]
+
     def metrics(self, dataset: str) -> dict[str, str]:
         """{variant: metrics.csv} of a dataset's variants."""
         return {v: paths.UNIFIED_METRICS.format(dataset=dataset, variant=v) for v in self.variants(dataset)}
