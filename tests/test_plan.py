@@ -128,7 +128,8 @@ def test_data_stages_and_grid_plan_their_files(demo):
 def test_the_reports_make_the_demos_tables_and_figures(repo, demo):
     study = Study(demo)
     # config.demo.yaml runs FG-NET, Adience (5 groups and 3), the top-4 subjects and Table 5
-    assert set(study.reports.table_paths()) == {"table4", "adience", "table6", "top4", "table5", "calibration", "groups"}
+    assert set(study.reports.table_paths()) == {"table4", "adience", "table6", "top4", "table5",
+                                                "calibration", "groups"}
     for name in study.reports.table_paths():
         assert (repo / "report" / f"{name}.rst").is_file(), f"report/{name}.rst: the caption of table {name}"
     assert set(study.reports.figures()) == {

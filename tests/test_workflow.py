@@ -68,12 +68,13 @@ def test_dry_run_of_the_paper_config_shows_the_whole_study_without_any_data(pape
     # Table 5: 2 extractors x their layers, one auto-sklearn job per (feature set, FG-NET fold)
     assert counts["extract_features"] == 5 and counts["regress_fold"] == 5 * 82
     assert counts["evaluate_regression"] == 5
-    assert counts["figure"] == 9 and counts["gradcam"] == 1  # thesis Figures 3-13 and the unified MAE by age
+    # thesis Figures 3-13, the unified MAE by age, interval coverage (reliability) and errors per age group
+    assert counts["figure"] == 11 and counts["gradcam"] == 1
     # the unified benchmark: 6 variants (vgg16-imdb-agedb saw all of AgeDB) x 5 splits of AgeDB,
     # tested on AgeDB's test folders and on all of FG-NET; the database files are two more downloads
     assert counts["train_unified"] == 6 * 5 and counts["evaluate_unified"] == 6 and counts["unified_table"] == 1
     assert counts["download_protocol"] == 2 and counts["unified_split"] == 2
-    assert sum(counts.values()) == 1210 + 2 + 2 + 30 + 6 + 1 + 1
+    assert sum(counts.values()) == 1210 + 2 + 2 + 30 + 6 + 1 + 1 + 2
 
 
 def test_regression_jobs_declare_cpu_threads_memory_and_runtime(paper_plan):
@@ -156,6 +157,38 @@ def test_demo_data_stage(demo):
     assert fgnet["face_found"].mean() >= 0.9 and len(fgnet) == 100
     assert pd.read_csv(demo / "results/splits/fgnet.csv")["fold"].nunique() == 10
     assert set(pd.read_csv(demo / "results/splits/adience3.csv")["label"]) == {0, 1, 2}
+
+
+@pytest.mark.slow
+def test_demo_measures_coverage_calibrates_on_validation_faces_and_reports_errors_per_group(demo):
+    from agecascade.calibration import coverage, temper
+    from agecascade.models.files import load_age_model
+
+    # a stage model fitted its temperature on its validation faces; a fold job had none: 1.0
+    stage = load_age_model(demo / "results/models/vgg16/imdb.keras").get_layer("label_space").info
+    assert stage["temperature"] > 0 and "validation faces" in stage["calibration"]
+    fold = pd.read_csv(demo / "results/fgnet/vgg16-imdb/fold1/predictions.csv")
+    assert (fold["temperature"] == 1.0).all()
+    unified = pd.read_csv(demo / "results/unified/agedb/vgg16-imdb/split0/predictions.csv")
+    t = unified["temperature"].iloc[0]
+    # every coverage can be recomputed from the predictions file: its p_* and its temperature
+    intra = unified[unified["tested_on"] == "agedb"]
+    columns = [c for c in intra if c.startswith("p_")]
+    ages = [float(c[2:]) for c in columns]
+    metrics = pd.read_csv(demo / "results/unified/agedb/vgg16-imdb/metrics.csv", dtype={"split": str})
+    row = metrics[(metrics["split"] == "0") & (metrics["tested_on"] == "agedb")].iloc[0]
+    p = intra[columns].to_numpy(float)
+    assert row["coverage_80"] == pytest.approx(coverage(temper(p, t), ages, intra["true"], 0.8))
+    assert row["coverage_80_uncalibrated"] == pytest.approx(coverage(p, ages, intra["true"], 0.8))
+    calibration = pd.read_csv(demo / "results/tables/calibration.csv")
+    assert {"coverage_80", "coverage_80_uncalibrated", "width_80", "nll"} <= set(calibration.columns)
+    assert {"fgnet", "adience", "unified_agedb"} <= set(calibration["experiment"])
+    groups = pd.read_csv(demo / "results/tables/groups.csv")
+    fgnet_sex = groups[(groups["experiment"] == "fgnet") & (groups["grouping"] == "sex")]
+    assert list(fgnet_sex["group"]) == ["not recorded by the dataset"] * len(fgnet_sex)  # FG-NET has no sex
+    agedb = groups[(groups["experiment"] == "unified_agedb") & (groups["tested_on"] == "agedb")]
+    assert {"male", "female"} <= set(agedb["group"]) and (agedb["ci95_low"] <= agedb["value"]).all()
+    assert "Largest gap between groups of faces" in (demo / "results/summary.txt").read_text()
 
 
 @pytest.mark.slow
@@ -287,9 +320,10 @@ def test_demo_runs_the_regression_with_auto_sklearn_and_writes_table5(demo):
 @pytest.mark.slow
 def test_demo_draws_every_figure_and_the_figures_target_never_retrains(repo, demo):
     figures = sorted(p.stem for p in (demo / "results/figures").glob("*.png"))
-    assert figures == ["fig03_fgnet_faces", "fig04_adience_faces", "fig05_age_distribution", "fig06_adience_groups",
-                       "fig10_fgnet_faces2", "fig11_fgnet_finetuned", "fig12_regression", "fig13_top4_confusion",
-                       "fig14_gradcam", "unified_agedb_mae_by_age"]
+    assert figures == ["calibration_reliability", "fig03_fgnet_faces", "fig04_adience_faces",
+                       "fig05_age_distribution", "fig06_adience_groups", "fig10_fgnet_faces2", "fig11_fgnet_finetuned",
+                       "fig12_regression", "fig13_top4_confusion", "fig14_gradcam", "groups_errors",
+                       "unified_agedb_mae_by_age"]
     assert all((demo / f"results/figures/{f}.pdf").stat().st_size > 1000 for f in figures)
     # Every figure and table gone: the figures target redraws them from the results on disk only.
     moved = demo / "figures-before"
