@@ -569,3 +569,21 @@ def test_predict_gives_the_interval_at_the_models_temperature_and_never_changes_
     assert calibrated["age_high"] == ages[int(np.argmax(cumulative >= 0.9 - 1e-4))]
     code, out, _ = _run(capsys, "info", model)
     assert json.loads(out)["calibration"] == {"temperature": 3.0, "calibration": "temperature on 40 validation faces"}
+
+
+def test_annotate_draws_the_interval_beside_the_age(tmp_path, monkeypatch):
+    from PIL import ImageDraw
+
+    from agecascade.inference import annotate
+
+    drawn = []
+    real_text = ImageDraw.ImageDraw.text
+
+    def text(self, xy, label, *args, **kwargs):
+        drawn.append(label)
+        return real_text(self, xy, label, *args, **kwargs)
+
+    monkeypatch.setattr(ImageDraw.ImageDraw, "text", text)
+    faces = pd.DataFrame([{"x1": 10, "y1": 20, "x2": 60, "y2": 80, "age": 33.4, "age_low": 25.0, "age_high": 41.0}])
+    annotate(Image.new("RGB", (100, 100)), faces, tmp_path / "a.png")
+    assert drawn == ["33 [25-41]"] and (tmp_path / "a.png").stat().st_size > 0

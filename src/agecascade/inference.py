@@ -355,8 +355,8 @@ class _PendingFaces:
 
 
 def annotate(image, faces: pd.DataFrame, out_path: Path) -> None:
-    """Draw each face's box and predicted age on `image` (in place: no second full-size copy of a
-    large photo is made) and write it to `out_path`."""
+    """Draw each face's box, predicted age and its 80 % interval (`age [low-high]`) on `image` (in
+    place: no second full-size copy of a large photo is made) and write it to `out_path`."""
     from PIL import Image, ImageDraw, ImageFont
 
     from agecascade.outputs import atomic_path, write_bytes
@@ -367,7 +367,9 @@ def annotate(image, faces: pd.DataFrame, out_path: Path) -> None:
     for face in faces.itertuples():
         box = (face.x1, face.y1, face.x2, face.y2)
         draw.rectangle(box, outline=(255, 40, 40), width=width)
-        label = f"{face.age:.0f}" + (f" ({face.group})" if hasattr(face, "group") else "")
+        # the age, its 80 % interval, and the group of a group model
+        label = (f"{face.age:.0f} [{face.age_low:.0f}-{face.age_high:.0f}]"
+                 + (f" ({face.group})" if hasattr(face, "group") else ""))
         left, top, right, bottom = draw.textbbox((face.x1, face.y1), label, font=font)
         y = max(0, face.y1 - (bottom - top) - 2 * width)
         draw.rectangle((face.x1, y, face.x1 + right - left + 2 * width, y + bottom - top + 2 * width),
