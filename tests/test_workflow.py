@@ -358,8 +358,9 @@ def test_forcing_one_fold_reruns_that_job_and_its_aggregations_only(repo, demo):
     result = snakemake(repo, demo, "--cores", "2", *DEMO_THREADS, "--forcerun", target, configs=DEMO)
     assert result.returncode == 0, result.stderr[-3000:]
     counts = job_counts(result.stdout + result.stderr)
-    # the variant's box plot (Figure 10) and Grad-CAM (Figure 14) are redrawn too; nothing else
-    assert counts == {"train_fold_kept": 1, "evaluate": 1, "tables": 1, "summary": 1, "figure": 1, "gradcam": 1,
+    # the variant's box plot (Figure 10), the coverage and group-error figures (they read its metrics and
+    # groups) and Grad-CAM (Figure 14) are redrawn too; nothing else
+    assert counts == {"train_fold_kept": 1, "evaluate": 1, "tables": 1, "summary": 1, "figure": 3, "gradcam": 1,
                       "all": 1}
     assert (demo / "results/fgnet/vgg16-imdb/fold1/predictions.csv").stat().st_mtime == before
     again = snakemake(repo, demo, "-n", configs=DEMO)
@@ -367,8 +368,13 @@ def test_forcing_one_fold_reruns_that_job_and_its_aggregations_only(repo, demo):
 
 
 @pytest.mark.slow
-def test_a_changed_source_reruns_the_download_and_the_preparation(repo, demo, tmp_path):
-    (tmp_path / "source.yaml").write_text("datasets:\n  fgnet:\n    sha256: '" + "0" * 64 + "'\n")
+def test_a_changed_source_reruns_the_download_and_the_preparation_a_checksum_reruns_nothing(repo, demo, tmp_path):
+    # a checksum verifies a download, it does not change it: setting one replans nothing (issue 30, row 5)
+    (tmp_path / "checksum.yaml").write_text("datasets:\n  fgnet:\n    sha256: '" + "0" * 64 + "'\n")
+    plan = snakemake(repo, demo, "resources/faces/fgnet.h5", "-n", configs=(*DEMO, str(tmp_path / "checksum.yaml")))
+    assert plan.returncode == 0 and "Nothing to be done" in plan.stdout + plan.stderr, plan.stderr[-2000:]
+    # another source is another download, and another preparation
+    (tmp_path / "source.yaml").write_text("datasets:\n  fgnet:\n    source: file:resources/synthetic/./fgnet.tar.gz\n")
     plan = snakemake(repo, demo, "resources/faces/fgnet.h5", "-n", "--quiet", "rules",
                      configs=(*DEMO, str(tmp_path / "source.yaml")))
     assert plan.returncode == 0, plan.stderr[-2000:]
@@ -392,8 +398,8 @@ def test_readme_predict_example_on_the_demos_model(repo, demo, tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     rows = [line.split(",") for line in result.stdout.strip().splitlines()]
     assert rows[0] == ["file", "face", "x1", "y1", "x2", "y2", "confidence", "age", "age_median", "age_low",
-                       "age_high"] and len(rows) == 2
-    assert 0 <= float(rows[1][-1]) <= 100
+                       "age_high", "temperature"] and len(rows) == 2
+    assert 0 <= float(rows[1][-2]) <= 100 and float(rows[1][-1]) > 0  # age_high; the temperature applied
     assert "broken.jpg: corrupt_image" in result.stderr
     assert (tmp_path / "annotated/astronaut.png").is_file()
     info = subprocess.run([str(agecascade), "info", str(model)], capture_output=True, text=True)
