@@ -10,5 +10,5 @@ evaluate(
     metrics_path=snakemake.output.metrics,
     confusion_path=snakemake.output.get("confusion"),
     class_names=snakemake.params.class_names,
-    groups=(snakemake.input.manifest, snakemake.output.groups) if "groups" in snakemake.output.keys() else None,
+    groups=(snakemake.input.get("manifest"), snakemake.output.get("groups")),
 )

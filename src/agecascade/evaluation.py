@@ -91,6 +91,15 @@ def distribution_metrics(predictions: pd.DataFrame) -> dict:
             "ece_uncalibrated": calibration.ece(raw, classes), "nll_uncalibrated": calibration.nll(raw, classes)}
 
 
+def summary_rows(path) -> list[tuple[str, dict]]:
+    """(tested_on, summary) of a metrics file: a fold benchmark's summary row (tested_on ""), or a
+    unified variant's mean over splits per test set."""
+    table = pd.read_csv(path, dtype={"fold": str, "split": str})
+    if "split" in table:
+        return [(row["tested_on"], row.to_dict()) for _, row in table[table["split"] == "mean"].iterrows()]
+    return [("", table[table["fold"] == "summary"].iloc[0].to_dict())]
+
+
 def mean_predictor(split: pd.DataFrame, fold: int) -> float:
     """The trivial predictor of a fold: the mean age of its training faces."""
     return float(fold_parts(split, fold)[0]["label"].mean())
@@ -238,7 +247,7 @@ def evaluate(prediction_paths: dict, split_csv, metrics_path, confusion_path=Non
         confusion_path: output: confusion matrix, or None.
         class_names: group names (Adience benchmarks) or None (age in years).
         groups: (the dataset's manifest, output): the errors per age group and sex
-            (`agecascade.group_errors`), or None.
+            (`agecascade.group_errors`); None or an output of None: none written.
     """
     predictions = read_predictions(prediction_paths)
     is_age = class_names is None
@@ -247,7 +256,7 @@ def evaluate(prediction_paths: dict, split_csv, metrics_path, confusion_path=Non
     metrics.to_csv(metrics_path, index=False)
     if confusion_path:
         confusion(predictions, None if is_age else list(class_names)).to_csv(confusion_path)
-    if groups:
+    if groups and groups[1]:  # an evaluation without a groups output (the regression's) writes none
         manifest, output = groups
         write_group_errors(predictions, pd.read_csv(manifest, dtype={"gender": str}), output, class_names)
     return metrics

@@ -182,13 +182,13 @@ def _coverages(metrics: dict[str, str | Path]) -> pd.DataFrame:
     """Nominal vs observed coverage of every age evaluation's summary (a unified variant: its mean
     over splits per test set), calibrated and uncalibrated."""
     rows = []
+    from agecascade.evaluation import summary_rows
+
     for name, path in metrics.items():
-        table = pd.read_csv(path, dtype={"fold": str, "split": str})
-        summaries = table[table["split"] == "mean"] if "split" in table else table[table["fold"] == "summary"]
-        for _, summary in summaries.iterrows():
-            if "coverage_80" not in summary or pd.isna(summary["coverage_80"]):
-                continue
-            label = name + (f" on {summary['tested_on']}" if "tested_on" in summary else "")
+        for tested_on, summary in summary_rows(path):
+            if pd.isna(summary.get("coverage_80", float("nan"))):
+                continue  # no age distribution (a group model, a regressor)
+            label = name + (f" on {tested_on}" if tested_on else "")
             for nominal in (50, 80, 90):
                 rows += [{"evaluation": label, "nominal": nominal / 100, "observed": summary[f"coverage_{nominal}{s}"],
                           "distribution": kind} for s, kind in (("", "calibrated"), ("_uncalibrated", "own softmax"))]

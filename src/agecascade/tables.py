@@ -23,6 +23,7 @@ import pandas as pd
 from agecascade import thesis
 from agecascade.backbones.registry import backbone as backbone_spec
 from agecascade.download import redact
+from agecascade.evaluation import summary_rows
 from agecascade.group_errors import COLUMNS, largest_gap
 from agecascade.outputs import write_table, write_text
 from agecascade.vocabulary import PRETRAINING_LABELS, Variant
@@ -234,22 +235,13 @@ def _by_row(results: list[dict]) -> dict[tuple[str, str], dict[str, str]]:
 CALIBRATION_COLUMNS = ["coverage_50", "coverage_80", "coverage_90", "width_80", "nll", "ece"]
 
 
-def _summary_rows(path) -> list[tuple[str, dict]]:
-    """(tested_on, summary) of a metrics file: a fold benchmark's summary row, or a unified
-    variant's mean over splits per test set."""
-    table = pd.read_csv(path, dtype={"fold": str, "split": str})
-    if "split" in table:
-        return [(row["tested_on"], row.to_dict()) for _, row in table[table["split"] == "mean"].iterrows()]
-    return [("", table[table["fold"] == "summary"].iloc[0].to_dict())]
-
-
 def calibration_table(results: dict) -> pd.DataFrame:
     """How far each evaluation's distributions can be trusted: coverage of the central 50/80/90 %
     intervals (nominal 0.5, 0.8, 0.9), the 80 % interval's width, the NLL (ECE for groups), at the
     models' temperatures and `_uncalibrated` beside them."""
     rows = []
     for (experiment, variant), files in sorted(results.items()):
-        for tested_on, summary in _summary_rows(files["metrics"]):
+        for tested_on, summary in summary_rows(files["metrics"]):
             if not any(key in summary for key in ("coverage_80", "ece")):
                 continue  # a regressor has no distribution
             row = {"experiment": experiment, "variant": variant, "tested_on": tested_on}
