@@ -20,6 +20,7 @@ rule synthetic_dataset:
 # demo: the unified benchmark's database file of a synthetic archive (light)
 localrules:
     synthetic_database,
+    synthetic_benchmark,
 
 
 rule synthetic_database:
@@ -33,3 +34,21 @@ rule synthetic_database:
         "../envs/main.yaml"
     script:
         "../workflow_scripts/synthetic_database.py"
+
+
+# demo: a benchmark file in the published shape for a synthetic dataset (its splits, and the other
+# synthetic datasets' folders as cross-dataset tests)
+rule synthetic_benchmark:
+    input:
+        unpack(STUDY.data.synthetic_benchmark_others),
+    output:
+        paths.SYNTHETIC_BENCHMARK,
+    log:
+        "logs/synthetic_benchmark/{dataset}.log",
+    conda:
+        "../envs/main.yaml"
+    params:
+        tag=STUDY.data.synthetic_benchmark_tag,
+        others=STUDY.data.synthetic_benchmark_others,
+    script:
+        "../workflow_scripts/synthetic_benchmark.py"

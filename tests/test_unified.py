@@ -6,7 +6,16 @@ import json
 import pandas as pd
 import pytest
 
-from agecascade.data.unified import TEN_FOLDERS, write_unified_split
+from agecascade.data.benchmark import protocol, read_benchmark, no_training_protocol
+from agecascade.data.unified import write_unified_split
+
+# the five splits of the reference's table (../shared/reference/unified-benchmark.md, "Splits"),
+# as a benchmark file in the published shape gives them
+TEN_FOLDERS = {0: ((0, 1, 2, 3, 4, 5), (6, 7), (8, 9)), 1: ((2, 3, 4, 5, 6, 7), (8, 9), (0, 1)),
+               2: ((4, 5, 6, 7, 8, 9), (0, 1), (2, 3)), 3: ((5, 6, 7, 8, 9, 0), (1, 2), (3, 4)),
+               4: ((6, 7, 8, 9, 0, 1), (2, 3), (4, 5))}
+AGEDB_YAML = "- database: databases/AgeDB_aligned.json\n  tag: AgeDB\n  split:\n" + "".join(
+    f"  - trn: {list(t)}\n    val: {list(v)}\n    tst: {list(s)}\n" for t, v, s in TEN_FOLDERS.values())
 
 
 def _agedb(tmp_path, people=30, pictures=4):
@@ -27,8 +36,14 @@ def _agedb(tmp_path, people=30, pictures=4):
 def _write(tmp_path, manifest, entries, dataset="agedb"):
     manifest.to_csv(tmp_path / "faces.csv", index=False)
     (tmp_path / "db.json").write_text(json.dumps(entries))
-    table = write_unified_split(dataset, tmp_path / "faces.csv", tmp_path / "db.json", tmp_path / "unified.csv",
-                                tmp_path / "report.json")
+    if dataset == "agedb":
+        (tmp_path / "AgeDB.yaml").write_text(AGEDB_YAML)
+        spec = protocol(read_benchmark(tmp_path / "AgeDB.yaml"), "agedb", {"agedb": "agedb"}, 5)
+    else:
+        spec = no_training_protocol(dataset)
+    files = {"manifest": tmp_path / "faces.csv", "database": tmp_path / "db.json", "split": tmp_path / "unified.csv",
+             "report": tmp_path / "report.json", "protocol": tmp_path / "protocol.json"}
+    table = write_unified_split(dataset, files, spec)
     return table, json.loads((tmp_path / "report.json").read_text())
 
 

@@ -3,6 +3,7 @@ training of one split with its cross-dataset tests, its metrics for three decisi
 out by hand, and its table beside the published numbers."""
 
 import copy
+import json
 
 import numpy as np
 import pandas as pd
@@ -36,6 +37,7 @@ def test_the_paper_config_plans_a_job_per_dataset_variant_and_split(paper):
     assert job["record"]["benchmark"] == "unified" and job["record"]["split"] == 3
     inputs = unified.train_inputs(_w(dataset="agedb", variant="resnet50-imdb", protocol_split="3"))
     assert inputs["split"] == "results/splits/agedb_unified.csv"
+    assert inputs["protocol"] == "results/splits/agedb_unified.protocol.json"  # the cross tests' folders
     assert inputs["start"] == "results/models/resnet50/imdb.keras"
     assert inputs["fgnet_store"] == "resources/faces/fgnet.h5"
     assert inputs["fgnet_split"] == "results/splits/fgnet_unified.csv"
@@ -55,12 +57,34 @@ def test_a_variant_that_saw_the_dataset_is_left_out_and_partial_runs_take_some_s
     assert (warning in " ".join(unified.warnings())) if warning else unified.warnings() == []
 
 
-def test_without_a_database_file_nothing_is_planned_and_the_start_up_says_why(paper):
-    changed = config.deep_update(copy.deepcopy(paper), {"datasets": {"agedb": {"protocol_file": None}}})
+@pytest.mark.parametrize("unset", [("benchmark_file",), ("protocol_file", "benchmark_file")])
+def test_without_a_database_or_benchmark_file_nothing_is_planned_and_the_start_up_says_why(paper, unset):
+    changed = config.deep_update(copy.deepcopy(paper), {"datasets": {"agedb": dict.fromkeys(unset)}})
     unified = Study(changed).unified
     assert unified.jobs() == [] and unified.tables() == {}
-    assert unified.warnings() == ["benchmarks.unified: agedb has no database file (datasets.agedb.protocol_file): "
-                                  "not planned."]
+    assert unified.warnings() == ["benchmarks.unified: agedb has no database file and benchmark file "
+                                  "(datasets.agedb.protocol_file, benchmark_file): not planned."]
+
+
+def test_a_benchmark_file_needs_its_database_file_and_its_split_count(paper):
+    for unset in ("protocol_file", "benchmark_splits"):
+        changed = config.deep_update(copy.deepcopy(paper), {"datasets": {"agedb": {unset: None}}})
+        with pytest.raises(config.ConfigError, match=f"datasets.agedb.{unset}: None is not of type"):
+            config.validate(changed)
+
+
+def test_the_split_count_comes_from_the_config_and_a_fetched_file_that_disagrees_is_named(paper, tmp_path,
+                                                                                         monkeypatch):
+    changed = config.deep_update(copy.deepcopy(paper), {"datasets": {"agedb": {"benchmark_splits": 2}}})
+    assert {j["protocol_split"] for j in Study(changed).unified.jobs()} == {0, 1}
+    monkeypatch.chdir(tmp_path)  # a benchmark file already fetched: its unconfigured entries are listed
+    (tmp_path / "resources/protocols").mkdir(parents=True)
+    splits = "  - trn: [0]\n    val: [1]\n    tst: [2]\n"
+    (tmp_path / "resources/protocols/agedb.benchmark.yaml").write_text(
+        f"- tag: AgeDB\n  split:\n{splits * 2}- tag: MORPH\n  split:\n" + "  - {trn: [], val: [], tst: [0]}\n" * 2)
+    assert "agedb's benchmark file tests MORPH, not configured here: skipped." in " ".join(
+        Study(changed).unified.warnings())
+    assert "has 2 splits; the config says 5" in " ".join(Study(paper).unified.warnings())
 
 
 def test_each_mode_trains_as_the_thesis_trains_it_and_keeps_the_best_validation_epoch(paper):
@@ -141,23 +165,25 @@ def test_the_table_keeps_published_numbers_out_of_the_measured_columns(tmp_path)
 
 @pytest.mark.integration  # trains a small network for 2 epochs: ~20 s
 def test_a_split_trains_on_trn_selects_on_val_and_tests_on_tst_and_other_datasets_whole(store, tmp_path):
-    from agecascade.data.unified import TEN_FOLDERS
     from agecascade.fit import FitSettings
     from agecascade.training import TestSet, TrainingData, TrainingJob, TrainingOutputs, run_training
     from agecascade.data.folds import Part
 
     table = pd.read_csv(store / "split.csv")[["index", "subject", "label"]]
     table["folder"] = table["subject"].str[1:].astype(int) % 10
-    train, val, test = TEN_FOLDERS[2]
+    train, val, test = (4, 5, 6, 7, 8, 9), (0, 1), (2, 3)  # split 2 of the reference's table
     table["split2"] = table["folder"].map({**dict.fromkeys(train, "trn"), **dict.fromkeys(val, "val"),
                                            **dict.fromkeys(test, "tst")})
     table.to_csv(tmp_path / "agedb_unified.csv", index=False)
-    other = table.assign(folder=1, split0="tst").iloc[:10]  # a test-only dataset of 10 faces
+    other = table.assign(folder=[1] * 10 + [2] * (len(table) - 10), split0="tst").iloc[:14]  # a test-only dataset
     other.to_csv(tmp_path / "fgnet_unified.csv", index=False)
+    # the training dataset's benchmark file names FG-NET's folder 1 for every split (its folder 2 stays out)
+    (tmp_path / "protocol.json").write_text(json.dumps({"cross_tests": {"fgnet": [[1]] * 5}}))
     settings = FitSettings(learning_rate=1e-3, batch_size=16, epochs=2, patience=None, seed=3, keep="best_val_mae")
     data = TrainingData(str(store / "faces.h5"), str(tmp_path / "agedb_unified.csv"), str(store / "labels.json"),
                         Part(protocol_split=2),
-                        cross_tests=(TestSet("fgnet", str(store / "faces.h5"), str(tmp_path / "fgnet_unified.csv")),))
+                        cross_tests=(TestSet("fgnet", str(store / "faces.h5"), str(tmp_path / "fgnet_unified.csv")),),
+                        protocol=str(tmp_path / "protocol.json"))
     outputs = TrainingOutputs(str(tmp_path / "backup"), str(tmp_path / "history.csv"),
                               predictions=str(tmp_path / "predictions.csv"))
     record = {"image_size": 32, "margin": 0.4, "benchmark": "unified", "dataset": "agedb", "variant": "vgg16-imdb",

@@ -1,5 +1,5 @@
 """One descriptor per dataset: how its pictures are found and parsed, what its labels are, its
-config defaults, what its jobs declare, and its unified-benchmark split scheme. The vocabulary,
+config defaults and what its jobs declare. The vocabulary,
 the config schema's enums and defaults, the plan's resources and the figures read these.
 
 Light on purpose (no parser is imported here): the Snakefile reads it at start-up. A parser module
@@ -10,6 +10,7 @@ of `agecascade.data` has `LAYOUT` (what the dataset's folder holds, for error me
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 
@@ -26,9 +27,9 @@ class Dataset:
             (the schema's generic defaults apply after these).
         stage_runtime, stage_grid_runtime: minutes a cascade stage (a grid point) on it declares.
         fold_runtime: minutes a benchmark fold job on it declares.
-        unified_splits: its unified-benchmark database file's split scheme (`data.unified`):
-            `ten_folders`, `three_folders`, `test_only`, or None (no database file).
-        unified_runtime: minutes a unified-benchmark training job on it declares.
+        unified_runtime: minutes a unified-benchmark training job on it declares (the thesis'
+            recipe; `plan.resources` scales it for the benchmark's). Its splits come from its
+            benchmark file (`datasets.<name>.benchmark_file`), never from code.
     """
 
     name: str
@@ -39,7 +40,6 @@ class Dataset:
     stage_runtime: int | None = None
     stage_grid_runtime: int | None = None
     fold_runtime: int | None = None
-    unified_splits: str | None = None
     unified_runtime: int | None = None
 
 
@@ -51,9 +51,9 @@ class Dataset:
 IMDB = Dataset("imdb", "IMDB", "imdb", defaults={"detector": "none"},
                stage_runtime=3 * 24 * 60, stage_grid_runtime=90)
 AGEDB = Dataset("agedb", "AgeDB", "agedb", defaults={"detector": "mtcnn"},
-                stage_runtime=6 * 60, stage_grid_runtime=30, unified_splits="ten_folders", unified_runtime=6 * 60)
+                stage_runtime=6 * 60, stage_grid_runtime=30, unified_runtime=6 * 60)
 FGNET = Dataset("fgnet", "FG-NET", "fgnet", defaults={"detector": "mtcnn"}, fold_runtime=120,
-                unified_splits="test_only")
+                unified_runtime=60)
 ADIENCE = Dataset("adience", "Adience", "adience", labels="group", defaults={"detector": "none"},
                   fold_runtime=240)
 
@@ -68,7 +68,38 @@ def dataset(name: str) -> Dataset:
 
 
 def unified_datasets(config: dict) -> list[str]:
-    """The datasets with a unified-benchmark split scheme whose config names a database file
-    (`datasets.<name>.protocol_file`), in registry order."""
-    return [d.name for d in DATASETS.values()
-            if d.unified_splits and config["datasets"].get(d.name, {}).get("protocol_file")]
+    """The datasets whose config names a unified-benchmark database file
+    (`datasets.<name>.protocol_file`): every one can be tested, in registry order."""
+    return [d.name for d in DATASETS.values() if config["datasets"].get(d.name, {}).get("protocol_file")]
+
+
+def benchmark_trained(config: dict) -> list[str]:
+    """The datasets with a database file and a benchmark file (`benchmark_file`): the ones a model
+    can be trained on under the benchmark's protocol; the others are test sets only."""
+    return [d for d in unified_datasets(config) if config["datasets"][d].get("benchmark_file")]
+
+
+def tag_key(tag: str) -> str:
+    """A benchmark file's tag as compared: lower case, letters and digits only (`FG-NET` -> `fgnet`)."""
+    return re.sub(r"[^a-z0-9]", "", str(tag).lower())
+
+
+def benchmark_tag(config: dict, name: str) -> str:
+    """The tag a dataset answers to in benchmark files: `datasets.<name>.benchmark_tag`, or its
+    descriptor's label (`FG-NET`)."""
+    return config["datasets"][name].get("benchmark_tag") or dataset(name).label
+
+
+def benchmark_tags(config: dict, trained_on: str) -> dict[str, str]:
+    """{tag_key: dataset} of the datasets a model trained on `trained_on` is tested on when a
+    benchmark file names their tag. Two datasets answering to one tag (the same pictures cropped
+    two ways) resolve to the one with `trained_on`'s crop, else the first in registry order."""
+    crop = config["datasets"][trained_on].get("crop", "margin")
+    tags: dict[str, str] = {}
+    for name in unified_datasets(config):
+        key = tag_key(benchmark_tag(config, name))
+        if key not in tags or (config["datasets"][name].get("crop", "margin") == crop
+                               and config["datasets"][tags[key]].get("crop", "margin") != crop):
+            tags[key] = name
+    tags[tag_key(benchmark_tag(config, trained_on))] = trained_on
+    return tags

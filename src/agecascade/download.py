@@ -422,9 +422,10 @@ def result_identity(location, hash_local_file: bool = False) -> dict:
     return {"source": json.loads(redact(json.dumps(location)))}  # a location, a list of them, or null
 
 
-def database_file_spec(entry: dict) -> dict:
-    """A dataset's unified-benchmark database file as a single-file source (`download_file`)."""
-    return {"source": entry["protocol_file"], "sha256": entry.get("protocol_sha256")}
+def database_file_spec(entry: dict, kind: str = "protocol") -> dict:
+    """A dataset's unified-benchmark database file (`kind` "protocol") or benchmark file
+    ("benchmark") as a single-file source (`download_file`)."""
+    return {"source": entry[f"{kind}_file"], "sha256": entry.get(f"{kind}_sha256")}
 
 
 def download_file(name: str, spec: dict, output: str | Path, downloads_dir: Path) -> Path:

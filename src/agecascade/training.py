@@ -12,6 +12,7 @@ pipeline, fit with resume, predictions, save. Its parts live in their own module
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -52,9 +53,11 @@ class TrainingData:
         part: which faces of the split train, validate and are predicted (`Part`).
         start: the stage model (`.keras`), the face weights (`.h5`) or None (random initialisation).
         grid_choice: the grid search's ranking, whose best row overrides learning rate and batch.
-        cross_tests: other datasets the trained model is also tested on, whole (the unified
+        cross_tests: other datasets the trained model is also tested on (the unified
             benchmark's cross-dataset tests): their predictions follow the test part's, each
             row naming its dataset in `tested_on`.
+        protocol: the unified protocol JSON of the training dataset (`data.benchmark`): which
+            folders of each cross-dataset test set a split tests.
     """
 
     store: str
@@ -64,6 +67,16 @@ class TrainingData:
     start: str | None = None
     grid_choice: str | None = None
     cross_tests: tuple[TestSet, ...] = ()
+    protocol: str | None = None
+
+    def cross_faces(self, test_set: TestSet) -> pd.DataFrame:
+        """The faces of a cross-dataset test set this run's split tests: the folders the training
+        dataset's protocol (`data.benchmark`) names for it, or all with an entry where it names none."""
+        faces = database_faces(pd.read_csv(test_set.split))
+        if self.protocol is None:
+            return faces
+        folders = json.loads(Path(self.protocol).read_text())["cross_tests"].get(test_set.dataset)
+        return faces if folders is None else faces[faces["folder"].isin(folders[self.part.protocol_split])]
 
 
 @dataclass(frozen=True)
@@ -127,7 +140,7 @@ class TrainingJob:
         the rule's named files."""
         cross = tuple(TestSet(d, inputs[f"{d}_store"], inputs[f"{d}_split"]) for d in spec.get("cross_tests", ()))
         data = TrainingData(inputs["store"], inputs["split"], inputs["labels"], Part(**spec.get("part", {})),
-                            inputs.get("start"), inputs.get("gridsearch"), cross)
+                            inputs.get("start"), inputs.get("gridsearch"), cross, inputs.get("protocol"))
         written = TrainingOutputs(spec["backup"], outputs["history"], outputs.get("model"), outputs.get("predictions"))
         settings = FitSettings(**spec["settings"], **asdict(runtime or RunOptions()))
         return cls(spec["backbone"], data, settings, written, spec["record"], threads)
@@ -204,7 +217,7 @@ def write_predictions(job: TrainingJob, model, test: pd.DataFrame | None, space:
         return None
     batch_size, temperature = batching
     sets = [(job.record.dataset, job.data.store, test)]
-    sets += [(t.dataset, t.store, database_faces(pd.read_csv(t.split))) for t in job.data.cross_tests]
+    sets += [(t.dataset, t.store, job.data.cross_faces(t)) for t in job.data.cross_tests]
     tables = [predictions_table(rows, predict_faces(model, store, rows, batch_size), space["values"], space["names"])
               .assign(tested_on=dataset) for dataset, store, rows in sets]
     predictions = pd.concat(tables, ignore_index=True).assign(temperature=temperature)

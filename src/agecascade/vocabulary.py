@@ -49,7 +49,7 @@ def parent_chain(chain: str) -> str:
 def schema_names() -> dict[str, tuple[str, object]]:
     """{schema definition: (keyword, value)}: what the config schema's name definitions allow."""
     return {"backbone_name": ("enum", list(BACKBONES)), "dataset_name": ("enum", list(DATASETS)),
-            "unified_dataset_name": ("enum", [d.name for d in _DATASETS.values() if d.unified_splits]),
+            "unified_dataset_name": ("enum", [d.name for d in _DATASETS.values() if d.labels == "age"]),
             "variant_name": ("pattern", f"^{VARIANT_PATTERN}$"),
             "feature_set_name": ("pattern", f"^{EXTRACTOR_PATTERN}/({alternatives(LAYERS)})$")}
 

@@ -454,3 +454,33 @@ def write_database(dataset: str, archive: Path, output: Path) -> int:
     entries = [_database_entry(dataset, member, people) for member in members]
     Path(output).write_text(json.dumps(entries, indent=1) + "\n")
     return len(entries)
+
+
+# The five splits of the published AgeDB benchmark file (facebase/benchmarks/AgeDB.yaml; also
+# UTKFace's, AFAD's and MORPH's), which the demo's synthetic benchmark file copies: (trn, val, tst).
+PUBLISHED_TEN_FOLDER_SPLITS = (((0, 1, 2, 3, 4, 5), (6, 7), (8, 9)), ((2, 3, 4, 5, 6, 7), (8, 9), (0, 1)),
+                               ((4, 5, 6, 7, 8, 9), (0, 1), (2, 3)), ((5, 6, 7, 8, 9, 0), (1, 2), (3, 4)),
+                               ((6, 7, 8, 9, 0, 1), (2, 3), (4, 5)))
+
+
+def _database_folders(path) -> list[int]:
+    import json
+
+    return sorted({int(entry["folder"]) for entry in json.loads(Path(path).read_text())})
+
+
+def write_benchmark_file(tag: str, others: dict[str, Path], output: Path) -> int:
+    """Write a benchmark file in the published shape for a synthetic dataset with folders 0-9:
+    its own entry (`tag`, the published five splits), then one cross-dataset entry per database
+    file of `others` ({tag: database file}: all its folders, once per split) and one for a
+    dataset the demo does not have (UTKFace), which the workflow must skip. Returns the entries."""
+    from agecascade.data.benchmark import write_benchmark
+
+    splits = [{"trn": list(t), "val": list(v), "tst": list(s)} for t, v, s in PUBLISHED_TEN_FOLDER_SPLITS]
+    entries = [{"database": f"databases/{tag}_aligned.json", "tag": tag, "split": splits}]
+    tested = {**{other: _database_folders(path) for other, path in others.items()}, "UTKFace": list(range(10))}
+    for other, folders in tested.items():
+        entries.append({"database": f"databases/{other}_aligned.json", "tag": other,
+                        "split": [{"trn": [], "val": [], "tst": folders} for _ in splits]})
+    write_benchmark(output, entries)
+    return len(entries)

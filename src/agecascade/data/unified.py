@@ -9,8 +9,9 @@ Pictures are joined to entries by file name (the last component of `img_path`, c
 An entry without its picture, a picture without an entry, an identity in two folders and a folder
 outside the split definition are counted and listed in the report, never guessed.
 
-Splits (the benchmark's table): datasets with 10 folders have 5 splits of training / validation /
-test folders; FG-NET is a test-only, cross-dataset set (all its pictures are `tst`).
+Splits come from the dataset's benchmark file (`agecascade.data.benchmark`): `split<k>` of each
+picture is `trn`, `val` or `tst` as the file's first entry says; a dataset without a benchmark file
+(FG-NET) is a test-only, cross-dataset set (all its pictures are `tst`).
 """
 
 from __future__ import annotations
@@ -21,19 +22,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from agecascade.datasets import dataset as dataset_descriptor
 from agecascade.data.folds import without_face
 from agecascade.outputs import write_text
-
-# split: (training, validation, test) folders, for datasets with folders 0-9
-TEN_FOLDERS = {0: ((0, 1, 2, 3, 4, 5), (6, 7), (8, 9)), 1: ((2, 3, 4, 5, 6, 7), (8, 9), (0, 1)),
-               2: ((4, 5, 6, 7, 8, 9), (0, 1), (2, 3)), 3: ((5, 6, 7, 8, 9, 0), (1, 2), (3, 4)),
-               4: ((6, 7, 8, 9, 0, 1), (2, 3), (4, 5))}
-# CLAP2016 and CACD2000 keep their official split as folders 0 / 1 / 2
-THREE_FOLDERS = {0: ((0,), (1,), (2,))}
-# a dataset's scheme is its descriptor's `unified_splits` (agecascade.datasets)
-SPLIT_SCHEMES = {"ten_folders": TEN_FOLDERS, "three_folders": THREE_FOLDERS}
-
 
 class DatabaseFileError(ValueError):
     """A database file that cannot be used: the message names the file and the entry."""
@@ -122,38 +112,45 @@ def join(entries: pd.DataFrame, manifest: pd.DataFrame) -> tuple[pd.DataFrame, d
     return joined, report
 
 
-def split_columns(joined: pd.DataFrame, scheme: str, report: dict) -> pd.DataFrame:
-    """`split0`... of each picture: trn, val, tst, or empty (no entry, or a folder the split
-    definition leaves out, listed in `report`)."""
-    if scheme == "test_only":
+def split_columns(joined: pd.DataFrame, protocol: dict, report: dict) -> pd.DataFrame:
+    """`split0`... of each picture (one per split of the protocol, `data.benchmark`): trn, val,
+    tst, or empty (no entry, or a folder the split leaves out, listed in `report`). A test-only
+    protocol (no splits) has one column, `tst` for every picture with an entry."""
+    if not protocol["splits"]:
         return pd.DataFrame({"split0": joined["folder"].notna().map({True: "tst", False: ""})})
-    splits = SPLIT_SCHEMES[scheme]
-    known = {f for parts in splits.values() for part in parts for f in part}
+    known = {f for split in protocol["splits"] for part in split.values() for f in part}
     outside = joined["folder"].notna() & ~joined["folder"].isin(known)
     report["folders_outside_splits"] = sorted(int(f) for f in joined.loc[outside, "folder"].unique())
     columns = {}
-    for split, (train, val, test) in splits.items():
-        part = {**dict.fromkeys(train, "trn"), **dict.fromkeys(val, "val"), **dict.fromkeys(test, "tst")}
-        columns[f"split{split}"] = joined["folder"].map(part).fillna("")
+    for number, split in enumerate(protocol["splits"]):
+        part = {folder: name for name in ("trn", "val", "tst") for folder in split[name]}
+        columns[f"split{number}"] = joined["folder"].map(part).fillna("")
     return pd.DataFrame(columns)
 
 
-def write_unified_split(dataset: str, manifest_csv, database_json, output_csv, report_json) -> pd.DataFrame:
+def write_unified_split(dataset: str, files: dict, protocol: dict) -> pd.DataFrame:
     """The unified split table of a prepared dataset: one row per face of its store (source,
-    subject, age, folder, split0...), and a report of what did not match."""
-    manifest = pd.read_csv(manifest_csv, dtype={"subject": str})
-    joined, report = join(read_database(database_json), manifest)
+    subject, age, folder, label, split0...), a report of what did not match, and the protocol
+    (its splits and cross-dataset tests) as JSON for the training jobs.
+
+    Args:
+        files: `manifest`, `database` (read) and `split`, `report`, `protocol` (written).
+        protocol: `data.benchmark.protocol` (or `no_training_protocol`).
+    """
+    manifest = pd.read_csv(files["manifest"], dtype={"subject": str})
+    joined, report = join(read_database(files["database"]), manifest)
     # the database's age where the picture has an entry (-1 there: unknown), else the dataset's own
     age = joined["age_database"].where(joined["folder"].notna(), manifest["age"])
     table = pd.DataFrame({"index": range(len(manifest)), "source": manifest["source"],
                           "subject": manifest["subject"], "age": age, "folder": joined["folder"].astype("Int64")})
     # the training label: whole years, the database's age (empty: unknown, never trained or tested on)
     table["label"] = table["age"].round().astype("Int64")
-    scheme = dataset_descriptor(dataset).unified_splits
-    table = pd.concat([table, split_columns(joined, scheme, report)], axis=1)
+    table = pd.concat([table, split_columns(joined, protocol, report)], axis=1)
     sizes = {c: table[c].value_counts().to_dict() for c in table if c.startswith("split")}
-    report.update({"dataset": dataset, "protocol": scheme, "sizes": sizes,
+    report.update({"dataset": dataset, "benchmark_tag": protocol["tag"], "splits": len(protocol["splits"]),
+                   "sizes": sizes, "skipped_cross_tests": protocol["skipped"],
                    "pictures_kept_whole_without_face": int(without_face(manifest).sum())})
-    table.to_csv(output_csv, index=False)
-    write_text(report_json, json.dumps(report, indent=1) + "\n")
+    table.to_csv(files["split"], index=False)
+    write_text(files["report"], json.dumps(report, indent=1) + "\n")
+    write_text(files["protocol"], json.dumps(protocol, indent=1) + "\n")
     return table

@@ -3,7 +3,7 @@ config alone (`Study.data`; rules/download.smk, prepare.smk, splits.smk, synthet
 
 from __future__ import annotations
 
-from agecascade.datasets import unified_datasets
+from agecascade.datasets import benchmark_tag, benchmark_tags, unified_datasets
 from agecascade.download import result_identity
 from agecascade.plan import paths, settings
 from agecascade.vocabulary import DATASETS, TRAINING_SETS
@@ -46,13 +46,46 @@ class DataPlan:
     def download_inputs(self, wildcards) -> dict:
         return self._synthetic(wildcards.dataset, archive=paths.SYNTHETIC_ARCHIVE, checksum=paths.SYNTHETIC_CHECKSUM)
 
-    def database_spec(self, wildcards) -> dict:
-        """What the database file's download depends on (recorded by Snakemake: `result_identity`);
-        the script reads the source itself from the config. The demo's synthetic file, made by
-        the workflow, is an input of the download instead."""
-        location = self.config["datasets"][wildcards.dataset]["protocol_file"]
+    def benchmark_inputs(self, wildcards) -> dict:
+        return self._synthetic(wildcards.dataset, benchmark=paths.SYNTHETIC_BENCHMARK)
+
+    def synthetic_benchmark_others(self, wildcards) -> dict[str, str]:
+        """{tag: synthetic database file} of the demo's other datasets with a database file: the
+        cross-dataset entries of a synthetic benchmark file."""
+        return {benchmark_tag(self.config, d): paths.SYNTHETIC_DATABASE.format(dataset=d)
+                for d in self.unified_datasets if d != wildcards.dataset and d in self.config["synthetic"]}
+
+    def synthetic_benchmark_tag(self, wildcards) -> str:
+        return benchmark_tag(self.config, wildcards.dataset)
+
+    def database_spec(self, wildcards, kind: str = "protocol") -> dict:
+        """What the database file's (`kind` "benchmark": the benchmark file's) download depends on
+        (recorded by Snakemake: `result_identity`); the script reads the source itself from the
+        config. The demo's synthetic file, made by the workflow, is an input of the download
+        instead."""
+        location = self.config["datasets"][wildcards.dataset][f"{kind}_file"]
         synthetic = wildcards.dataset in self.config["synthetic"]
         return result_identity(location, hash_local_file=not synthetic)
+
+    def benchmark_spec(self, wildcards) -> dict:
+        return self.database_spec(wildcards, "benchmark")
+
+    def unified_split_inputs(self, wildcards) -> dict:
+        """A dataset's manifest and database file, and its benchmark file where it has one."""
+        dataset = wildcards.dataset
+        inputs = {"manifest": paths.MANIFEST.format(dataset=dataset),
+                  "database": paths.DATABASE_FILE.format(dataset=dataset)}
+        if self.config["datasets"][dataset].get("benchmark_file"):
+            inputs["benchmark"] = paths.BENCHMARK_FILE.format(dataset=dataset)
+        return inputs
+
+    def benchmark_tags(self, wildcards) -> dict:
+        """{tag_key: dataset} a benchmark file's entries are matched with (`datasets.benchmark_tags`)."""
+        return benchmark_tags(self.config, wildcards.dataset)
+
+    def benchmark_splits(self, wildcards) -> int | None:
+        """The split count the config declares for a dataset's benchmark file (None: no file)."""
+        return self.config["datasets"][wildcards.dataset].get("benchmark_splits")
 
     def synthetic_spec(self, wildcards) -> dict:
         return self.config["synthetic"][wildcards.dataset]

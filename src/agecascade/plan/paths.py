@@ -11,10 +11,12 @@ files are the rules' own (nothing reads them).
 SYNTHETIC_ARCHIVE = "resources/synthetic/{dataset}.tar.gz"
 SYNTHETIC_CHECKSUM = "resources/synthetic/{dataset}.tar.gz.sha256"
 SYNTHETIC_DATABASE = "resources/synthetic/{dataset}_unified.json"
+SYNTHETIC_BENCHMARK = "resources/synthetic/{dataset}_benchmark.yaml"
 RAW_MARKER = "resources/raw/{dataset}/dataset.json"
 WEIGHTS = "resources/weights/{backbone}.h5"
 DOWNLOADS = "resources/downloads"  # the download cache
 DATABASE_FILE = "resources/protocols/{dataset}.json"  # the unified benchmark's database file
+BENCHMARK_FILE = "resources/protocols/{dataset}.benchmark.yaml"  # its benchmark file (splits, cross tests)
 FACE_STORE = "resources/faces/{dataset}.h5"
 MANIFEST = "resources/faces/{dataset}.csv"
 PREPARE_REPORT = "resources/faces/{dataset}.report.json"
@@ -22,6 +24,7 @@ SPLIT_TABLE = "results/splits/{split}.csv"  # a benchmark's or a training set's 
 LABEL_SPACE = "results/splits/{split}.labels.json"
 UNIFIED_SPLIT = "results/splits/{dataset}_unified.csv"
 UNIFIED_SPLIT_REPORT = "results/splits/{dataset}_unified.report.json"
+UNIFIED_PROTOCOL = "results/splits/{dataset}_unified.protocol.json"  # splits and cross tests, for the jobs
 
 # ------------------------------------------------------------------ cascade stages and grid search
 STAGE_MODEL = "results/models/{backbone}/{chain}.keras"

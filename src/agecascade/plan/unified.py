@@ -4,14 +4,17 @@ datasets that have a database file (cross-dataset); one evaluation per (dataset,
 table per dataset.
 
 A dataset is trained under the protocol when it is in `benchmarks.unified.datasets` and has a
-database file (`datasets.<name>.protocol_file`); a variant whose cascade saw the dataset (a
+database file and a benchmark file (`datasets.<name>.protocol_file`, `benchmark_file`); its
+number of splits is the config's `benchmark_splits` (the plan is made before any file is fetched;
+`unified_split` checks the file against it). A variant whose cascade saw the dataset (a
 `-imdb-agedb` model has seen all of AgeDB, test folders included) is not planned there.
 """
 
 from __future__ import annotations
 
-from agecascade.datasets import dataset as dataset_descriptor
-from agecascade.data.unified import SPLIT_SCHEMES
+from pathlib import Path
+
+from agecascade.datasets import benchmark_tags, benchmark_trained
 from agecascade.plan import paths, settings
 from agecascade.plan.starts import crop, start_model
 from agecascade.vocabulary import FROZEN_PRETRAININGS, Variant
@@ -36,18 +39,37 @@ class UnifiedPlan:
         self.config = config
         self.spec = config["benchmarks"].get(UNIFIED) or {"datasets": [], "variants": [], "run_splits": None}
         self.test_sets = list(test_sets)
-        self.targets = [d for d in self.spec["datasets"] if d in self.test_sets]
-        self._all_splits = {d: sorted(SPLIT_SCHEMES[dataset_descriptor(d).unified_splits]) for d in self.targets}
+        trainable = benchmark_trained(config)
+        self.targets = [d for d in self.spec["datasets"] if d in trainable]
+        self._all_splits = {d: list(range(config["datasets"][d]["benchmark_splits"])) for d in self.targets}
 
     def warnings(self) -> list[str]:
-        """What the config asks for that is not planned, and why (printed at start-up)."""
-        lines = [f"benchmarks.unified: {d} has no database file (datasets.{d}.protocol_file): not planned."
-                 for d in self.spec["datasets"] if d not in self.test_sets]
+        """What the config asks for that is not planned, and why, and the cross-dataset entries
+        of benchmark files already fetched whose dataset is not configured (printed at start-up)."""
+        lines = [f"benchmarks.unified: {d} has no database file and benchmark file (datasets.{d}.protocol_file, "
+                 "benchmark_file): not planned." for d in self.spec["datasets"] if d not in self.targets]
         for dataset in self.targets:
+            lines += self._fetched_file_lines(dataset)
             left_out = [v for v in self.spec["variants"] if v not in self.variants(dataset)]
             lines += [f"benchmarks.unified: {v} is not planned on {dataset}: its cascade trained on all of "
                       f"{dataset} (test folders included)." for v in left_out]
         return lines
+
+    def _fetched_file_lines(self, dataset: str) -> list[str]:
+        """What a benchmark file already fetched says that the plan should know: cross entries not
+        configured here (skipped), a split count other than the config's (the split job fails)."""
+        from agecascade.data.benchmark import BenchmarkFileError, dataset_protocol
+
+        fetched = Path(paths.BENCHMARK_FILE.format(dataset=dataset))
+        if not fetched.is_file():
+            return []
+        try:
+            protocol = dataset_protocol(dataset, fetched, benchmark_tags(self.config, dataset),
+                                        len(self._all_splits[dataset]))
+        except BenchmarkFileError as error:
+            return [f"benchmarks.unified: {error}"]
+        return [f"benchmarks.unified: {dataset}'s benchmark file tests {', '.join(protocol['skipped'])}, not "
+                "configured here: skipped."] if protocol["skipped"] else []
 
     def splits(self, dataset: str) -> list[int]:
         """The splits of a dataset that run (`run_splits`, or all of them)."""
@@ -62,8 +84,12 @@ class UnifiedPlan:
         return sorted({v for d in self.targets for v in self.variants(d)})
 
     def cross_tests(self, dataset: str) -> list[str]:
-        """The datasets every model trained on `dataset` is also tested on, whole."""
-        return [d for d in self.test_sets if d != dataset]
+        """The datasets every model trained on `dataset` is also tested on: each other configured
+        dataset with a database file (the folders its benchmark file's entry names; all of them
+        where the file has no entry for it). Of two datasets answering to one tag, the one with
+        the training dataset's crop; none that answers to the training dataset's own tag."""
+        chosen = set(benchmark_tags(self.config, dataset).values())
+        return [d for d in self.test_sets if d != dataset and d in chosen]
 
     # ------------------------------------------------------------------ training jobs
 
@@ -78,7 +104,8 @@ class UnifiedPlan:
         dataset = wildcards.dataset
         split = paths.UNIFIED_SPLIT.format(dataset=dataset)
         inputs = {"store": paths.FACE_STORE.format(dataset=dataset), "split": split,
-                  "labels": paths.LABEL_SPACE.format(split=dataset)}
+                  "labels": paths.LABEL_SPACE.format(split=dataset),
+                  "protocol": paths.UNIFIED_PROTOCOL.format(dataset=dataset)}
         start = start_model(self.config, *Variant.parse(wildcards.variant))
         for other in self.cross_tests(dataset):
             inputs[f"{other}_store"] = paths.FACE_STORE.format(dataset=other)
