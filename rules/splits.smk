@@ -69,6 +69,7 @@ rule unified_split:
         split=paths.UNIFIED_SPLIT,
         report=paths.UNIFIED_SPLIT_REPORT,
         protocol=paths.UNIFIED_PROTOCOL,
+        labels=paths.UNIFIED_LABELS,
     log:
         "logs/unified_split/{dataset}.log",
     conda:

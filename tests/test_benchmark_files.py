@@ -123,3 +123,21 @@ def test_two_configured_datasets_answering_to_one_tag_resolve_by_crop():
     finally:
         registry.DATASETS.clear()
         registry.DATASETS.update(original)
+
+
+def test_the_benchmarks_selection_keeps_the_later_of_two_equal_epochs_ours_the_first():
+    from agecascade.fit_settings import KEEP_BEST, KEEP_BEST_MEDIAN, KEEP_MONITORS, improves
+
+    history = [6.0, 5.0, 5.5, 5.0, 7.0]  # validation MAE per epoch: epochs 2 and 4 tie at 5.0
+
+    def kept(keep):
+        monitor, later_wins = KEEP_MONITORS[keep]
+        best, epoch = float("inf"), None
+        for number, value in enumerate(history, start=1):
+            if improves(value, best, later_wins):
+                best, epoch = value, number
+        return monitor, epoch
+
+    assert kept(KEEP_BEST_MEDIAN) == ("val_median_mae", 4)  # the benchmark: a later epoch wins a tie
+    assert kept(KEEP_BEST) == ("val_mae", 2)
+    assert not improves(float("nan"), 5.0, True)

@@ -42,7 +42,8 @@ def _write(tmp_path, manifest, entries, dataset="agedb"):
     else:
         spec = no_training_protocol(dataset)
     files = {"manifest": tmp_path / "faces.csv", "database": tmp_path / "db.json", "split": tmp_path / "unified.csv",
-             "report": tmp_path / "report.json", "protocol": tmp_path / "protocol.json"}
+             "report": tmp_path / "report.json", "protocol": tmp_path / "protocol.json",
+             "labels": tmp_path / "labels.json"}
     table = write_unified_split(dataset, files, spec)
     return table, json.loads((tmp_path / "report.json").read_text())
 
@@ -154,3 +155,13 @@ def test_a_byte_order_mark_and_the_unknown_age_are_read(tmp_path):
     (tmp_path / "db.json").write_bytes(b"\xef\xbb\xbf" + json.dumps([GOOD, {**GOOD, "age": -1}]).encode())
     table = read_database(tmp_path / "db.json")
     assert table["age"].tolist()[0] == 30 and pd.isna(table["age"].tolist()[1])
+
+
+def test_the_unified_output_layer_is_the_benchmarks_ages_0_to_101(tmp_path):
+    manifest, entries = _agedb(tmp_path)  # ages 20-23 only
+    _write(tmp_path, manifest, entries)
+    space = json.loads((tmp_path / "labels.json").read_text())
+    assert space["values"] == list(range(102)) and space["size"] == 102 and space["kind"] == "age"
+    entries[0] = {**entries[0], "age": 110}  # older than 101: the layer grows, nobody is left out
+    _write(tmp_path, manifest, entries)
+    assert json.loads((tmp_path / "labels.json").read_text())["values"][-1] == 110

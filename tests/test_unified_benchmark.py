@@ -96,7 +96,7 @@ def test_each_mode_trains_as_the_thesis_trains_it_and_keeps_the_best_validation_
     # modes b/c: the whole network, as the cascade trains on AgeDB (30 epochs, batch 32, lr 1e-4, patience 3)
     assert (stage["epochs"], stage["learning_rate"], stage["batch_size"], stage["patience"]) == (30, 1e-4, 32, 3)
     assert stage["frozen"] is False and stage["monitor"] == "val_loss"
-    assert frozen["keep"] == stage["keep"] == "best_val_mae"  # the benchmark's model selection
+    assert frozen["keep"] == stage["keep"] == "best_val_median_mae"  # the benchmark's model selection
     # one number of epochs for every job, when the config gives one (the benchmark's recipe: 50)
     longer = config.deep_update(copy.deepcopy(paper), {"benchmarks": {"unified": {"epochs": 50}}})
     assert settings.unified_settings(longer, "agedb", "vgg16-imdb")["epochs"] == 50
@@ -130,12 +130,19 @@ def test_three_rules_per_split_then_mean_and_std_over_splits_worked_out_by_hand(
     assert metrics.loc[("0", "agedb"), rules].tolist() == pytest.approx([7, 0, 0])
     assert metrics.loc[("1", "agedb"), rules].tolist() == pytest.approx([7, 10, 0])
     assert metrics.loc[("mean", "agedb"), rules].tolist() == pytest.approx([7, 5, 0])
-    assert metrics.loc[("std", "agedb"), "mae_median"] == pytest.approx(np.sqrt(50))  # (0, 10), ddof 1
+    # the benchmark's std over splits is numpy's default, ddof 0: (0, 10) -> 5 (ddof 1 would give 7.07)
+    assert metrics.loc[("std", "agedb"), "mae_median"] == pytest.approx(5)
+    assert metrics.loc[("std", "agedb"), "splits"] == 2
     # the training mean: split 0 trains on ages 10 and 30 (mean 20), split 1 on 30 and 20 (25)
     assert metrics.loc[("0", "agedb"), "mean_predictor_mae"] == pytest.approx(10)
     assert metrics.loc[("1", "agedb"), "mean_predictor_mae"] == pytest.approx(5)
     assert metrics.loc[("mean", "fgnet"), "mae_expected"] == pytest.approx(5)  # 0 and |30 - 20|
-    assert metrics.loc[("0", "agedb"), "cs5"] == 0 and metrics.loc[("mean", "fgnet"), "splits"] == 2
+    assert metrics.loc[("mean", "fgnet"), "splits"] == 2
+    # CS(5) of the posterior median (the benchmark's): split 0's AgeDB face is predicted 10 by the median
+    # (error 0, within 5) but 17 by the expected value (error 7): cs5 1, cs5_expected 0
+    assert metrics.loc[("0", "agedb"), ["cs5", "cs5_expected"]].tolist() == [1, 0]
+    # split 1's: median 20 (error 10), expected 23 (error 7): neither within 5
+    assert metrics.loc[("1", "agedb"), ["cs5", "cs5_expected"]].tolist() == [0, 0]
 
 
 def test_mae_by_true_age_bins_five_years_and_pools_the_splits():
@@ -160,7 +167,8 @@ def test_the_table_keeps_published_numbers_out_of_the_measured_columns(tmp_path)
     assert dict(zip(literature["model"], literature["published_mae"])) == {
         "cross-entropy": 5.81, "regression": 6.23, "OR-CNN": 5.78, "DLDL": 5.80, "Mean-Variance": 5.85,
         "SORD": 5.81, "DLDL-v2": 5.80, "Unimodal": 5.90, "FaRL + MLP": 5.64}
-    assert measured["mae_median_std"].isna().all()  # one split: no spread to show
+    assert (measured["mae_median_std"] == 0).all()  # one split: ddof 0 gives 0, beside `splits` 1
+    assert (measured["splits"] == "1").all()
 
 
 @pytest.mark.integration  # trains a small network for 2 epochs: ~20 s
@@ -179,7 +187,7 @@ def test_a_split_trains_on_trn_selects_on_val_and_tests_on_tst_and_other_dataset
     other.to_csv(tmp_path / "fgnet_unified.csv", index=False)
     # the training dataset's benchmark file names FG-NET's folder 1 for every split (its folder 2 stays out)
     (tmp_path / "protocol.json").write_text(json.dumps({"cross_tests": {"fgnet": [[1]] * 5}}))
-    settings = FitSettings(learning_rate=1e-3, batch_size=16, epochs=2, patience=None, seed=3, keep="best_val_mae")
+    settings = FitSettings(learning_rate=1e-3, batch_size=16, epochs=2, patience=None, seed=3, keep="best_val_median_mae")
     data = TrainingData(str(store / "faces.h5"), str(tmp_path / "agedb_unified.csv"), str(store / "labels.json"),
                         Part(protocol_split=2),
                         cross_tests=(TestSet("fgnet", str(store / "faces.h5"), str(tmp_path / "fgnet_unified.csv")),),

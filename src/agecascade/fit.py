@@ -24,7 +24,7 @@ import keras
 import numpy as np
 import pandas as pd
 
-from agecascade.fit_settings import KEEP_BEST, FitSettings  # noqa: F401  (FitSettings: re-exported)
+from agecascade.fit_settings import KEEP_BEST_MEDIAN, KEEP_MONITORS, FitSettings, improves  # noqa: F401
 from agecascade.input_pipeline import FaceBatches, training_model
 from agecascade.resume import CHECKPOINT, open_backup
 
@@ -102,6 +102,26 @@ class ExpectedAgeMAE(keras.metrics.Mean):
         return {**super().get_config(), "values": self.values}
 
 
+class MedianAgeMAE(keras.metrics.Mean):
+    """Mean absolute error of the posterior median (the smallest value whose cumulative
+    probability reaches one half; `agecascade.decision.median`) against the true class's value:
+    the unified benchmark's decision, watched by `training.keep: best_val_median_mae`."""
+
+    def __init__(self, values, name="median_mae", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.values = [float(v) for v in values]
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        values = keras.ops.convert_to_tensor(self.values, dtype="float32")
+        truth = keras.ops.take(values, keras.ops.cast(keras.ops.reshape(y_true, (-1,)), "int32"))
+        cumulative = keras.ops.cumsum(keras.ops.cast(y_pred, "float32"), axis=-1)
+        index = keras.ops.argmax(keras.ops.cast(cumulative >= 0.5 - 1e-6, "int32"), axis=-1)
+        return super().update_state(keras.ops.abs(keras.ops.take(values, index) - truth), sample_weight=sample_weight)
+
+    def get_config(self):
+        return {**super().get_config(), "values": self.values}
+
+
 def _stop_on_divergence(name: str):
     class StopOnDivergence(keras.callbacks.Callback):
         """Stops at the first batch whose loss is not finite, naming the job, epoch and learning rate
@@ -121,10 +141,13 @@ def _stop_on_divergence(name: str):
     return StopOnDivergence()
 
 
-def _keep_best_callback(model, backup_dir: Path, monitor: str = "val_mae"):
+def _keep_best_callback(model, backup_dir: Path, keep: str):
+    monitor, later_wins = KEEP_MONITORS[keep]
+
     class KeepBest(keras.callbacks.Callback):
-        """Writes the age model's weights at the epoch with the lowest `monitor` beside the backup
-        (write, then rename), with the value, so a resumed run still compares against it."""
+        """Writes the age model's weights at the epoch with the lowest `monitor` (`improves`: a
+        later equal epoch wins where `later_wins`) beside the backup (write, then rename), with
+        the value, so a resumed run still compares against it."""
 
         weights_path = backup_dir / "best.weights.h5"
         state_path = backup_dir / "best.json"
@@ -135,7 +158,7 @@ def _keep_best_callback(model, backup_dir: Path, monitor: str = "val_mae"):
 
         def on_epoch_end(self, epoch, logs=None):
             value = float((logs or {}).get(monitor, np.nan))
-            if value < self.best:
+            if improves(value, self.best, later_wins):
                 self.best = value
                 partial = self.weights_path.with_name("best.partial.weights.h5")
                 model.save_weights(partial)  # the age model, not the training model around it
@@ -151,12 +174,13 @@ def _compiled_trainer(model, train: FaceBatches, settings: FitSettings):
     from agecascade.models.head import label_space_of
 
     trainer = training_model(model, settings.augment, settings.seed)
+    values = label_space_of(model).values
+    median = [MedianAgeMAE(values)] if settings.keep == KEEP_BEST_MEDIAN else []
     trainer.compile(
         jit_compile=settings.jit_compile,
         optimizer=Adam(settings.learning_rate),
         loss=keras.losses.SparseCategoricalCrossentropy(),
-        metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy"),
-                 ExpectedAgeMAE(label_space_of(model).values)],
+        metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy"), ExpectedAgeMAE(values), *median],
     )
     build_for_training(trainer, *train[0])
     return trainer
@@ -171,10 +195,10 @@ def _callbacks(model, settings: FitSettings, backup_dir: Path, has_validation: b
     if settings.monitor.startswith("val_") and settings.patience and not has_validation:
         raise ValueError(f"The schedule watches {settings.monitor} but this training has no validation set "
                          "(benchmark folds: fold_training.schedule_monitor: loss).")
-    if settings.keep == KEEP_BEST and not has_validation:
-        raise ValueError(f"training.keep: {KEEP_BEST} needs a validation set; this training has none.")
+    if settings.keep in KEEP_MONITORS and not has_validation:
+        raise ValueError(f"training.keep: {settings.keep} needs a validation set; this training has none.")
     plateau = _plateau_callback(settings.patience, backup_dir, settings.monitor) if settings.patience else None
-    keep_best = [_keep_best_callback(model, backup_dir)] if settings.keep == KEEP_BEST else []
+    keep_best = [_keep_best_callback(model, backup_dir, settings.keep)] if settings.keep in KEEP_MONITORS else []
     return [
         *([plateau] if plateau else []),
         *keep_best,
@@ -217,9 +241,10 @@ def fit(model, train: FaceBatches, val: FaceBatches | None, settings: FitSetting
     except TrainingDiverged:
         finish(backup_dir)  # never resume a diverged state
         raise
-    if settings.keep == KEEP_BEST:
+    if settings.keep in KEEP_MONITORS:
         model.load_weights(backup_dir / "best.weights.h5")  # the epoch with the lowest validation MAE
-        log.info("Kept epoch %d (validation MAE %.4g)", *_best_epoch(backup_dir))
+        epoch, value = _best_epoch(backup_dir)
+        log.info("Kept epoch %d (%s %.4g)", epoch, KEEP_MONITORS[settings.keep][0], value)
     history = pd.read_csv(backup_dir / "history.csv").drop_duplicates("epoch", keep="last")
     history_path = Path(history_path)
     history_path.parent.mkdir(parents=True, exist_ok=True)

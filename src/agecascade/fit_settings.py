@@ -14,7 +14,16 @@ from agecascade.config import schema_default
 RUN_OPTIONS = ("backup_interval_minutes", "require_gpu")
 KEEP_LAST = "last"
 KEEP_BEST = "best_val_mae"
-KEEP = (KEEP_LAST, KEEP_BEST)  # which epoch a training keeps (`training.keep`)
+KEEP_BEST_MEDIAN = "best_val_median_mae"  # the unified benchmark's selection
+KEEP = (KEEP_LAST, KEEP_BEST, KEEP_BEST_MEDIAN)  # which epoch a training keeps (`training.keep`)
+# what each best-epoch rule watches in the history, and whether a later epoch equal to the best wins
+# (the benchmark's: it keeps the later one; ours, the thesis' software's habit, the first)
+KEEP_MONITORS = {KEEP_BEST: ("val_mae", False), KEEP_BEST_MEDIAN: ("val_median_mae", True)}
+
+
+def improves(value: float, best: float, later_wins: bool) -> bool:
+    """Whether an epoch's `value` replaces the kept epoch's `best` (lower is better; NaN never)."""
+    return value <= best if later_wins else value < best
 MONITORS = ("val_loss", "loss")  # what the plateau schedule watches
 
 
@@ -40,8 +49,10 @@ class FitSettings:
             none (see `setup_device`).
         frozen_batchnorm: mode a's frozen batch norm: "inference" (today's Keras) or
             "batch_statistics" (Keras 2.2, the thesis' software; `models.batchnorm`).
-        keep: `KEEP_LAST` ("last" epoch) or `KEEP_BEST` ("best_val_mae": the epoch with the lowest
-            validation MAE of the expected ages; only with a validation set).
+        keep: `KEEP_LAST` ("last" epoch), `KEEP_BEST` ("best_val_mae": the epoch with the lowest
+            validation MAE of the expected ages, the first of equals) or `KEEP_BEST_MEDIAN`
+            ("best_val_median_mae": of the posterior median, a later epoch winning a tie: the
+            unified benchmark's); the last two only with a validation set.
         monitor: what the plateau schedule watches: "val_loss" or "loss" (no validation set).
         calibration: "temperature" (fit one on the validation faces, `agecascade.calibration`) or
             "none".

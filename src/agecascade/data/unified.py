@@ -30,6 +30,17 @@ class DatabaseFileError(ValueError):
 
 
 MAX_AGE = 120  # an age in years above this is a typing error, not a person; -1 is "unknown"
+BENCHMARK_AGES = range(0, 102)  # the benchmark's output layer: ages 0-101, 102 classes
+
+
+def benchmark_label_space(labels: pd.Series) -> dict:
+    """The output layer of the unified jobs: ages 0-101 as the benchmark's (so FG-NET's ages 0 and
+    2, which AgeDB lacks, can be predicted exactly), extended to the oldest label where a dataset
+    has one above 101 (none is left out)."""
+    oldest = int(labels.max()) if labels.notna().any() else BENCHMARK_AGES[-1]
+    values = list(range(BENCHMARK_AGES[0], max(BENCHMARK_AGES[-1], oldest) + 1))
+    return {"split": "unified", "size": len(values), "kind": "age", "values": values,
+            "names": [str(v) for v in values]}
 
 
 def _entries(path) -> list:
@@ -134,7 +145,8 @@ def write_unified_split(dataset: str, files: dict, protocol: dict) -> pd.DataFra
     (its splits and cross-dataset tests) as JSON for the training jobs.
 
     Args:
-        files: `manifest`, `database` (read) and `split`, `report`, `protocol` (written).
+        files: `manifest`, `database` (read) and `split`, `report`, `protocol`, `labels` (the
+            unified jobs' label space, `benchmark_label_space`) (written).
         protocol: `data.benchmark.protocol` (or `no_training_protocol`).
     """
     manifest = pd.read_csv(files["manifest"], dtype={"subject": str})
@@ -153,4 +165,5 @@ def write_unified_split(dataset: str, files: dict, protocol: dict) -> pd.DataFra
     table.to_csv(files["split"], index=False)
     write_text(files["report"], json.dumps(report, indent=1) + "\n")
     write_text(files["protocol"], json.dumps(protocol, indent=1) + "\n")
+    write_text(files["labels"], json.dumps(benchmark_label_space(table["label"]), indent=1) + "\n")
     return table

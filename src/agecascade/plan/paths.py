@@ -25,6 +25,7 @@ LABEL_SPACE = "results/splits/{split}.labels.json"
 UNIFIED_SPLIT = "results/splits/{dataset}_unified.csv"
 UNIFIED_SPLIT_REPORT = "results/splits/{dataset}_unified.report.json"
 UNIFIED_PROTOCOL = "results/splits/{dataset}_unified.protocol.json"  # splits and cross tests, for the jobs
+UNIFIED_LABELS = "results/splits/{dataset}_unified.labels.json"  # the unified jobs' output layer: ages 0-101
 
 # ------------------------------------------------------------------ cascade stages and grid search
 STAGE_MODEL = "results/models/{backbone}/{chain}.keras"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 
-from agecascade.fit_settings import KEEP_BEST, KEEP_LAST, FitSettings, RunOptions, recorded
+from agecascade.fit_settings import KEEP_BEST_MEDIAN, KEEP_LAST, FitSettings, RunOptions, recorded
 from agecascade.vocabulary import Variant, chain_dataset
 
 
@@ -80,7 +80,7 @@ def unified_settings(config: dict, dataset: str, variant: str) -> dict:
     variant = Variant.parse(variant)
     spec = config["fold_training"]["frozen"] if variant.frozen else config["training"]["stages"][dataset]
     epochs = config["benchmarks"]["unified"].get("epochs") or spec["epochs"]
-    return fit_settings(config, spec, variant.backbone, variant.frozen, keep=KEEP_BEST, epochs=epochs,
+    return fit_settings(config, spec, variant.backbone, variant.frozen, keep=KEEP_BEST_MEDIAN, epochs=epochs,
                         **_keras2(variant))
 
 

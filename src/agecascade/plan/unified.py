@@ -99,12 +99,13 @@ class UnifiedPlan:
                 for d in self.targets for v in self.variants(d) for k in self.splits(d)]
 
     def train_inputs(self, wildcards) -> dict:
-        """The dataset's face store, unified split and label space (its cascade stage's), what the
-        variant starts from, and the store and unified split of every cross-dataset test set."""
+        """The dataset's face store, unified split, protocol and label space (the benchmark's ages
+        0-101), what the variant starts from, and the store and unified split of every
+        cross-dataset test set."""
         dataset = wildcards.dataset
         split = paths.UNIFIED_SPLIT.format(dataset=dataset)
         inputs = {"store": paths.FACE_STORE.format(dataset=dataset), "split": split,
-                  "labels": paths.LABEL_SPACE.format(split=dataset),
+                  "labels": paths.UNIFIED_LABELS.format(dataset=dataset),
                   "protocol": paths.UNIFIED_PROTOCOL.format(dataset=dataset)}
         start = start_model(self.config, *Variant.parse(wildcards.variant))
         for other in self.cross_tests(dataset):
