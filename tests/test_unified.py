@@ -165,3 +165,21 @@ def test_the_unified_output_layer_is_the_benchmarks_ages_0_to_101(tmp_path):
     entries[0] = {**entries[0], "age": 110}  # older than 101: the layer grows, nobody is left out
     _write(tmp_path, manifest, entries)
     assert json.loads((tmp_path / "labels.json").read_text())["values"][-1] == 110
+
+
+def test_two_pictures_whose_names_differ_only_in_case_never_share_one_entrys_label(tmp_path):
+    manifest = pd.DataFrame({"source": ["FGNET/images/001A05.JPG", "FGNET/images/001a05.jpg",
+                                        "FGNET/images/002A09.JPG", "FGNET/images/002a09.jpg"],
+                             "subject": ["1", "1", "2", "2"], "age": [5, 5, 9, 9]})
+    entries = [{"img_path": "FG-NET/images/001A05.JPG", "id_num": 1, "age": 5, "folder": 1},  # one entry, 2 pictures
+               {"img_path": "FG-NET/images/002A09.JPG", "id_num": 2, "age": 9, "folder": 2},  # an entry each
+               {"img_path": "FG-NET/images/002a09.jpg", "id_num": 2, "age": 10, "folder": 2}]
+    table, report = _write(tmp_path, manifest, entries, dataset="fgnet")
+    # 001A05.JPG has its exact name's entry; 001a05.jpg has none: reported and in no split (the entry's
+    # folder and age are not given to it)
+    assert table.loc[0, "folder"] == 1 and table.loc[0, "split0"] == "tst"
+    assert pd.isna(table.loc[1, "folder"]) and pd.isna(table.loc[1, "split0"]) or table.loc[1, "split0"] == ""
+    assert report["pictures_sharing_a_name"] == ["FGNET/images/001a05.jpg"]
+    assert report["pictures_without_entry"] == []
+    # each of the 002 pictures takes its own entry's age
+    assert table.loc[2, "label"] == 9 and table.loc[3, "label"] == 10

@@ -220,3 +220,42 @@ def crop_face(
         crop = image.crop(margin_box(box, margin))
     crop = crop.resize((size, size), Image.Resampling.BILINEAR)
     return np.asarray(crop, dtype=np.uint8)
+
+
+# ------------------------------------------------------------------ the unified benchmark's crop
+ALIGNED_EXTENSION = 0.05  # the box grows by 5 % of its sides on every side
+ALIGNED_SCALE = 1.1  # the stored crop is the input size x 1.1 (281 px for 256), for random crops
+
+
+def aligned_side(size: int) -> int:
+    """The side of a stored `aligned_bbox` crop for an input of `size` pixels (256 -> 281)."""
+    return int(size * ALIGNED_SCALE)
+
+
+def aligned_corners(corners) -> np.ndarray:
+    """The extended A, B, C of a database entry's `aligned_bbox` (8 numbers: A, B, C, D as 1-based
+    (column, row); A top-left, B top-right, C bottom-right, D bottom-left of the rotated box) in
+    0-based pixel coordinates: A moves by 0.05 (A - B) + 0.05 (A - D), B and C likewise."""
+    a, b, c, d = np.asarray(corners, dtype=np.float64).reshape(4, 2) - 1.0
+    grow = ALIGNED_EXTENSION
+    return np.stack([a + grow * (a - b) + grow * (a - d), b + grow * (b - a) + grow * (b - c),
+                     c + grow * (c - d) + grow * (c - b)])
+
+
+def aligned_crop(image: Image.Image, corners, size: int) -> np.ndarray:
+    """The benchmark's face: the extended `aligned_bbox` mapped by an affine transform onto the
+    corners (0, 0), (W-1, 0), (W-1, W-1) of a W x W picture, W = `aligned_side(size)` (bilinear,
+    black outside the picture): the box comes out upright and fills the central `size` crop.
+
+    Returns:
+        uint8 array (W, W, 3).
+    """
+    a, b, c = aligned_corners(corners)
+    side = aligned_side(size)
+    across, down = (b - a) / (side - 1), (c - b) / (side - 1)  # input step per output column / row
+    # PIL samples output pixel x at x + 0.5 and reads input coordinate u at pixel u - 0.5
+    origin = a + 0.5 - 0.5 * across - 0.5 * down
+    coefficients = (across[0], down[0], origin[0], across[1], down[1], origin[1])
+    warped = to_rgb(image).transform((side, side), Image.Transform.AFFINE, coefficients,
+                                     resample=Image.Resampling.BILINEAR, fillcolor=(0, 0, 0))
+    return np.asarray(warped, dtype=np.uint8)

@@ -107,17 +107,33 @@ def read_database(path) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["file", "img_path", "age", "folder", "identity", "gender"])
 
 
+def _file_name(paths: pd.Series) -> pd.Series:
+    return paths.astype(str).str.replace("\\", "/", regex=False).str.rsplit("/", n=1).str[-1]
+
+
 def join(entries: pd.DataFrame, manifest: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
-    """The manifest's pictures with their entries (by file name), and what did not match."""
-    names = manifest["source"].astype(str).str.replace("\\", "/", regex=False).str.rsplit("/", n=1).str[-1]
-    pictures = manifest.assign(file=names.str.lower().to_numpy())
+    """The manifest's pictures with their entries, and what did not match.
+
+    A picture is joined by its file name compared without case (the databases' extensions'
+    case varies). Where two pictures' names differ only in case, each is joined by its exact
+    name instead, and one whose exact name no single entry has is left out and reported
+    (`pictures_sharing_a_name`): never two pictures on one entry's label."""
+    names = _file_name(manifest["source"])
+    clashing = set(names[names.str.lower().duplicated(keep=False)].str.lower())
+    pictures = manifest.assign(file=[f"={n}" if n.lower() in clashing else n.lower() for n in names])
+    exact = _file_name(entries["img_path"])
+    entries = entries.assign(file=[f"={n}" if n.lower() in clashing else n.lower() for n in exact])
     twice = entries[entries.duplicated("file", keep=False)]
     joined = pictures.merge(entries.drop_duplicates("file", keep=False), on="file", how="left",
                             suffixes=("", "_database"), validate="many_to_one")
     folders = entries.groupby("identity")["folder"].nunique()
+    unmatched = joined["folder"].isna()
     report = {"entries": len(entries), "pictures": len(manifest),
               "entries_without_picture": sorted(set(entries["file"]) - set(pictures["file"])),
-              "pictures_without_entry": sorted(joined.loc[joined["folder"].isna(), "source"].astype(str)),
+              "pictures_without_entry": sorted(joined.loc[unmatched & ~joined["file"].str.startswith("="),
+                                                           "source"].astype(str)),
+              "pictures_sharing_a_name": sorted(joined.loc[unmatched & joined["file"].str.startswith("="),
+                                                           "source"].astype(str)),
               "entries_named_twice": sorted(set(twice["file"])),
               "identities_in_two_folders": sorted(folders[folders > 1].index)}
     return joined, report

@@ -73,14 +73,25 @@ def variant_settings(config: dict, benchmark: str, variant: str) -> dict:
 
 
 def unified_settings(config: dict, dataset: str, variant: str) -> dict:
-    """Settings of a unified-benchmark job: each mode trains as the thesis trains it (mode a: the
-    head, with `fold_training.frozen`; modes b/c: everything, with the cascade's stage settings
-    for the dataset, `training.stages.<dataset>`), and keeps the epoch with the lowest validation
-    MAE (the benchmark's model selection); `benchmarks.unified.epochs` sets every job's epochs."""
-    variant = Variant.parse(variant)
-    spec = config["fold_training"]["frozen"] if variant.frozen else config["training"]["stages"][dataset]
-    epochs = config["benchmarks"]["unified"].get("epochs") or spec["epochs"]
-    return fit_settings(config, spec, variant.backbone, variant.frozen, keep=KEEP_BEST_MEDIAN, epochs=epochs,
+    """Settings of a unified-benchmark job under `benchmarks.unified.recipe`, each keeping the
+    epoch with the lowest validation MAE of the posterior median (the benchmark's selection).
+
+    * `thesis`: each mode trains as the thesis trains it (mode a: the head, with
+      `fold_training.frozen`; modes b/c: everything, with the cascade's stage settings for the
+      dataset, `training.stages.<dataset>`, AgeDB's where the dataset has none).
+    * `benchmark`: the benchmark's recipe for its ResNet-50 rows (`benchmarks.unified.benchmark_recipe`:
+      the whole network, Adam 1e-4 constant, batch 100, 50 epochs), for every variant.
+
+    `benchmarks.unified.epochs` sets every job's epochs under either recipe."""
+    variant, unified = Variant.parse(variant), config["benchmarks"]["unified"]
+    stages = config["training"]["stages"]
+    if unified["recipe"] == "benchmark":
+        spec, frozen = {**unified["benchmark_recipe"], "patience": None}, False
+    else:
+        spec = config["fold_training"]["frozen"] if variant.frozen else stages.get(dataset, stages["agedb"])
+        frozen = variant.frozen
+    epochs = unified.get("epochs") or spec["epochs"]
+    return fit_settings(config, spec, variant.backbone, frozen, keep=KEEP_BEST_MEDIAN, epochs=epochs,
                         **_keras2(variant))
 
 
@@ -112,7 +123,8 @@ def unstated_choices(config: dict) -> dict:
             "frozen_batchnorm (-faces2-keras2)": "batch_statistics",
             "stage models keep": chosen("training", "keep"),
             "stage schedule watches": chosen("training", "schedule_monitor"),
-            "fold schedule watches": chosen("fold_training", "schedule_monitor")}
+            "fold schedule watches": chosen("fold_training", "schedule_monitor"),
+            "unified benchmark recipe": (config.get("benchmarks", {}).get("unified") or {}).get("recipe", "thesis")}
 
 
 def prepare_options(config: dict, dataset: str) -> dict:
