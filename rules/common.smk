@@ -34,7 +34,7 @@ wildcard_constraints:
     benchmark=vocabulary.alternatives(STUDY.folds.benchmarks),
     variant=vocabulary.alternatives(STUDY.variants) or "none",
     fold=r"\d+",
-    protocol_split=r"\d",
+    protocol_split=r"\d+",
     lr=r"[0-9.e+-]+",
     batch=r"\d+",
     kept=vocabulary.alternatives(STUDY.folds.kept) or "none",

@@ -1,6 +1,6 @@
 rule prepare:
     input:
-        marker=paths.RAW_MARKER,
+        unpack(STUDY.data.prepare_inputs),
     output:
         store=paths.FACE_STORE,
         manifest=paths.MANIFEST,

@@ -61,3 +61,29 @@ def test_the_box_grows_by_five_percent_of_its_sides_and_outside_the_picture_is_b
     face = aligned_crop(picture, [1, 1, 50, 1, 50, 50, 1, 50], 40)
     assert face.shape == (44, 44, 3)
     assert face[0, 0].max() < 60 and face[22, 22].min() == 255
+
+
+@pytest.mark.integration  # Keras layers
+def test_training_takes_random_80_to_100_percent_crops_and_testing_the_central_crop():
+    import keras
+
+    from agecascade.input_pipeline import ExtendedCrop
+
+    stored, size = 44, 40
+    # a stored face whose pixel values are their column numbers (rows: their row numbers)
+    columns = np.tile(np.arange(stored, dtype="float32"), (stored, 1))
+    images = np.stack([np.stack([columns, columns.T, np.zeros_like(columns)], axis=-1)] * 64)
+    layer = ExtendedCrop(size, seed=7)
+    central = keras.ops.convert_to_numpy(layer(images, training=False))
+    assert central.shape == (64, size, size, 3)
+    assert central[0, 0, 0, 0] == 2 and central[0, -1, -1, 0] == 41  # pixels 2-41: the centre
+    crops = keras.ops.convert_to_numpy(layer(images, training=True))
+    assert crops.shape == (64, size, size, 3)
+    # each crop's side (in stored pixels) is its column span / (size - 1) x size: 80-100 % of the area
+    spans = (crops[:, 0, -1, 0] - crops[:, 0, 0, 0]) * size / (size - 1)
+    areas = (spans / stored) ** 2
+    assert areas.min() >= 0.8 - 0.02 and areas.max() <= 1.0 + 1e-6
+    assert areas.std() > 0.02  # one crop per face, not one per batch
+    assert crops[..., 0].min() >= 0 and crops[..., 0].max() <= stored - 1  # never outside the stored face
+    left = crops[:, 0, 0, 0]
+    assert left.std() > 0.1  # at random places

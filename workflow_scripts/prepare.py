@@ -12,5 +12,5 @@ prepare_dataset(
     snakemake.output.report,
     PrepareOptions(**snakemake.params.options),
     threads=snakemake.threads,
-    parsing=snakemake.params.parsing,
+    parsing={**snakemake.params.parsing, "database": snakemake.input.get("database")},
 )

@@ -137,11 +137,15 @@ def coerce(value, node: dict, schema: dict):
 
 def _dataset_defaults(config: dict) -> None:
     """Fill what a dataset's descriptor sets when its config entry leaves it out (`detector`)."""
-    from agecascade.datasets import DATASETS
+    from agecascade.datasets import dataset
 
     for name, entry in (config.get("datasets") or {}).items():
-        if name in DATASETS and isinstance(entry, dict):
-            for key, value in DATASETS[name].defaults.items():
+        try:
+            defaults = dataset(name).defaults
+        except ValueError:
+            continue  # the schema names the unknown dataset
+        if isinstance(entry, dict):
+            for key, value in defaults.items():
                 entry.setdefault(key, copy.deepcopy(value))
 
 

@@ -11,7 +11,7 @@ of `agecascade.data` has `LAYOUT` (what the dataset's folder holds, for error me
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,12 @@ class Dataset:
     stage_grid_runtime: int | None = None
     fold_runtime: int | None = None
     unified_runtime: int | None = None
+    pictures: int | None = None
+    tag: str | None = None
+
+    def __post_init__(self):
+        if self.tag is None:
+            object.__setattr__(self, "tag", self.label)
 
 
 # Runtimes: the thesis' GPU timings (GTX 1080 Ti) plus margin; training resumes across retries, so
@@ -51,26 +57,53 @@ class Dataset:
 IMDB = Dataset("imdb", "IMDB", "imdb", defaults={"detector": "none"},
                stage_runtime=3 * 24 * 60, stage_grid_runtime=90)
 AGEDB = Dataset("agedb", "AgeDB", "agedb", defaults={"detector": "mtcnn"},
-                stage_runtime=6 * 60, stage_grid_runtime=30, unified_runtime=6 * 60)
+                stage_runtime=6 * 60, stage_grid_runtime=30, unified_runtime=6 * 60,
+                pictures=16_488)
 FGNET = Dataset("fgnet", "FG-NET", "fgnet", defaults={"detector": "mtcnn"}, fold_runtime=120,
-                unified_runtime=60)
+                unified_runtime=60, pictures=1_002)
 ADIENCE = Dataset("adience", "Adience", "adience", labels="group", defaults={"detector": "none"},
                   fold_runtime=240)
 
-DATASETS: dict[str, Dataset] = {d.name: d for d in (IMDB, AGEDB, FGNET, ADIENCE)}
+# The unified benchmark's other datasets: no parser of their own, their pictures are found from their
+# database files (`data.database_pictures`); their faces default to the benchmark's crop. Picture
+# counts: about, as published (AFAD-Full and CACD2000 about 165,000 each), for the runtimes only.
+DATABASE_PARSER = "database_pictures"
+_BENCHMARK_DEFAULTS = {"detector": "none", "crop": "aligned_bbox", "no_face": "keep"}
+UTKFACE = Dataset("utkface", "UTKFace", DATABASE_PARSER, defaults=_BENCHMARK_DEFAULTS, pictures=24_000)
+AFAD = Dataset("afad", "AFAD", DATABASE_PARSER, defaults=_BENCHMARK_DEFAULTS, pictures=165_000)
+MORPH = Dataset("morph", "MORPH", DATABASE_PARSER, defaults=_BENCHMARK_DEFAULTS, pictures=55_000)
+CACD2000 = Dataset("cacd2000", "CACD2000", DATABASE_PARSER, defaults=_BENCHMARK_DEFAULTS, pictures=165_000)
+CLAP2016 = Dataset("clap2016", "CLAP2016", DATABASE_PARSER, defaults=_BENCHMARK_DEFAULTS, pictures=7_600)
+
+DATASETS: dict[str, Dataset] = {d.name: d for d in (IMDB, AGEDB, FGNET, ADIENCE, UTKFACE, AFAD, MORPH, CACD2000,
+                                                     CLAP2016)}
+THESIS_DATASETS = ("imdb", "agedb", "fgnet", "adience")
+DERIVED = re.compile(r"^(?P<base>[a-z0-9]+)_(?P<suffix>[a-z0-9]+)$")
 
 
 def dataset(name: str) -> Dataset:
-    """The descriptor of `name`; a ValueError naming the known datasets otherwise."""
-    if name not in DATASETS:
-        raise ValueError(f"Unknown dataset. Expected one of {tuple(DATASETS)}. Received: dataset={name!r}")
-    return DATASETS[name]
+    """The descriptor of `name`, or of a second configuration of a known dataset's pictures,
+    `<dataset>_<suffix>` (`agedb_aligned`: AgeDB under another crop; it answers to the same tag);
+    a ValueError naming the known datasets otherwise."""
+    if name in DATASETS:
+        return DATASETS[name]
+    derived = DERIVED.match(name)
+    if derived and derived["base"] in DATASETS:
+        base = DATASETS[derived["base"]]
+        return replace(base, name=name, label=f"{base.label} ({derived['suffix']})", tag=base.tag)
+    raise ValueError(f"Unknown dataset. Expected one of {tuple(DATASETS)} or <one of them>_<suffix>. "
+                     f"Received: dataset={name!r}")
+
+
+def configured(config: dict) -> list[str]:
+    """The datasets the config has an entry for, in its order."""
+    return list(config["datasets"])
 
 
 def unified_datasets(config: dict) -> list[str]:
     """The datasets whose config names a unified-benchmark database file
     (`datasets.<name>.protocol_file`): every one can be tested, in registry order."""
-    return [d.name for d in DATASETS.values() if config["datasets"].get(d.name, {}).get("protocol_file")]
+    return [name for name in configured(config) if config["datasets"][name].get("protocol_file")]
 
 
 def benchmark_trained(config: dict) -> list[str]:
@@ -86,14 +119,14 @@ def tag_key(tag: str) -> str:
 
 def benchmark_tag(config: dict, name: str) -> str:
     """The tag a dataset answers to in benchmark files: `datasets.<name>.benchmark_tag`, or its
-    descriptor's label (`FG-NET`)."""
-    return config["datasets"][name].get("benchmark_tag") or dataset(name).label
+    descriptor's tag (`FG-NET`; a `<dataset>_<suffix>` answers to its dataset's)."""
+    return config["datasets"][name].get("benchmark_tag") or dataset(name).tag
 
 
 def benchmark_tags(config: dict, trained_on: str) -> dict[str, str]:
     """{tag_key: dataset} of the datasets a model trained on `trained_on` is tested on when a
     benchmark file names their tag. Two datasets answering to one tag (the same pictures cropped
-    two ways) resolve to the one with `trained_on`'s crop, else the first in registry order."""
+    two ways) resolve to the one with `trained_on`'s crop, else the first in the config's order."""
     crop = config["datasets"][trained_on].get("crop", "margin")
     tags: dict[str, str] = {}
     for name in unified_datasets(config):

@@ -173,7 +173,7 @@ def _compiled_trainer(model, train: FaceBatches, settings: FitSettings):
     from agecascade.keras_internals import Adam, build_for_training
     from agecascade.models.head import label_space_of
 
-    trainer = training_model(model, settings.augment, settings.seed)
+    trainer = training_model(model, settings.augment, settings.seed, stored=train.image_shape[0])
     values = label_space_of(model).values
     median = [MedianAgeMAE(values)] if settings.keep == KEEP_BEST_MEDIAN else []
     trainer.compile(

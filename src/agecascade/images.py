@@ -80,11 +80,13 @@ def _decode(image: Image.Image, path) -> None:
         raise ImageSkip("corrupt_image", f"{path}: {error}") from error
 
 
-def load_rgb(path: str | Path) -> Image.Image:
+def load_rgb(path: str | Path, upright: bool = True) -> Image.Image:
     """Open a picture as an 8-bit RGB PIL image, upright according to its EXIF orientation.
 
     Args:
         path: picture file.
+        upright: False: the stored pixels as they are (the coordinates of a database file's
+            `aligned_bbox`, like IMDB's boxes, are the stored pixels').
 
     Returns:
         A fully decoded RGB image.
@@ -95,7 +97,8 @@ def load_rgb(path: str | Path) -> Image.Image:
     """
     image = _open(path)
     _decode(image, path)
-    ImageOps.exif_transpose(image, in_place=True)
+    if upright:
+        ImageOps.exif_transpose(image, in_place=True)
     return to_rgb(image)
 
 

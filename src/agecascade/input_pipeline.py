@@ -123,16 +123,59 @@ def augmenter(settings: dict, seed: int) -> keras.Sequential:
     return keras.Sequential(steps, name="augment")
 
 
-def training_model(model: keras.Model, augment: dict | None = None, seed: int = 0) -> keras.Model:
+BENCHMARK_CROP_AREA = (0.8, 1.0)  # the unified benchmark's random crops: 80-100 % of the stored area
+
+
+class ExtendedCrop(keras.layers.Layer):
+    """From a stored face larger than the model's input (the `aligned_bbox` store keeps the input
+    size x 1.1) to the input: in training a random square crop of 80-100 % of the stored area at a
+    random place, resized to the input (bilinear), one per face; otherwise the central crop (the
+    unified benchmark's training and test crops)."""
+
+    def __init__(self, size: int, seed: int = 0, **kwargs):
+        super().__init__(**kwargs)
+        self.size = int(size)
+        self.generator = keras.random.SeedGenerator(seed)
+
+    def call(self, images, training=None):
+        stored = images.shape[1]
+        if not training:
+            start = (stored - self.size) // 2
+            return images[:, start:start + self.size, start:start + self.size, :]
+        batch = keras.ops.shape(images)[0]
+        low, high = BENCHMARK_CROP_AREA
+        area = keras.random.uniform((batch,), low, high, seed=self.generator)
+        side = keras.ops.sqrt(area) * stored  # the crop's side in stored pixels
+        room = keras.random.uniform((batch, 2), 0.0, 1.0, seed=self.generator) * keras.ops.expand_dims(
+            stored - side, -1)
+        scale = side / self.size  # output pixel x samples stored pixel left + x * scale
+        zero = keras.ops.zeros_like(scale)
+        transform = keras.ops.stack([scale, zero, room[:, 0], zero, scale, room[:, 1], zero, zero], axis=1)
+        warped = keras.ops.image.affine_transform(images, transform, interpolation="bilinear", fill_mode="constant")
+        return warped[:, :self.size, :self.size, :]
+
+    def get_config(self):
+        return {**super().get_config(), "size": self.size}
+
+
+def training_model(model: keras.Model, augment: dict | None = None, seed: int = 0,
+                   stored: int | None = None) -> keras.Model:
     """The model `fit` trains: uint8 faces -> float32 -> augmentation (training only) -> `model`.
 
     Augmentation runs inside the train step, batched, on the device that trains (the host only
     reads faces), and is inactive outside training (`training=False`: evaluation, prediction).
     `model` itself is what gets saved: its file has no augmentation layers and predicts as before.
+    A store of faces larger than the model's input (`stored` pixels: the `aligned_bbox` crop)
+    goes through `ExtendedCrop` first, which replaces the augmentation's own `crop`.
     """
-    inputs = keras.Input(shape=model.input_shape[1:], dtype="uint8", name="faces_uint8")
+    size = model.input_shape[1]
+    stored = stored or size
+    inputs = keras.Input(shape=(stored, stored, model.input_shape[3]), dtype="uint8", name="faces_uint8")
     x = keras.ops.cast(inputs, "float32")
-    if augment:
+    if stored != size:
+        x = ExtendedCrop(size, seed, name="extended_crop")(x)
+        augment = {**(augment or {}), "crop": 0}
+    if augment and any(augment.values()):
         # float32 whatever the precision policy: the model's first layer casts to its compute dtype
         x = augmenter(augment, seed)(x)
     return keras.Model(inputs, model(x), name=f"training_{model.name}")

@@ -239,7 +239,7 @@ def train_from_rule(spec: dict, inputs, outputs, threads: int | None = None,
 def predict_faces(model, store, rows: pd.DataFrame, batch_size: int) -> np.ndarray:
     """Class probabilities of the faces `rows["index"]` of a store, in the order of `rows`."""
     batches = FaceBatches(store, rows["index"], np.zeros(len(rows), dtype=np.int32), batch_size, shuffle=False)
-    return training_model(model).predict(batches, verbose=0)
+    return training_model(model, stored=batches.image_shape[0]).predict(batches, verbose=0)
 
 
 def predictions_table(rows: pd.DataFrame, probabilities: np.ndarray, values, names) -> pd.DataFrame:

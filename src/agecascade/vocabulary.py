@@ -48,8 +48,11 @@ def parent_chain(chain: str) -> str:
 
 def schema_names() -> dict[str, tuple[str, object]]:
     """{schema definition: (keyword, value)}: what the config schema's name definitions allow."""
-    return {"backbone_name": ("enum", list(BACKBONES)), "dataset_name": ("enum", list(DATASETS)),
-            "unified_dataset_name": ("enum", [d.name for d in _DATASETS.values() if d.labels == "age"]),
+    ages = [d.name for d in _DATASETS.values() if d.labels == "age"]
+    return {"backbone_name": ("enum", list(BACKBONES)),
+            # a known dataset, or a second configuration of one (`agedb_aligned`: `datasets.dataset`)
+            "dataset_name": ("pattern", f"^({alternatives(DATASETS)})(_[a-z0-9]+)?$"),
+            "unified_dataset_name": ("pattern", f"^({alternatives(ages)})(_[a-z0-9]+)?$"),
             "variant_name": ("pattern", f"^{VARIANT_PATTERN}$"),
             "feature_set_name": ("pattern", f"^{EXTRACTOR_PATTERN}/({alternatives(LAYERS)})$")}
 

@@ -26,7 +26,9 @@ from agecascade.data.registry import read_records
 from agecascade.download import read_marker, unchecked_sources
 from agecascade.outputs import write_text
 from agecascade.logs import Progress
-from agecascade.images import ImageSkip, crop_face, load_rgb, margin_box, padding_fraction, read_face
+from agecascade.data.database_pictures import with_aligned_boxes
+from agecascade.images import (ImageSkip, aligned_crop, aligned_side, crop_face, load_rgb, margin_box,
+                               padding_fraction, read_face)
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +52,9 @@ class PrepareOptions:
             training sets) or "keep" (keep the whole picture with face_found = false; for
             benchmarks, which must never shrink silently).
         min_confidence: MTCNN detections below this count as no face.
+        crop: "margin" (the thesis' square around the located face) or "aligned_bbox" (the
+            unified benchmark's: the database file's rotated box, `images.aligned_crop`; no
+            detector runs, and the store keeps the input size x 1.1 for random crops).
     """
 
     image_size: int = field(default_factory=lambda: schema_default("image_size"))
@@ -57,6 +62,12 @@ class PrepareOptions:
     detector: str = "none"
     no_face: str = field(default_factory=lambda: dataset_default("no_face"))
     min_confidence: float = field(default_factory=lambda: dataset_default("min_confidence"))
+    crop: str = "margin"
+
+    @property
+    def stored_size(self) -> int:
+        """The side of the stored faces: the input size, or x 1.1 for `aligned_bbox`."""
+        return aligned_side(self.image_size) if self.crop == "aligned_bbox" else self.image_size
 
 
 DETECTORS = ("metadata", "mtcnn", "none")
@@ -67,7 +78,7 @@ _state: dict = {}
 
 def _init_worker(options: PrepareOptions) -> None:
     _state["options"] = options
-    if options.detector == "mtcnn":
+    if options.detector == "mtcnn" and options.crop == "margin":
         from agecascade.data.faces import FaceDetector
 
         _state["detector"] = FaceDetector(min_confidence=options.min_confidence)
@@ -83,6 +94,9 @@ def process_picture(task: tuple[str, tuple | None]) -> tuple[str, np.ndarray | N
     options: PrepareOptions = _state["options"]
     fields = {"detector": options.detector, "face_found": True, "confidence": "", "padding": 0.0}
     try:
+        if options.crop == "aligned_bbox":  # the database's box: no detector
+            face = aligned_crop(load_rgb(path, upright=False), box, options.image_size)
+            return "ok", face, {**fields, "detector": "aligned_bbox"}
         if options.detector != "mtcnn":  # the box is known before decoding (or is the picture)
             box = box if options.detector == "metadata" else None
             face, padding = read_face(path, box, options.margin, options.image_size)
@@ -159,7 +173,8 @@ def write_faces(records, options: PrepareOptions, store_path: Path, manifest_pat
     """
     if options.detector not in DETECTORS:
         raise ValueError(f"detector must be one of {DETECTORS}. Received: {options.detector!r}")
-    boxes = records["box"] if "box" in records else [None] * len(records)
+    boxes = records["corners"] if options.crop == "aligned_bbox" else (
+        records["box"] if "box" in records else [None] * len(records))
     tasks = list(zip(records["path"], boxes))
     skipped: dict[str, int] = {}
     skipped_files: list[dict] = []
@@ -169,7 +184,7 @@ def write_faces(records, options: PrepareOptions, store_path: Path, manifest_pat
     pool = _pool(options, threads)  # before any file is open, so workers inherit none
     results = map(process_picture, tasks) if pool is None else pool.imap(process_picture, tasks, chunksize=16)
     try:
-        with FaceStoreWriter(store_path, options.image_size, attrs) as store, open(
+        with FaceStoreWriter(store_path, options.stored_size, attrs) as store, open(
             manifest_path, "w", newline=""
         ) as handle:
             writer = csv.DictWriter(handle, fieldnames=MANIFEST_COLUMNS, extrasaction="ignore")
@@ -194,6 +209,17 @@ def write_faces(records, options: PrepareOptions, store_path: Path, manifest_pat
     return skipped, padding, skipped_files
 
 
+def read_pictures(dataset: str, marker, options: PrepareOptions, parsing: dict):
+    """The dataset's pictures as (records, dropped counts), with their `aligned_bbox` corners
+    where the crop needs them (`prepare_dataset`'s `parsing`)."""
+    label_policy = parsing.get("label_policy") or dataset_default("label_policy")
+    cleaning = {**dataset_default("cleaning"), **(parsing.get("cleaning") or {})}
+    records, dropped = read_records(dataset, read_marker(marker), label_policy, cleaning, parsing.get("database"))
+    if options.crop == "aligned_bbox":
+        records, dropped = with_aligned_boxes(records, parsing.get("database"), dropped)
+    return records, dropped
+
+
 def prepare_dataset(dataset: str, marker: str | Path, store_path: str | Path,
                     manifest_path: str | Path, report_path: str | Path,
                     options: PrepareOptions, threads: int = 1, parsing: dict | None = None) -> dict:
@@ -207,19 +233,17 @@ def prepare_dataset(dataset: str, marker: str | Path, store_path: str | Path,
         threads: worker processes.
         parsing: dataset-specific parsing settings (`Study.parse_options`): Adience's
             `label_policy` (`strict` or `nearest`), IMDB's `cleaning` thresholds (min_face_score,
-            min_age, max_age); absent keys take the config schema's defaults.
+            min_age, max_age), the unified-benchmark `database` file (a dataset read from it, or
+            cropped by its `aligned_bbox`); absent keys take the config schema's defaults.
 
     Returns:
         The report: input rows, kept faces, and counts per drop reason.
     """
-    parsing = parsing or {}
-    label_policy = parsing.get("label_policy") or dataset_default("label_policy")
     started = time.perf_counter()
-    cleaning = {**dataset_default("cleaning"), **(parsing.get("cleaning") or {})}
-    records, dropped = read_records(dataset, read_marker(marker), label_policy, cleaning)
+    records, dropped = read_pictures(dataset, marker, options, parsing or {})
     n_parsed = len(records)
     skipped, padding, skipped_files = write_faces(records, options, Path(store_path), Path(manifest_path), threads,
-                                   attrs={"dataset": dataset, "margin": options.margin,
+                                   attrs={"dataset": dataset, "margin": options.margin, "crop": options.crop,
                                           "detector": options.detector}, dataset=dataset)
     kept = n_parsed - sum(skipped.values())
     report = {

@@ -37,8 +37,16 @@ def find_in_roots(roots: list[Path], match, max_depth: int = 4, expected: str = 
     )
 
 
-def read_records(dataset: str, roots: list[Path], label_policy: str | None = None, cleaning: dict | None = None):
-    """Find the dataset's layout under `roots` (the downloaded folders) and parse it: (records, dropped)."""
+def read_records(dataset: str, roots: list[Path], label_policy: str | None = None, cleaning: dict | None = None,
+                 database=None):
+    """Find the dataset's layout under `roots` (the downloaded folders) and parse it: (records,
+    dropped). A dataset without a parser of its own (`database_pictures`) is read from its
+    unified-benchmark database file (`database`)."""
     module = parser(dataset)
+    if hasattr(module, "read_with_database"):
+        if database is None:
+            raise SourceError(f"{dataset} is read from its database file (datasets.{dataset}.protocol_file), "
+                              "which this preparation was not given.")
+        return module.read_with_database(roots, database)
     root = find_in_roots(roots, module.looks_like_root, expected=module.LAYOUT)
     return module.read(root, label_policy, cleaning or {})

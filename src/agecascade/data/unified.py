@@ -84,12 +84,22 @@ def _row(path, number: int, entry, identity_key: str | None) -> dict:
         raise DatabaseFileError(f"{where} has no {identity_key}, which the file's other entries have.")
     return {"file": str(entry["img_path"]).replace("\\", "/").rsplit("/", 1)[-1].lower(),
             "img_path": entry["img_path"], "age": float(age) if age != -1 else None, "folder": folder,
-            "identity": str(identity), "gender": entry.get("gender")}
+            "identity": "" if identity is None else str(identity), "gender": entry.get("gender"),
+            "aligned_bbox": _box(entry.get("aligned_bbox"), where)}
+
+
+def _box(value, where: str) -> tuple | None:
+    """An `aligned_bbox`: 8 finite numbers, or None where the entry has none (an empty list)."""
+    if value is None or value == []:
+        return None
+    if not isinstance(value, list) or len(value) != 8:
+        raise DatabaseFileError(f"{where}: aligned_bbox {value!r} is not 8 numbers (corners A, B, C, D).")
+    return tuple(float(_number(v, where, "aligned_bbox", integer=False)) for v in value)
 
 
 def read_database(path) -> pd.DataFrame:
     """A database file as a table: file (name, lower case), img_path, age (NaN: unknown), folder,
-    identity, gender.
+    identity (empty where the file has none: CLAP2016), gender, aligned_bbox (8 numbers, or None).
 
     The identity is `id_num`, or AgeDB's `name` (its `number` numbers pictures, not people): the
     first entry that has one decides which key, and every entry must have it.
@@ -104,7 +114,7 @@ def read_database(path) -> pd.DataFrame:
     first = next((e for e in entries if isinstance(e, dict) and ("id_num" in e or "name" in e)), {})
     identity_key = "id_num" if "id_num" in first else ("name" if "name" in first else None)
     rows = [_row(path, number, entry, identity_key) for number, entry in enumerate(entries)]
-    return pd.DataFrame(rows, columns=["file", "img_path", "age", "folder", "identity", "gender"])
+    return pd.DataFrame(rows, columns=["file", "img_path", "age", "folder", "identity", "gender", "aligned_bbox"])
 
 
 def _file_name(paths: pd.Series) -> pd.Series:

@@ -3,10 +3,11 @@ config alone (`Study.data`; rules/download.smk, prepare.smk, splits.smk, synthet
 
 from __future__ import annotations
 
-from agecascade.datasets import benchmark_tag, benchmark_tags, unified_datasets
+from agecascade.datasets import DATABASE_PARSER, benchmark_tag, benchmark_tags, configured, unified_datasets
+from agecascade.datasets import dataset as dataset_descriptor
 from agecascade.download import result_identity
 from agecascade.plan import paths, settings
-from agecascade.vocabulary import DATASETS, TRAINING_SETS
+from agecascade.vocabulary import TRAINING_SETS
 
 
 class DataPlan:
@@ -20,7 +21,7 @@ class DataPlan:
 
     def __init__(self, config: dict, benchmarks: dict[str, str]):
         self.config = config
-        self.datasets = list(DATASETS)
+        self.datasets = configured(config)
         self.training_sets = list(TRAINING_SETS)
         self.benchmark_datasets = dict(benchmarks)
         self.splits = self.training_sets + list(benchmarks)
@@ -45,6 +46,15 @@ class DataPlan:
 
     def download_inputs(self, wildcards) -> dict:
         return self._synthetic(wildcards.dataset, archive=paths.SYNTHETIC_ARCHIVE, checksum=paths.SYNTHETIC_CHECKSUM)
+
+    def prepare_inputs(self, wildcards) -> dict:
+        """The download's marker, and the database file where the dataset is read from it or
+        cropped by its `aligned_bbox`."""
+        inputs = {"marker": paths.RAW_MARKER.format(dataset=wildcards.dataset)}
+        spec = self.config["datasets"][wildcards.dataset]
+        if spec["crop"] == "aligned_bbox" or dataset_descriptor(wildcards.dataset).parser == DATABASE_PARSER:
+            inputs["database"] = paths.DATABASE_FILE.format(dataset=wildcards.dataset)
+        return inputs
 
     def benchmark_inputs(self, wildcards) -> dict:
         return self._synthetic(wildcards.dataset, benchmark=paths.SYNTHETIC_BENCHMARK)

@@ -5,7 +5,7 @@ words; this module turns that into paths, so the registries never see the planne
 
 from __future__ import annotations
 
-from agecascade.datasets import DATASETS
+from agecascade.datasets import THESIS_DATASETS, dataset
 from agecascade.figures import FIGURES, Reads, caption, gradcam_caption
 from agecascade.plan import paths, settings
 from agecascade.tables import TABLES
@@ -59,7 +59,8 @@ class ReportPlan:
             return {"store": paths.FACE_STORE.format(dataset=args[0]),
                     "manifest": paths.MANIFEST.format(dataset=args[0])}
         if kind == "age_manifests":
-            return {d.name: paths.MANIFEST.format(dataset=d.name) for d in DATASETS.values() if d.labels == "age"}
+            # the thesis' age datasets (Figure 5)
+            return {d: paths.MANIFEST.format(dataset=d) for d in THESIS_DATASETS if dataset(d).labels == "age"}
         if kind == "manifest":
             return {"manifest": paths.MANIFEST.format(dataset=args[0])}
         if kind == "fold_metrics":

@@ -136,7 +136,7 @@ def prepare_options(config: dict, dataset: str) -> dict:
     spec = config["datasets"][dataset]
     no_face = "keep" if spec.get("protocol_file") else spec["no_face"]
     return {"image_size": config["image_size"], "margin": config["margin"], "detector": spec["detector"],
-            "no_face": no_face, "min_confidence": spec["min_confidence"]}
+            "no_face": no_face, "min_confidence": spec["min_confidence"], "crop": spec.get("crop", "margin")}
 
 
 def parse_options(config: dict, dataset: str) -> dict:
