@@ -5,6 +5,7 @@
 localrules:
     evaluate_unified,
     unified_table,
+    unified_cross_table,
 
 
 rule train_unified:
@@ -66,8 +67,31 @@ rule unified_table:
         "logs/unified_table/{dataset}.log",
     conda:
         "../envs/main.yaml"
+    params:
+        # each dataset's crop, the recipe, the input size and the benchmark tag (beside every row)
+        contexts=STUDY.unified.table_contexts,
     script:
         "../workflow_scripts/unified_table.py"
+
+
+# the cross-dataset matrix (trained on x tested on) of every variant, as their paper draws it
+rule unified_cross_table:
+    input:
+        **STUDY.unified.all_metrics(),
+    output:
+        table=report(
+            paths.UNIFIED_CROSS_TABLE,
+            caption="../report/unified.rst",
+            category="Tables",
+            labels={"table": "unified_cross"},
+        ),
+        markdown=paths.UNIFIED_CROSS_TABLE_MARKDOWN,
+    log:
+        "logs/unified_cross_table.log",
+    conda:
+        "../envs/main.yaml"
+    script:
+        "../workflow_scripts/unified_cross_table.py"
 
 
 rule unified:

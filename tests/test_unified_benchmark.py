@@ -159,7 +159,8 @@ def test_the_table_keeps_published_numbers_out_of_the_measured_columns(tmp_path)
                                      .to_csv(index=False))
     pd.DataFrame({"label": [10, 20], "split0": ["trn", "tst"]}).to_csv(tmp_path / "split.csv", index=False)
     evaluate_unified({0: tmp_path / "s0.csv"}, tmp_path / "split.csv", tmp_path / "m.csv", tmp_path / "b.csv")
-    table = unified_table("agedb", {"vgg16-imdb": tmp_path / "m.csv"})
+    contexts = {"agedb": {"crop": "margin", "recipe": "thesis", "image_size": 224, "tag": "agedb"}}
+    table = unified_table("agedb", {"agedb/vgg16-imdb": tmp_path / "m.csv"}, contexts)
     measured, literature = table[table["source"] == "measured"], table[table["source"] == "literature"]
     assert list(measured["protocol"]) == ["intra-dataset", "cross-dataset"]
     assert measured["published_mae"].isna().all() and literature["mae_median"].isna().all()
@@ -206,3 +207,43 @@ def test_a_split_trains_on_trn_selects_on_val_and_tests_on_tst_and_other_dataset
     assert result.train_faces == (table["split2"] == "trn").sum()
     assert result.val_faces == (table["split2"] == "val").sum()
     assert {"expected", "median", "predicted"} <= set(predictions.columns)
+
+
+@pytest.mark.parametrize("tag,column", [("afad", 3.14), ("cacd2000", 3.96), ("clap2016", 4.49), ("morph", 2.81),
+                                        ("utkface", 4.38)])
+def test_every_published_dataset_has_its_rows_with_their_source(tag, column):
+    from agecascade.unified_results import published
+
+    rows = published(tag)
+    assert rows["cross-entropy"] == column  # the reference's results table, cross-entropy row
+    assert len(rows) == 9 and published("fgnet") == {}
+
+
+@pytest.mark.parametrize("variant,crop,recipe,comparable", [
+    ("resnet50-imdb", "aligned_bbox", "benchmark", "closest to cross-entropy"),
+    ("resnet50-imdb", "margin", "benchmark", "no"),
+    ("resnet50-imdb", "aligned_bbox", "thesis", "no"),
+    ("vgg16-imdb", "aligned_bbox", "benchmark", "no"),
+    ("resnet50-faces2", "aligned_bbox", "benchmark", "no"),
+])
+def test_a_row_is_marked_comparable_only_with_their_backbone_pretraining_crop_and_recipe(
+        tmp_path, variant, crop, recipe, comparable):
+    (tmp_path / "s0.csv").write_text(_predictions(["agedb"], [10], [[1, 0, 0]]).to_csv(index=False))
+    pd.DataFrame({"label": [10, 20], "split0": ["trn", "tst"]}).to_csv(tmp_path / "split.csv", index=False)
+    evaluate_unified({0: tmp_path / "s0.csv"}, tmp_path / "split.csv", tmp_path / "m.csv", tmp_path / "b.csv")
+    contexts = {"agedb": {"crop": crop, "recipe": recipe, "image_size": 224, "tag": "agedb"}}
+    row = unified_table("agedb", {f"agedb/{variant}": tmp_path / "m.csv"}, contexts).iloc[0]
+    assert (row["comparable"], row["crop"], row["recipe"], row["input_size"]) == (comparable, crop, recipe, 224)
+    assert "input 224 px" in row["differences"]  # theirs: 256 px; ours: the study's image_size
+
+
+def test_the_cross_dataset_matrix_has_a_row_per_trained_model_and_a_column_per_test_set(tmp_path):
+    from agecascade.unified_results import cross_matrix
+
+    (tmp_path / "s0.csv").write_text(_predictions(["agedb", "fgnet"], [10, 30], [[1, 0, 0], [0, 1, 0]])
+                                     .to_csv(index=False))
+    pd.DataFrame({"label": [10, 20], "split0": ["trn", "tst"]}).to_csv(tmp_path / "split.csv", index=False)
+    evaluate_unified({0: tmp_path / "s0.csv"}, tmp_path / "split.csv", tmp_path / "m.csv", tmp_path / "b.csv")
+    matrix = cross_matrix({"agedb/vgg16-imdb": tmp_path / "m.csv"})
+    assert matrix.to_dict("records") == [{"model": "vgg16-imdb", "trained_on": "agedb", "agedb": 0.0,
+                                          "fgnet": 10.0}]

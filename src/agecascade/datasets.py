@@ -95,6 +95,11 @@ def dataset(name: str) -> Dataset:
                      f"Received: dataset={name!r}")
 
 
+def base(name: str) -> str:
+    """The dataset whose pictures `name` configures (`agedb_aligned` -> agedb)."""
+    return name if name in DATASETS else DERIVED.match(name)["base"]
+
+
 def configured(config: dict) -> list[str]:
     """The datasets the config has an entry for, in its order."""
     return list(config["datasets"])

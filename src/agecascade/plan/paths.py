@@ -72,6 +72,8 @@ UNIFIED_BY_AGE = "results/unified/{dataset}/{variant}/mae_by_age.csv"
 UNIFIED_GROUPS = "results/unified/{dataset}/{variant}/groups.csv"
 UNIFIED_TABLE = "results/tables/unified_{dataset}.csv"
 UNIFIED_TABLE_MARKDOWN = "results/tables/unified_{dataset}.md"
+UNIFIED_CROSS_TABLE = "results/tables/unified_cross.csv"  # trained on x tested on, every variant
+UNIFIED_CROSS_TABLE_MARKDOWN = "results/tables/unified_cross.md"
 
 # ------------------------------------------------------------------ tables, figures, summary
 TABLE = "results/tables/{stem}.csv"

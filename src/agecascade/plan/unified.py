@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agecascade.datasets import benchmark_tags, benchmark_trained
+from agecascade.datasets import base, benchmark_tag, benchmark_tags, benchmark_trained, tag_key
 from agecascade.plan import paths, settings
 from agecascade.plan.starts import crop, start_model
 from agecascade.vocabulary import FROZEN_PRETRAININGS, Variant
@@ -77,8 +77,8 @@ class UnifiedPlan:
         return [k for k in self._all_splits[dataset] if run is None or k in run]
 
     def variants(self, dataset: str) -> list[str]:
-        """The configured variants whose start model never saw `dataset`."""
-        return [v for v in self.spec["variants"] if dataset not in cascade_datasets(Variant.parse(v).pretraining)]
+        """The configured variants whose start model never saw `dataset`'s pictures."""
+        return [v for v in self.spec["variants"] if base(dataset) not in cascade_datasets(Variant.parse(v).pretraining)]
 
     def all_variants(self) -> list[str]:
         return sorted({v for d in self.targets for v in self.variants(d)})
@@ -147,23 +147,46 @@ class UnifiedPlan:
         `unified_<dataset>`, row: the variant)."""
         return [{"experiment": f"unified_{d}", "row": v, "metrics": paths.UNIFIED_METRICS.format(dataset=d, variant=v),
                  "groups": paths.UNIFIED_GROUPS.format(dataset=d, variant=v)}
-                for d in self.tables() for v in self.variants(d)]
+                for group in self.table_groups().values() for d in group for v in self.variants(d)]
 
-    def metrics(self, dataset: str) -> dict[str, str]:
-        """{variant: metrics.csv} of a dataset's variants."""
-        return {v: paths.UNIFIED_METRICS.format(dataset=dataset, variant=v) for v in self.variants(dataset)}
+    def table_groups(self) -> dict[str, list[str]]:
+        """{table: datasets}: the datasets trained here with a variant and a split that run,
+        grouped by the pictures they configure (`agedb` and `agedb_aligned` share AgeDB's table),
+        each table named after its group's first dataset."""
+        groups: dict[str, list[str]] = {}
+        for dataset in self.targets:
+            if self.variants(dataset) and self.splits(dataset):
+                groups.setdefault(base(dataset), []).append(dataset)
+        return {members[0]: members for members in groups.values()}
 
-    def by_age(self, dataset: str) -> dict[str, str]:
-        """{variant: mae_by_age.csv} of a dataset's variants (the MAE-by-true-age figure)."""
-        return {v: paths.UNIFIED_BY_AGE.format(dataset=dataset, variant=v) for v in self.variants(dataset)}
+    def metrics(self, table: str) -> dict[str, str]:
+        """{"<dataset>/<variant>": metrics.csv} of a table's datasets' variants."""
+        return {f"{d}/{v}": paths.UNIFIED_METRICS.format(dataset=d, variant=v)
+                for d in self.table_groups().get(table, []) for v in self.variants(d)}
+
+    def by_age(self, table: str) -> dict[str, str]:
+        """{"<variant> (<crop>)": mae_by_age.csv} of a table's variants (the MAE-by-true-age figure)."""
+        return {f"{v} ({self.config['datasets'][d]['crop']})": paths.UNIFIED_BY_AGE.format(dataset=d, variant=v)
+                for d in self.table_groups().get(table, []) for v in self.variants(d)}
 
     def table_metrics(self, wildcards) -> dict[str, str]:
         return self.metrics(wildcards.dataset)
 
+    def table_contexts(self, wildcards) -> dict[str, dict]:
+        """{dataset: crop, recipe, input size and tag} of a table's datasets (beside every row)."""
+        return {d: {"crop": self.config["datasets"][d]["crop"], "recipe": self.spec["recipe"],
+                    "image_size": self.config["image_size"], "tag": tag_key(benchmark_tag(self.config, d))}
+                for d in self.table_groups()[wildcards.dataset]}
+
     def tables(self) -> dict[str, str]:
-        """{dataset: table CSV} of every dataset trained under the protocol with a variant that runs."""
-        return {d: paths.UNIFIED_TABLE.format(dataset=d) for d in self.targets if self.variants(d) and self.splits(d)}
+        """{table: CSV} of every table (`table_groups`)."""
+        return {t: paths.UNIFIED_TABLE.format(dataset=t) for t in self.table_groups()}
+
+    def all_metrics(self) -> dict[str, str]:
+        """Every trained (dataset, variant)'s metrics (the cross-dataset matrix)."""
+        return {key: path for table in self.table_groups() for key, path in self.metrics(table).items()}
 
     def targets_all(self) -> list[str]:
-        """What `snakemake unified` (and the default target) builds: each dataset's table."""
-        return list(self.tables().values())
+        """What `snakemake unified` (and the default target) builds: each table and the matrix."""
+        tables = list(self.tables().values())
+        return tables + [paths.UNIFIED_CROSS_TABLE] if tables else []
