@@ -2,6 +2,7 @@ rule synthetic_dataset:
     output:
         archive=paths.SYNTHETIC_ARCHIVE,
         checksum=paths.SYNTHETIC_CHECKSUM,
+        boxes=paths.SYNTHETIC_BOXES,
     log:
         "logs/synthetic_dataset/{dataset}.log",
     benchmark:
@@ -26,6 +27,7 @@ localrules:
 rule synthetic_database:
     input:
         paths.SYNTHETIC_ARCHIVE,
+        paths.SYNTHETIC_BOXES,
     output:
         paths.SYNTHETIC_DATABASE,
     log:

@@ -183,3 +183,12 @@ def test_two_pictures_whose_names_differ_only_in_case_never_share_one_entrys_lab
     assert report["pictures_without_entry"] == []
     # each of the 002 pictures takes its own entry's age
     assert table.loc[2, "label"] == 9 and table.loc[3, "label"] == 10
+
+
+def test_a_database_without_identities_is_split_by_its_folders_alone_and_says_so(tmp_path):
+    manifest = pd.DataFrame({"source": [f"train/{k}.jpg" for k in range(3)], "subject": ["", "", ""],
+                             "age": [20, 30, 40]})
+    entries = [{"img_path": f"CLAP2016/train/{k}.jpg", "age": 20 + 10 * k, "folder": k, "std_age": 3.1}
+               for k in range(3)]
+    table, report = _write(tmp_path, manifest, entries, dataset="fgnet")
+    assert "no identities" in report["split_by"] and table["folder"].tolist() == [0, 1, 2]

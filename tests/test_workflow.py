@@ -74,7 +74,9 @@ def test_dry_run_of_the_paper_config_shows_the_whole_study_without_any_data(pape
     # tested on AgeDB's test folders and on all of FG-NET; the database files are two more downloads
     assert counts["train_unified"] == 6 * 5 and counts["evaluate_unified"] == 6 and counts["unified_table"] == 1
     assert counts["download_protocol"] == 2 and counts["unified_split"] == 2
-    assert sum(counts.values()) == 1210 + 2 + 2 + 30 + 6 + 1 + 1 + 2
+    # AgeDB's benchmark file (its splits and cross tests) and the cross-dataset matrix
+    assert counts["download_benchmark"] == 1 and counts["unified_cross_table"] == 1
+    assert sum(counts.values()) == 1210 + 2 + 2 + 30 + 6 + 1 + 1 + 2 + 2
 
 
 def test_regression_jobs_declare_cpu_threads_memory_and_runtime(paper_plan):
@@ -93,7 +95,8 @@ def test_every_fold_job_declares_gpu_cpus_memory_and_runtime(paper_plan):
         assert resource in resources
     target = "results/unified/agedb/vgg16-faces2/split3/predictions.csv"
     resources, block = _resources(paper_plan, "train_unified", target)
-    for resource in ("gpu=1", "cpus_per_task=8", "mem_mb=32000", "runtime=360"):
+    # mode a under the thesis' recipe: 20 epochs of AgeDB at the thesis' pace x 1.5, plus 30 minutes
+    for resource in ("gpu=1", "cpus_per_task=8", "mem_mb=32000", "runtime=270"):
         assert resource in resources
     for needed in ("results/splits/agedb_unified.csv", "results/splits/fgnet_unified.csv", "resources/faces/fgnet.h5"):
         assert needed in block
@@ -260,24 +263,49 @@ def test_demo_writes_the_unified_splits_from_its_database_files(demo):
 
 
 @pytest.mark.slow
-def test_demo_runs_the_unified_benchmark_on_two_splits_and_beats_the_training_mean(demo):
+def test_demo_runs_the_unified_benchmark_under_both_crops_on_two_splits_and_beats_the_training_mean(demo):
     table = pd.read_csv(demo / "results/tables/unified_agedb.csv")
-    measured = table[table["source"] == "measured"].set_index("tested_on")
-    assert set(measured.index) == {"agedb", "fgnet"} and (measured["splits"] == 2).all()  # run_splits [0, 1]
-    intra = measured.loc["agedb"]
-    assert intra["model"] == "vgg16-imdb" and intra["protocol"] == "intra-dataset"
-    assert intra["mae_median"] < intra["mean_predictor_mae"] and intra["mae_expected"] < intra["mean_predictor_mae"]
+    measured = table[table["source"] == "measured"]
+    # AgeDB under the thesis' crop and under the benchmark's, in one table, each tested on FG-NET too
+    assert set(zip(measured["dataset"], measured["crop"], measured["tested_on"])) == {
+        ("agedb", "margin", "agedb"), ("agedb", "margin", "fgnet"),
+        ("agedb_aligned", "aligned_bbox", "agedb_aligned"), ("agedb_aligned", "aligned_bbox", "fgnet")}
+    assert (measured["splits"] == 2).all() and (measured["recipe"] == "benchmark").all()  # run_splits [0, 1]
+    assert (measured["input_size"] == 32).all() and (measured["comparable"] == "no").all()  # a VGG-16
+    intra = measured[measured["protocol"] == "intra-dataset"]
+    assert (intra["model"] == "vgg16-imdb").all() and (intra["mae_median"] < intra["mean_predictor_mae"]).all()
     assert table.loc[table["source"] == "literature", "published_mae"].notna().all()
-    split = pd.read_csv(demo / "results/splits/agedb_unified.csv")
-    for k in (0, 1):
-        predictions = pd.read_csv(demo / f"results/unified/agedb/vgg16-imdb/split{k}/predictions.csv")
-        own = predictions[predictions["tested_on"] == "agedb"]
-        assert set(own["index"]) == set(split.loc[(split[f"split{k}"] == "tst") & split["label"].notna(), "index"])
-        assert (predictions["tested_on"] == "fgnet").sum() == 100  # all of FG-NET
-        history = pd.read_csv(demo / f"results/unified/agedb/vgg16-imdb/split{k}/history.csv")
-        assert history["val_mae"].notna().all()  # selected on the split's validation folders
+    assert table.loc[table["source"] == "literature", "published_source"].str.contains("Paplham").all()
+    for dataset in ("agedb", "agedb_aligned"):
+        split = pd.read_csv(demo / f"results/splits/{dataset}_unified.csv")
+        for k in (0, 1):
+            folder = demo / f"results/unified/{dataset}/vgg16-imdb/split{k}"
+            predictions = pd.read_csv(folder / "predictions.csv")
+            own = predictions[predictions["tested_on"] == dataset]
+            tested = (split[f"split{k}"] == "tst") & split["label"].notna()
+            assert set(own["index"]) == set(split.loc[tested, "index"])
+            assert (predictions["tested_on"] == "fgnet").sum() == 100  # all of FG-NET
+            history = pd.read_csv(folder / "history.csv")
+            assert history["val_median_mae"].notna().all()  # the benchmark's selection watches it
+    matrix = pd.read_csv(demo / "results/tables/unified_cross.csv")
+    assert set(matrix["trained_on"]) == {"agedb", "agedb_aligned"} and "fgnet" in matrix
     summary = (demo / "results/summary.txt").read_text()
     assert "Unified benchmark (Paplham & Franc 2024), trained on agedb" in summary
+
+
+@pytest.mark.slow
+def test_demo_crops_agedb_by_its_aligned_boxes_for_the_benchmark(demo):
+    with h5py.File(demo / "resources/faces/agedb_aligned.h5") as store:
+        assert store["images"].shape[1:] == (35, 35, 3)  # 32 px x 1.1: room for the random crops
+    with h5py.File(demo / "resources/faces/agedb.h5") as store:
+        assert store["images"].shape[1:] == (32, 32, 3)
+    aligned = json.loads((demo / "resources/faces/agedb_aligned.report.json").read_text())
+    database = json.loads((demo / "resources/synthetic/agedb_unified.json").read_text())
+    without_box = sum(1 for entry in database if not entry["aligned_bbox"])
+    # the pictures with no face drawn have no box: left out and counted, as the benchmark does
+    assert aligned["dropped"]["no_aligned_bbox"] == without_box > 0
+    manifest = pd.read_csv(demo / "resources/faces/agedb_aligned.csv")
+    assert (manifest["detector"] == "aligned_bbox").all()
 
 
 @pytest.mark.slow

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import tarfile
 import tempfile
 from functools import lru_cache
@@ -266,8 +267,10 @@ def write_imdb_mat(path: Path, rows: dict, celeb_names: list[str]) -> None:
 # AgeDB (<id>_<Name>_<age>_<m|f>.jpg)
 
 
-def write_agedb(root: Path, n_subjects: int, images_per_subject: int, seed: int, canvas: int) -> dict:
-    """Write synthetic AgeDB pictures; a few hold no face and one is truncated."""
+def write_agedb(root: Path, n_subjects: int, images_per_subject: int, seed: int, canvas: int,
+                boxes: dict | None = None) -> dict:
+    """Write synthetic AgeDB pictures; a few hold no face and one is truncated. `boxes`, if
+    given, receives each picture's face box (x1, y1, x2, y2) by file name (none: no face)."""
     rng = np.random.default_rng(seed)
     base = root / "AgeDB"
     cases: dict[str, int] = {}
@@ -287,8 +290,10 @@ def write_agedb(root: Path, n_subjects: int, images_per_subject: int, seed: int,
             if case == "no_face":
                 _save_jpeg(_no_face_picture(rng, canvas), path)
             else:
-                picture, _ = face_picture(age, rng, canvas)
+                picture, box = face_picture(age, rng, canvas)
                 _quirky_save(picture, path, "truncated" if case == "corrupt_image" else "plain")
+                if boxes is not None:
+                    boxes[path.name] = box
             index += 1
     return cases
 
@@ -397,7 +402,8 @@ def sha256sum(path: Path) -> str:
 def write_archive(dataset: str, spec: dict, archive: Path, seed: int) -> str:
     """Generate a synthetic dataset and pack it as the dataset's distribution archive.
 
-    Writes `archive` (tar.gz) and `archive.sha256` (`sha256sum` format) beside it.
+    Writes `archive` (tar.gz), `archive.sha256` (`sha256sum` format) and `archive.boxes.json`
+    (the face boxes drawn, by file name; AgeDB's only) beside it.
 
     Args:
         dataset: one of imdb, agedb, fgnet, adience.
@@ -410,7 +416,9 @@ def write_archive(dataset: str, spec: dict, archive: Path, seed: int) -> str:
     """
     if dataset not in WRITERS:
         raise ValueError(f"Unknown dataset. Received: dataset={dataset!r}")
-    args = dict(spec)
+    args, boxes = dict(spec), {}
+    if dataset == "agedb":  # its face boxes: the demo's `aligned_bbox` (`write_database`)
+        args["boxes"] = boxes
     with tempfile.TemporaryDirectory(dir=archive.parent if archive.parent.exists() else None) as tmp:
         root = Path(tmp)
         WRITERS[dataset](root, seed=seed, **args)
@@ -420,6 +428,7 @@ def write_archive(dataset: str, spec: dict, archive: Path, seed: int) -> str:
                 tar.add(child, arcname=child.name)
     digest = sha256sum(archive)
     Path(f"{archive}.sha256").write_text(f"{digest}  {archive.name}\n")
+    Path(f"{archive}.boxes.json").write_text(json.dumps(boxes) + "\n")
     return digest
 
 
@@ -427,17 +436,28 @@ def write_archive(dataset: str, spec: dict, archive: Path, seed: int) -> str:
 # Database files of the unified benchmark (agecascade.data.unified), for the synthetic archives
 
 
-def _database_entry(dataset: str, member: str, people: list[str]) -> dict | None:
-    """The database entry of one archive member, in the published files' shape: their prefix
-    (`AgeDB/AgeDB/`, `FG-NET/images/`) and, for AgeDB, the extension's case flipped on every other
-    picture (both differ from the archive, as in the real files)."""
+def aligned_bbox(box) -> list[float]:
+    """An `aligned_bbox` (A, B, C, D as 1-based (column, row)) for a drawn face box: the square
+    around the box's centre with its longer side, upright (the demo's faces are not rotated)."""
+    x1, y1, x2, y2 = box
+    half, cx, cy = max(x2 - x1, y2 - y1) / 2, (x1 + x2) / 2 + 1, (y1 + y2) / 2 + 1
+    return [cx - half, cy - half, cx + half, cy - half, cx + half, cy + half, cx - half, cy + half]
+
+
+def _database_entry(dataset: str, member: str, people: list[str], boxes: dict) -> dict | None:
+    """The database entry of one archive member, in the published `_aligned` files' shape: their
+    prefix (`AgeDB/AgeDB/`, `FG-NET/images/`), for AgeDB the extension's case flipped on every other
+    picture (both differ from the archive, as in the real files) and the face's `aligned_bbox`
+    (empty where no face was drawn)."""
     name = member.rsplit("/", 1)[-1]
     stem, _, extension = name.rpartition(".")
     if dataset == "agedb":
         number, person, age, gender = stem.split("_")
         extension = extension.upper() if int(number) % 2 else extension
+        box = boxes.get(name)
         return {"img_path": f"AgeDB/AgeDB/{stem}.{extension}", "name": person, "number": number, "age": int(age),
-                "gender": gender.upper(), "database": "AgeDB", "folder": people.index(person) % 10}
+                "gender": gender.upper(), "database": "AgeDB", "folder": people.index(person) % 10,
+                "aligned_bbox": aligned_bbox(box) if box else []}
     subject, age = int(stem[:3]), int(stem[4:6])
     return {"img_path": f"FG-NET/images/{name}", "id_num": subject, "age": age, "database": "FG-NET",
             "folder": subject}
@@ -445,13 +465,15 @@ def _database_entry(dataset: str, member: str, people: list[str]) -> dict | None
 
 def write_database(dataset: str, archive: Path, output: Path) -> int:
     """Write the unified benchmark's database file for a synthetic AgeDB or FG-NET archive (people
-    spread over folders 0-9 for AgeDB; FG-NET's folders are its subjects). Returns the entries."""
-    import json
+    spread over folders 0-9 for AgeDB; FG-NET's folders are its subjects), with AgeDB's face boxes
+    (`archive.boxes.json`) as `aligned_bbox`. Returns the entries."""
+    boxes_file = Path(f"{archive}.boxes.json")
+    boxes = json.loads(boxes_file.read_text()) if boxes_file.is_file() else {}
 
     with tarfile.open(archive) as tar:
         members = sorted(m.name for m in tar.getmembers() if m.isfile() and m.name.lower().endswith((".jpg", ".png")))
     people = sorted({name.rsplit("/", 1)[-1].split("_")[1] for name in members}) if dataset == "agedb" else []
-    entries = [_database_entry(dataset, member, people) for member in members]
+    entries = [_database_entry(dataset, member, people, boxes) for member in members]
     Path(output).write_text(json.dumps(entries, indent=1) + "\n")
     return len(entries)
 
@@ -464,8 +486,6 @@ PUBLISHED_TEN_FOLDER_SPLITS = (((0, 1, 2, 3, 4, 5), (6, 7), (8, 9)), ((2, 3, 4, 
 
 
 def _database_folders(path) -> list[int]:
-    import json
-
     return sorted({int(entry["folder"]) for entry in json.loads(Path(path).read_text())})
 
 

@@ -185,7 +185,10 @@ def write_unified_split(dataset: str, files: dict, protocol: dict) -> pd.DataFra
     table["label"] = table["age"].round().astype("Int64")
     table = pd.concat([table, split_columns(joined, protocol, report)], axis=1)
     sizes = {c: table[c].value_counts().to_dict() for c in table if c.startswith("split")}
+    identities = joined["identity"].fillna("").astype(str).ne("").any()
     report.update({"dataset": dataset, "benchmark_tag": protocol["tag"], "splits": len(protocol["splits"]),
+                   "split_by": "the database's folders, which keep each identity in one" if identities else
+                   "the database's folders alone: the file names no identities (CLAP2016)",
                    "sizes": sizes, "skipped_cross_tests": protocol["skipped"],
                    "pictures_kept_whole_without_face": int(without_face(manifest).sum())})
     table.to_csv(files["split"], index=False)

@@ -3,7 +3,7 @@ config alone (`Study.data`; rules/download.smk, prepare.smk, splits.smk, synthet
 
 from __future__ import annotations
 
-from agecascade.datasets import DATABASE_PARSER, benchmark_tag, benchmark_tags, configured, unified_datasets
+from agecascade.datasets import DATABASE_PARSER, base, benchmark_tag, benchmark_tags, configured, unified_datasets
 from agecascade.datasets import dataset as dataset_descriptor
 from agecascade.download import result_identity
 from agecascade.plan import paths, settings
@@ -35,11 +35,17 @@ class DataPlan:
                 + [paths.SPLIT_TABLE.format(split=s) for s in self.splits]
                 + [paths.UNIFIED_SPLIT.format(dataset=d) for d in self.unified_datasets])
 
+    def synthetic_of(self, dataset: str) -> str | None:
+        """The demo's synthetic dataset whose files a dataset uses: its own, or its base's for a
+        second configuration (`agedb_aligned` -> agedb); None outside the demo."""
+        return next((d for d in (dataset, base(dataset)) if d in self.config["synthetic"]), None)
+
     def _synthetic(self, dataset: str, **files: str) -> dict:
         """The demo's synthetic files of a dataset as inputs, so the DAG writes them first."""
-        if dataset not in self.config["synthetic"]:
+        synthetic = self.synthetic_of(dataset)
+        if synthetic is None:
             return {}
-        return {name: pattern.format(dataset=dataset) for name, pattern in files.items()}
+        return {name: pattern.format(dataset=synthetic) for name, pattern in files.items()}
 
     def database_inputs(self, wildcards) -> dict:
         return self._synthetic(wildcards.dataset, database=paths.SYNTHETIC_DATABASE, archive=paths.SYNTHETIC_ARCHIVE)
@@ -63,7 +69,7 @@ class DataPlan:
         """{tag: synthetic database file} of the demo's other datasets with a database file: the
         cross-dataset entries of a synthetic benchmark file."""
         return {benchmark_tag(self.config, d): paths.SYNTHETIC_DATABASE.format(dataset=d)
-                for d in self.unified_datasets if d != wildcards.dataset and d in self.config["synthetic"]}
+                for d in self.unified_datasets if base(d) != base(wildcards.dataset) and d in self.config["synthetic"]}
 
     def synthetic_benchmark_tag(self, wildcards) -> str:
         return benchmark_tag(self.config, wildcards.dataset)
@@ -74,7 +80,7 @@ class DataPlan:
         config. The demo's synthetic file, made by the workflow, is an input of the download
         instead."""
         location = self.config["datasets"][wildcards.dataset][f"{kind}_file"]
-        synthetic = wildcards.dataset in self.config["synthetic"]
+        synthetic = self.synthetic_of(wildcards.dataset) is not None
         return result_identity(location, hash_local_file=not synthetic)
 
     def benchmark_spec(self, wildcards) -> dict:

@@ -10,6 +10,7 @@ files are the rules' own (nothing reads them).
 # ------------------------------------------------------------------ data
 SYNTHETIC_ARCHIVE = "resources/synthetic/{dataset}.tar.gz"
 SYNTHETIC_CHECKSUM = "resources/synthetic/{dataset}.tar.gz.sha256"
+SYNTHETIC_BOXES = "resources/synthetic/{dataset}.tar.gz.boxes.json"  # the face boxes drawn (the demo's aligned_bbox)
 SYNTHETIC_DATABASE = "resources/synthetic/{dataset}_unified.json"
 SYNTHETIC_BENCHMARK = "resources/synthetic/{dataset}_benchmark.yaml"
 RAW_MARKER = "resources/raw/{dataset}/dataset.json"
