@@ -73,7 +73,8 @@ def test_one_split_clap2016_with_unconfigured_cross_entries(tmp_path):
 
 def test_a_split_count_other_than_the_configs_is_refused_saying_both(tmp_path):
     path = _write(tmp_path, _agedb(splits=4))
-    with pytest.raises(BenchmarkFileError, match=r"has 4 splits; the config says 5 \(datasets.agedb.benchmark_splits\)"):
+    said = r"has 4 splits; the config says 5 \(datasets.agedb.benchmark_splits\)"
+    with pytest.raises(BenchmarkFileError, match=said):
         dataset_protocol("agedb", path, {"agedb": "agedb"}, 5)
 
 

@@ -188,7 +188,8 @@ def test_a_split_trains_on_trn_selects_on_val_and_tests_on_tst_and_other_dataset
     other.to_csv(tmp_path / "fgnet_unified.csv", index=False)
     # the training dataset's benchmark file names FG-NET's folder 1 for every split (its folder 2 stays out)
     (tmp_path / "protocol.json").write_text(json.dumps({"cross_tests": {"fgnet": [[1]] * 5}}))
-    settings = FitSettings(learning_rate=1e-3, batch_size=16, epochs=2, patience=None, seed=3, keep="best_val_median_mae")
+    settings = FitSettings(learning_rate=1e-3, batch_size=16, epochs=2, patience=None, seed=3,
+                           keep="best_val_median_mae")
     data = TrainingData(str(store / "faces.h5"), str(tmp_path / "agedb_unified.csv"), str(store / "labels.json"),
                         Part(protocol_split=2),
                         cross_tests=(TestSet("fgnet", str(store / "faces.h5"), str(tmp_path / "fgnet_unified.csv")),),
