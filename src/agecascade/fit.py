@@ -84,42 +84,48 @@ def _epoch_log(epochs: int, faces: int):
 
 
 
-class ExpectedAgeMAE(keras.metrics.Mean):
-    """Mean absolute error of the expected value sum_i p_i * value_i against the true class's value
-    (the study's prediction rule); `values` are the label space's (ages, or group indices)."""
+class _AgeMAE(keras.metrics.Mean):
+    """Mean absolute error of a decision rule's value (`decide`) against the true class's value;
+    `values` are the label space's (ages, or group indices)."""
+
+    def __init__(self, values, name, **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.values = [float(v) for v in values]
+
+    def decide(self, probabilities, values):
+        raise NotImplementedError
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        values = keras.ops.convert_to_tensor(self.values, dtype="float32")
+        truth = keras.ops.take(values, keras.ops.cast(keras.ops.reshape(y_true, (-1,)), "int32"))
+        decided = self.decide(keras.ops.cast(y_pred, "float32"), values)
+        return super().update_state(keras.ops.abs(decided - truth), sample_weight=sample_weight)
+
+    def get_config(self):
+        return {**super().get_config(), "values": self.values}
+
+
+class ExpectedAgeMAE(_AgeMAE):
+    """MAE of the expected value sum_i p_i * value_i (the study's prediction rule)."""
 
     def __init__(self, values, name="mae", **kwargs):
-        super().__init__(name=name, **kwargs)
-        self.values = [float(v) for v in values]
+        super().__init__(values, name=name, **kwargs)
 
-    def update_state(self, y_true, y_pred, sample_weight=None):
-        values = keras.ops.convert_to_tensor(self.values, dtype="float32")
-        truth = keras.ops.take(values, keras.ops.cast(keras.ops.reshape(y_true, (-1,)), "int32"))
-        expected = keras.ops.sum(keras.ops.cast(y_pred, "float32") * values, axis=-1)
-        return super().update_state(keras.ops.abs(expected - truth), sample_weight=sample_weight)
-
-    def get_config(self):
-        return {**super().get_config(), "values": self.values}
+    def decide(self, probabilities, values):
+        return keras.ops.sum(probabilities * values, axis=-1)
 
 
-class MedianAgeMAE(keras.metrics.Mean):
-    """Mean absolute error of the posterior median (the smallest value whose cumulative
-    probability reaches one half; `agecascade.decision.median`) against the true class's value:
-    the unified benchmark's decision, watched by `training.keep: best_val_median_mae`."""
+class MedianAgeMAE(_AgeMAE):
+    """MAE of the posterior median (the smallest value whose cumulative probability reaches one
+    half; `agecascade.decision.median`): the unified benchmark's decision, watched by
+    `training.keep: best_val_median_mae`."""
 
     def __init__(self, values, name="median_mae", **kwargs):
-        super().__init__(name=name, **kwargs)
-        self.values = [float(v) for v in values]
+        super().__init__(values, name=name, **kwargs)
 
-    def update_state(self, y_true, y_pred, sample_weight=None):
-        values = keras.ops.convert_to_tensor(self.values, dtype="float32")
-        truth = keras.ops.take(values, keras.ops.cast(keras.ops.reshape(y_true, (-1,)), "int32"))
-        cumulative = keras.ops.cumsum(keras.ops.cast(y_pred, "float32"), axis=-1)
-        index = keras.ops.argmax(keras.ops.cast(cumulative >= 0.5 - 1e-6, "int32"), axis=-1)
-        return super().update_state(keras.ops.abs(keras.ops.take(values, index) - truth), sample_weight=sample_weight)
-
-    def get_config(self):
-        return {**super().get_config(), "values": self.values}
+    def decide(self, probabilities, values):
+        cumulative = keras.ops.cumsum(probabilities, axis=-1)
+        return keras.ops.take(values, keras.ops.argmax(keras.ops.cast(cumulative >= 0.5 - 1e-6, "int32"), axis=-1))
 
 
 def _stop_on_divergence(name: str):
