@@ -97,7 +97,14 @@ def test_each_mode_trains_as_the_thesis_trains_it_and_keeps_the_best_validation_
     assert (stage["epochs"], stage["learning_rate"], stage["batch_size"], stage["patience"]) == (30, 1e-4, 32, 3)
     assert stage["frozen"] is False and stage["monitor"] == "val_loss"
     assert frozen["keep"] == stage["keep"] == "best_val_median_mae"  # the benchmark's model selection
-    # one number of epochs for every job, when the config gives one (the benchmark's recipe: 50)
+    # the benchmark's recipe: the whole network for every variant, Adam 1e-4 constant, batch 100, 50 epochs,
+    # random crops (80-100 % of the area) and flips only
+    recipe = config.deep_update(copy.deepcopy(paper), {"benchmarks": {"unified": {"recipe": "benchmark"}}})
+    theirs = settings.unified_settings(recipe, "agedb", "vgg16-faces2")
+    assert (theirs["learning_rate"], theirs["batch_size"], theirs["epochs"]) == (1e-4, 100, 50)
+    assert theirs["frozen"] is False and theirs["patience"] is None and theirs["keep"] == "best_val_median_mae"
+    assert theirs["augment"] == {"rotation": 0, "shift": 0, "crop": 0.1, "flip": True}
+    # one number of epochs for every job, when the config gives one
     longer = config.deep_update(copy.deepcopy(paper), {"benchmarks": {"unified": {"epochs": 50}}})
     assert settings.unified_settings(longer, "agedb", "vgg16-imdb")["epochs"] == 50
     assert settings.unified_settings(longer, "agedb", "vgg16-faces2")["epochs"] == 50

@@ -80,19 +80,22 @@ def unified_settings(config: dict, dataset: str, variant: str) -> dict:
       `fold_training.frozen`; modes b/c: everything, with the cascade's stage settings for the
       dataset, `training.stages.<dataset>`, AgeDB's where the dataset has none).
     * `benchmark`: the benchmark's recipe for its ResNet-50 rows (`benchmarks.unified.benchmark_recipe`:
-      the whole network, Adam 1e-4 constant, batch 100, 50 epochs), for every variant.
+      the whole network, Adam 1e-4 constant, batch 100, 50 epochs, random crops and flips only),
+      for every variant.
 
     `benchmarks.unified.epochs` sets every job's epochs under either recipe."""
     variant, unified = Variant.parse(variant), config["benchmarks"]["unified"]
     stages = config["training"]["stages"]
+    overrides = {"keep": KEEP_BEST_MEDIAN, **_keras2(variant)}
     if unified["recipe"] == "benchmark":
-        spec, frozen = {**unified["benchmark_recipe"], "patience": None}, False
+        recipe = unified["benchmark_recipe"]
+        spec, frozen = {**recipe, "patience": None}, False
+        overrides["augment"] = recipe["augment"]
     else:
         spec = config["fold_training"]["frozen"] if variant.frozen else stages.get(dataset, stages["agedb"])
         frozen = variant.frozen
-    epochs = unified.get("epochs") or spec["epochs"]
-    return fit_settings(config, spec, variant.backbone, frozen, keep=KEEP_BEST_MEDIAN, epochs=epochs,
-                        **_keras2(variant))
+    overrides["epochs"] = unified.get("epochs") or spec["epochs"]
+    return fit_settings(config, spec, variant.backbone, frozen, **overrides)
 
 
 def grid_point_settings(settings: dict, learning_rate: float, batch_size: int, epochs: int) -> dict:
