@@ -227,3 +227,13 @@ def test_a_local_database_file_is_recorded_by_its_content(paper, tmp_path):
     assert first == spec(str(tmp_path / "b.json")) == spec(str(tmp_path / "b.json"), "ab" * 32)  # moved, checked
     (tmp_path / "b.json").write_text('[{"img_path": "x.jpg"}]')
     assert spec(str(tmp_path / "b.json")) != first  # fixed in place: seen
+
+
+def test_an_aligned_crop_runs_no_detector_and_asks_for_the_memory_of_none(paper):
+    changed = config.deep_update(copy.deepcopy(paper), {"datasets": {
+        "utkface": {"source": None, "protocol_file": "u.json", "benchmark_file": "u.yaml", "benchmark_splits": 5}}})
+    config.validate(changed)
+    spec = changed["datasets"]["utkface"]
+    assert (spec["crop"], spec["detector"]) == ("aligned_bbox", "mtcnn")  # MTCNN only for `crop: margin`
+    memory = Study(changed).resources("prepare")["mem_mb"]
+    assert memory(_w(dataset="utkface"), 8) == memory(_w(dataset="imdb"), 8) < memory(_w(dataset="agedb"), 8)

@@ -68,7 +68,8 @@ ADIENCE = Dataset("adience", "Adience", "adience", labels="group", defaults={"de
 # database files (`data.database_pictures`); their faces default to the benchmark's crop. Picture
 # counts: about, as published (AFAD-Full and CACD2000 about 165,000 each), for the runtimes only.
 DATABASE_PARSER = "database_pictures"
-_BENCHMARK_DEFAULTS = {"detector": "none", "crop": "aligned_bbox", "no_face": "keep"}
+# (the detector serves only `crop: margin`: the aligned crop runs none)
+_BENCHMARK_DEFAULTS = {"detector": "mtcnn", "crop": "aligned_bbox", "no_face": "keep"}
 UTKFACE = Dataset("utkface", "UTKFace", DATABASE_PARSER, defaults=_BENCHMARK_DEFAULTS, pictures=24_000)
 AFAD = Dataset("afad", "AFAD", DATABASE_PARSER, defaults=_BENCHMARK_DEFAULTS, pictures=165_000)
 MORPH = Dataset("morph", "MORPH", DATABASE_PARSER, defaults=_BENCHMARK_DEFAULTS, pictures=55_000)

@@ -71,6 +71,11 @@ def prepare_mem_mb(detector: str, threads: int) -> int:
     return 2000 + (1000 if detector == "mtcnn" else 300) * threads
 
 
+def detector(spec: dict) -> str:
+    """The detector a dataset's preparation runs: none for the `aligned_bbox` crop."""
+    return "none" if spec.get("crop") == "aligned_bbox" else spec["detector"]
+
+
 def regression_mem_mb(memory_limit_mb: int, threads: int) -> int:
     # auto-sklearn's memory limit applies to each of its n_jobs workers, plus the main process
     return memory_limit_mb * threads + 4000
@@ -126,7 +131,7 @@ class RuleResources:
         datasets = self.config["datasets"]
         return {
             "synthetic_dataset": SYNTHETIC,
-            "prepare": {"mem_mb": lambda w, threads: prepare_mem_mb(datasets[w.dataset]["detector"], threads),
+            "prepare": {"mem_mb": lambda w, threads: prepare_mem_mb(detector(datasets[w.dataset]), threads),
                         "runtime": PREPARE_RUNTIME},
             "regress_fold": {"mem_mb": lambda w, threads: regression_mem_mb(regression["memory_limit_mb"], threads),
                              "runtime": regression_runtime(regression["time_left_for_this_task"])},
