@@ -255,3 +255,21 @@ def test_the_cross_dataset_matrix_has_a_row_per_trained_model_and_a_column_per_t
     matrix = cross_matrix({"agedb/vgg16-imdb": tmp_path / "m.csv"})
     assert matrix.to_dict("records") == [{"model": "vgg16-imdb", "trained_on": "agedb", "agedb": 0.0,
                                           "fgnet": 10.0}]
+
+
+def test_the_authors_layer_plans_every_dataset_from_its_split_count_and_crosses_tests_by_crop(repo):
+    layered = config.load(repo / "config.yaml", repo / "config.unified.yaml")
+    unified = Study(layered).unified
+    jobs = pd.DataFrame(unified.jobs())
+    per_dataset = jobs.groupby("dataset")["protocol_split"].nunique().to_dict()
+    # five splits where the benchmark files have five, one for CLAP2016's and CACD2000's official parts
+    assert per_dataset == {"agedb": 5, "agedb_aligned": 5, "utkface": 5, "afad": 5, "morph": 5, "cacd2000": 1,
+                           "clap2016": 1}
+    assert len(jobs) == 6 * (5 * 5 + 2) == 162
+    # a model trained on the aligned AgeDB is tested on the aligned FG-NET, never on AgeDB's other crop
+    assert unified.cross_tests("agedb_aligned") == ["fgnet_aligned", "utkface", "afad", "morph", "cacd2000",
+                                                    "clap2016"]
+    assert "agedb_aligned" not in unified.cross_tests("agedb") and "fgnet" in unified.cross_tests("agedb")
+    # one table per dataset's pictures: AgeDB's holds both crops
+    assert unified.table_groups()["agedb"] == ["agedb", "agedb_aligned"]
+    assert settings.unified_settings(layered, "afad", "resnet50-imdb")["batch_size"] == 100  # their recipe
