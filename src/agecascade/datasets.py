@@ -133,12 +133,13 @@ def benchmark_tags(config: dict, trained_on: str) -> dict[str, str]:
     """{tag_key: dataset} of the datasets a model trained on `trained_on` is tested on when a
     benchmark file names their tag. Two datasets answering to one tag (the same pictures cropped
     two ways) resolve to the one with `trained_on`'s crop, else the first in the config's order."""
-    crop = config["datasets"][trained_on].get("crop", "margin")
+    def crop(name: str) -> str:
+        return config["datasets"][name].get("crop", "margin")
+
     tags: dict[str, str] = {}
     for name in unified_datasets(config):
         key = tag_key(benchmark_tag(config, name))
-        if key not in tags or (config["datasets"][name].get("crop", "margin") == crop
-                               and config["datasets"][tags[key]].get("crop", "margin") != crop):
+        if key not in tags or (crop(name) == crop(trained_on) != crop(tags[key])):
             tags[key] = name
     tags[tag_key(benchmark_tag(config, trained_on))] = trained_on
     return tags

@@ -161,13 +161,21 @@ def rule_maes(predictions: pd.DataFrame) -> dict:
             for rule, column in carried.items()}
 
 
+CS_YEARS = 5  # CS(5): the share of faces predicted within 5 years
+
+
+def cumulative_score(predictions: pd.DataFrame, column: str = "expected") -> float:
+    """CS(5) of one decision rule's column: the share of faces within `CS_YEARS` of their true age."""
+    return float(((predictions[column] - predictions["true"]).abs() <= CS_YEARS).mean())
+
+
 def rule_metrics(predictions: pd.DataFrame) -> dict:
     """MAE of each decision rule the predictions carry (`expected`, `median`, `argmax`:
     `agecascade.decision`), the share within 5 years of the expected value (CS(5)), and the mean
     signed error of the expected value (bias: positive = too old) per decade of true age."""
     metrics = rule_maes(predictions)
     error = predictions["expected"] - predictions["true"]
-    metrics["cs5"] = float((error.abs() <= 5).mean())
+    metrics["cs5"] = cumulative_score(predictions)
     decades = (predictions["true"] // 10 * 10).astype(int)
     for decade, errors in error.groupby(decades):
         metrics[f"bias_{decade}-{decade + 9}"] = float(errors.mean())

@@ -85,15 +85,13 @@ def _epoch_log(epochs: int, faces: int):
 
 
 class _AgeMAE(keras.metrics.Mean):
-    """Mean absolute error of a decision rule's value (`decide`) against the true class's value;
-    `values` are the label space's (ages, or group indices)."""
+    """Mean absolute error of a decision rule's value against the true class's value; `values`
+    are the label space's (ages, or group indices). Each subclass is one rule: its
+    `decide(probabilities, values)`."""
 
     def __init__(self, values, name, **kwargs):
         super().__init__(name=name, **kwargs)
         self.values = [float(v) for v in values]
-
-    def decide(self, probabilities, values):
-        raise NotImplementedError
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         values = keras.ops.convert_to_tensor(self.values, dtype="float32")

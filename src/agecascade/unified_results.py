@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from agecascade.evaluation import RULE_MAES, distribution_metrics, read_predictions, rule_maes, rule_metrics
+from agecascade.evaluation import (RULE_MAES, cumulative_score, distribution_metrics, read_predictions, rule_maes,
+                                   rule_metrics)
 from agecascade.group_errors import group_errors
 from agecascade.outputs import atomic_path, write_table
 from agecascade.vocabulary import Variant
@@ -67,9 +68,7 @@ def split_rows(predictions: pd.DataFrame, split: pd.DataFrame) -> pd.DataFrame:
 def benchmark_cs5(predictions: pd.DataFrame) -> dict:
     """CS(5) as the benchmark computes it: the share of faces whose posterior-median prediction is
     within 5 years (`cs5`), and the expected value's beside it (`cs5_expected`, the thesis' rule)."""
-    within = {key: float(((predictions[column] - predictions["true"]).abs() <= 5).mean())
-              for key, column in (("cs5", "median"), ("cs5_expected", "expected"))}
-    return within
+    return {"cs5": cumulative_score(predictions, "median"), "cs5_expected": cumulative_score(predictions)}
 
 
 def summarise(per_split: pd.DataFrame) -> pd.DataFrame:
@@ -152,7 +151,7 @@ def _comparable(found: list[str]) -> str:
     return "no" if core else "closest to cross-entropy"
 
 
-def _measured_rows(table: str, metrics: dict[str, str | Path], contexts: dict[str, dict]) -> list[dict]:
+def _measured_rows(metrics: dict[str, str | Path], contexts: dict[str, dict]) -> list[dict]:
     rows = []
     for key, path in metrics.items():
         dataset, variant = key.split("/", 1)
@@ -183,7 +182,7 @@ def unified_table(table: str, metrics: dict[str, str | Path], contexts: dict[str
         metrics: {"<dataset>/<variant>": metrics.csv}.
         contexts: {dataset: {crop, recipe, image_size, tag}}.
     """
-    rows = _measured_rows(table, metrics, contexts)
+    rows = _measured_rows(metrics, contexts)
     tag = next(iter(contexts.values()))["tag"]
     rows += [{"model": method, "source": "literature", "tested_on": table, "protocol": "intra-dataset",
               "crop": "aligned_bbox", "recipe": "benchmark", "input_size": PUBLISHED_INPUT_SIZE,
